@@ -143,26 +143,39 @@ func checkZip64Agrees(e, z *endRecord) error {
 	return nil
 }
 
-// checkSigningBlock accepts the bytes [start, end) only if they are exactly
-// one APK Signing Block: uint64 size, pairs, uint64 size, magic.
-func checkSigningBlock(r io.ReaderAt, start, end int64) error {
+// maxPadding is the zero padding apksigner may put before the APK Signing
+// Block to align it to 4096 bytes; it is covered by the v2+ content digest.
+const maxPadding = 4096
+
+// findSigningBlock accepts the bytes [start, end) only if they are at most
+// maxPadding zero bytes followed by exactly one APK Signing Block (uint64
+// size, pairs, uint64 size, magic); it returns the block's offset.
+func findSigningBlock(r io.ReaderAt, start, end int64) (int64, error) {
 	n := end - start
-	if n < 32 {
-		return invalid("%d bytes of unaccounted data before the central directory", n)
-	}
-	head, foot := make([]byte, 8), make([]byte, apkSigFooterSz)
-	if err := readAt(r, head, start, "APK Signing Block"); err != nil {
-		return err
-	}
-	if err := readAt(r, foot, end-apkSigFooterSz, "APK Signing Block"); err != nil {
-		return err
+	foot := make([]byte, apkSigFooterSz)
+	if n < 32 || readAt(r, foot, end-apkSigFooterSz, "APK Signing Block") != nil ||
+		!bytes.Equal(foot[8:], []byte(apkSigMagic)) {
+		return 0, invalid("%d bytes of unaccounted data before the central directory", n)
 	}
 	le := binary.LittleEndian
-	if !bytes.Equal(foot[8:], []byte(apkSigMagic)) {
-		return invalid("%d bytes of unaccounted data before the central directory", n)
+	size := le.Uint64(foot)
+	if size > uint64(n-8) || size < apkSigFooterSz {
+		return 0, invalid("APK Signing Block sizes are inconsistent")
 	}
-	if le.Uint64(head) != le.Uint64(foot) || le.Uint64(foot) != uint64(n-8) {
-		return invalid("APK Signing Block sizes are inconsistent")
+	blockOff := end - int64(size) - 8
+	if blockOff-start > maxPadding {
+		return 0, invalid("%d bytes of unaccounted data before the APK Signing Block", blockOff-start)
 	}
-	return nil
+	buf := make([]byte, blockOff-start+8)
+	if err := readAt(r, buf, start, "APK Signing Block"); err != nil {
+		return 0, err
+	}
+	pad, head := buf[:len(buf)-8], buf[len(buf)-8:]
+	if le.Uint64(head) != size {
+		return 0, invalid("APK Signing Block sizes are inconsistent")
+	}
+	if bytes.Count(pad, []byte{0}) != len(pad) {
+		return 0, invalid("non-zero bytes between the last entry and the APK Signing Block")
+	}
+	return blockOff, nil
 }

@@ -31,9 +31,11 @@ func (a *Archive) checkLayout() error {
 	if next > a.cdOffset {
 		return invalid("entry data runs into the central directory")
 	}
-	a.gapOffset = next
+	a.gapOffset, a.sigBlockOff = next, a.cdOffset
 	if next < a.cdOffset {
-		return checkSigningBlock(a.r, next, a.cdOffset)
+		off, err := findSigningBlock(a.r, next, a.cdOffset)
+		a.sigBlockOff = off
+		return err
 	}
 	return nil
 }

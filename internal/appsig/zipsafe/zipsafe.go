@@ -42,16 +42,17 @@ func DefaultLimits() Limits {
 
 // Archive is a validated ZIP archive.
 type Archive struct {
-	r         io.ReaderAt
-	size      int64
-	lim       Limits
-	files     []*File
-	byName    map[string]*File
-	cdOffset  int64
-	cdSize    int64
-	eocdOff   int64 // offset of the end-of-central-directory record
-	gapOffset int64 // start of the bytes between the last entry and the CD (the APK Signing Block), = cdOffset if none
-	zip64     bool
+	r           io.ReaderAt
+	size        int64
+	lim         Limits
+	files       []*File
+	byName      map[string]*File
+	cdOffset    int64
+	cdSize      int64
+	eocdOff     int64 // offset of the end-of-central-directory record
+	gapOffset   int64 // end of the last entry; = cdOffset when nothing lies between entries and CD
+	sigBlockOff int64 // offset of the APK Signing Block, = cdOffset if there is none
+	zip64       bool
 }
 
 // File is one entry of the central directory, after cross-checking with its
@@ -88,8 +89,16 @@ func (a *Archive) EOCDOffset() int64 { return a.eocdOff }
 
 // GapOffset is where the bytes between the last entry and the central
 // directory start; it equals CentralDirectoryOffset when there is no gap.
-// For an APK the gap is the APK Signing Block.
+// For an APK the gap is optional zero padding and the APK Signing Block.
 func (a *Archive) GapOffset() int64 { return a.gapOffset }
+
+// SigningBlockOffset is where the APK Signing Block starts, or
+// CentralDirectoryOffset when there is none. Bytes between GapOffset and it
+// are zero padding.
+func (a *Archive) SigningBlockOffset() int64 { return a.sigBlockOff }
+
+// HasSigningBlock reports whether an APK Signing Block precedes the central directory.
+func (a *Archive) HasSigningBlock() bool { return a.sigBlockOff < a.cdOffset }
 
 // Zip64 reports whether the archive uses ZIP64 end records.
 func (a *Archive) Zip64() bool { return a.zip64 }

@@ -216,3 +216,19 @@ func assertInvalid(t *testing.T, err error) {
 		t.Fatalf("error %q has kind %v, want invalid", err, fault.KindOf(err))
 	}
 }
+
+func TestSigningBlockPadding(t *testing.T) {
+	good := build(t, sample...)
+	padded := withGap(good, append(make([]byte, 100), sigBlock(40)...))
+	a, err := open(padded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.SigningBlockOffset() != a.GapOffset()+100 || !a.HasSigningBlock() {
+		t.Errorf("block at %d, gap at %d", a.SigningBlockOffset(), a.GapOffset())
+	}
+	dirty := withGap(good, append(bytes.Repeat([]byte{1}, 100), sigBlock(40)...))
+	if _, err := open(dirty); err == nil || !strings.Contains(err.Error(), "non-zero") {
+		t.Errorf("dirty padding: %v", err)
+	}
+}
