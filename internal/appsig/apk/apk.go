@@ -66,7 +66,7 @@ type BlockInfo struct {
 
 // Options tune the verification.
 type Options struct {
-	MinSDK, MaxSDK int32      // platform range to verify for; 0 = from the manifest / any
+	MinSDK, MaxSDK int32       // platform range to verify for; 0 = from the manifest / any
 	Progress       func(int64) // bytes hashed for the content digest
 }
 

@@ -54,7 +54,6 @@ func newHash(kind int) hash.Hash {
 	return sha256.New()
 }
 
-
 // ContentDigests recomputes the chunked content digests of kinds over the
 // archive with its APK Signing Block left out: entries, central directory
 // and the EOCD with its CD offset replaced by the block's offset. progress,
