@@ -126,11 +126,28 @@ func measure(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measuremen
 		return m, err
 	}
 	m.fromBlock(sb)
+	if err := checkV31Present(sb, opts.MaxSDK); err != nil {
+		return m, err
+	}
 	if err := m.checkContent(ctx, a, sb, opts.Progress); err != nil {
 		return m, err
 	}
 	m.addV1(ctx, a, sb)
 	return m, nil
+}
+
+// checkV31Present detects a stripped v3.1 block: a v3.0 signer that names
+// a rotation-min-sdk-version promises a v3.1 block for those platforms.
+func checkV31Present(sb *SigningBlock, maxSDK int32) error {
+	if len(sb.V31) > 0 {
+		return nil
+	}
+	for _, s := range sb.V3 {
+		if s.RotationMinSDK != 0 && (maxSDK == 0 || s.RotationMinSDK <= uint32(maxSDK)) {
+			return fault.New(fault.Invalid, "v3.1 signature missing: the v3 signer expects one from SDK %d (stripped?)", s.RotationMinSDK)
+		}
+	}
+	return nil
 }
 
 func readSigningBlock(a *zipsafe.Archive) (*SigningBlock, error) {
@@ -219,15 +236,27 @@ func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *
 	return nil
 }
 
-// addV1 records the JAR signers. With a v2+ block the entry digests are
-// covered by the content digest, so only the signatures, .SF files and
-// manifest are checked; a v1-only APK gets the full check.
+// addV1 records the JAR signers. Without a v2+ block, v1 is the scheme
+// apkverifier verifies (signatures and every entry digest, with Android's
+// rules), and we only read the signer certificates independently for the
+// cross-check. With a v2+ block the entries are covered by the content
+// digest; we check the v1 signatures, .SF files and manifest ourselves and
+// say so in a note if they fail, since Android then ignores v1.
 func (m *Measurement) addV1(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock) {
 	if a.Lookup("META-INF/MANIFEST.MF") == nil {
 		return
 	}
-	v2plus := len(sb.V2)+len(sb.V3)+len(sb.V31) > 0
-	res, err := jar.Verify(ctx, a, jar.Options{SkipEntries: v2plus})
+	if len(sb.V2)+len(sb.V3)+len(sb.V31) == 0 {
+		signers, err := jar.ListSigners(a)
+		if err != nil {
+			m.Notes = append(m.Notes, "v1 signers not readable: "+oneLine(err.Error()))
+		}
+		for _, s := range signers {
+			m.Signers.V1 = append(m.Signers.V1, s.CertSHA256)
+		}
+		return
+	}
+	res, err := jar.Verify(ctx, a, jar.Options{SkipEntries: true})
 	if err != nil {
 		m.Notes = append(m.Notes, "v1 signature not verified: "+oneLine(err.Error()))
 		return

@@ -59,6 +59,9 @@ type BlockSigner struct {
 	MinSDK    uint32 // v3/v3.1 only
 	MaxSDK    uint32
 	Lineage   []LineageCert // v3 proof-of-rotation, oldest first
+	// RotationMinSDK is the v3.0 signer's "rotation-min-sdk-version"
+	// attribute: the platform level from which a v3.1 block must take over.
+	RotationMinSDK uint32
 }
 
 // Digest is one (signature algorithm, content digest) pair.

@@ -191,8 +191,13 @@ func parseAttrs(b []byte, s *BlockSigner) error {
 		if err != nil {
 			return err
 		}
-		if id == attrRotation {
+		switch id {
+		case attrRotation:
 			if s.Lineage, err = parseLineage(r.b); err != nil {
+				return err
+			}
+		case attrRotationMin:
+			if s.RotationMinSDK, err = r.u32(); err != nil {
 				return err
 			}
 		}

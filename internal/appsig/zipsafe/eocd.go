@@ -143,19 +143,19 @@ func checkZip64Agrees(e, z *endRecord) error {
 	return nil
 }
 
-// maxPadding is the zero padding apksigner may put before the APK Signing
-// Block to align it to 4096 bytes; it is covered by the v2+ content digest.
-const maxPadding = 4096
-
-// findSigningBlock accepts the bytes [start, end) only if they are at most
-// maxPadding zero bytes followed by exactly one APK Signing Block (uint64
-// size, pairs, uint64 size, magic); it returns the block's offset.
+// findSigningBlock accepts the bytes [start, end) only if they are zero
+// padding (apksigner aligns the block to 4096 bytes) followed by exactly one
+// APK Signing Block (uint64 size, pairs, uint64 size, magic); it returns the
+// block's offset. The padding is covered by the v2+ content digest.
 func findSigningBlock(r io.ReaderAt, start, end int64) (int64, error) {
 	n := end - start
 	foot := make([]byte, apkSigFooterSz)
 	if n < 32 || readAt(r, foot, end-apkSigFooterSz, "APK Signing Block") != nil ||
 		!bytes.Equal(foot[8:], []byte(apkSigMagic)) {
-		return 0, invalid("%d bytes of unaccounted data before the central directory", n)
+		if err := checkZeros(r, start, end); err != nil {
+			return 0, invalid("%d bytes of unaccounted data before the central directory", n)
+		}
+		return end, nil
 	}
 	le := binary.LittleEndian
 	size := le.Uint64(foot)
@@ -163,19 +163,32 @@ func findSigningBlock(r io.ReaderAt, start, end int64) (int64, error) {
 		return 0, invalid("APK Signing Block sizes are inconsistent")
 	}
 	blockOff := end - int64(size) - 8
-	if blockOff-start > maxPadding {
-		return 0, invalid("%d bytes of unaccounted data before the APK Signing Block", blockOff-start)
-	}
-	buf := make([]byte, blockOff-start+8)
-	if err := readAt(r, buf, start, "APK Signing Block"); err != nil {
+	head := make([]byte, 8)
+	if err := readAt(r, head, blockOff, "APK Signing Block"); err != nil {
 		return 0, err
 	}
-	pad, head := buf[:len(buf)-8], buf[len(buf)-8:]
 	if le.Uint64(head) != size {
 		return 0, invalid("APK Signing Block sizes are inconsistent")
 	}
-	if bytes.Count(pad, []byte{0}) != len(pad) {
-		return 0, invalid("non-zero bytes between the last entry and the APK Signing Block")
+	if err := checkZeros(r, start, blockOff); err != nil {
+		return 0, invalid("%d bytes of unaccounted data before the APK Signing Block", blockOff-start)
 	}
 	return blockOff, nil
+}
+
+// checkZeros accepts [start, end) only if every byte is zero: padding that
+// carries no content, which some signers leave between entries.
+func checkZeros(r io.ReaderAt, start, end int64) error {
+	buf := make([]byte, min(end-start, 64<<10))
+	for off := start; off < end; {
+		n := min(int64(len(buf)), end-off)
+		if err := readAt(r, buf[:n], off, "padding"); err != nil {
+			return err
+		}
+		if bytes.Count(buf[:n], []byte{0}) != int(n) {
+			return invalid("non-zero bytes outside any entry at offset %d", off)
+		}
+		off += n
+	}
+	return nil
 }

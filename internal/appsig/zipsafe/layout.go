@@ -9,7 +9,7 @@ const sigDescriptor = 0x08074b50
 
 // checkLayout cross-checks every local header with its central entry and
 // proves the entries tile the file from offset 0 up to the central
-// directory, leaving room only for an APK Signing Block.
+// directory, leaving room only for zero padding and an APK Signing Block.
 func (a *Archive) checkLayout() error {
 	for _, f := range a.files {
 		if err := a.checkLocal(f); err != nil {
@@ -23,7 +23,7 @@ func (a *Archive) checkLayout() error {
 		switch {
 		case f.HeaderOffset < next:
 			return invalid("entry %q overlaps the previous entry", f.Name)
-		case f.HeaderOffset > next:
+		case f.HeaderOffset > next && checkZeros(a.r, next, f.HeaderOffset) != nil:
 			return invalid("%d bytes of unaccounted data before entry %q", f.HeaderOffset-next, f.Name)
 		}
 		next = f.end

@@ -228,7 +228,7 @@ func TestSigningBlockPadding(t *testing.T) {
 		t.Errorf("block at %d, gap at %d", a.SigningBlockOffset(), a.GapOffset())
 	}
 	dirty := withGap(good, append(bytes.Repeat([]byte{1}, 100), sigBlock(40)...))
-	if _, err := open(dirty); err == nil || !strings.Contains(err.Error(), "non-zero") {
+	if _, err := open(dirty); err == nil || !strings.Contains(err.Error(), "unaccounted data before the APK Signing Block") {
 		t.Errorf("dirty padding: %v", err)
 	}
 }

@@ -1,0 +1,98 @@
+package appsig
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// corpusDir finds ../shared/fixtures/apksig beside the repository (or beside
+// the directory holding this worktree).
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	for _, d := range []string{filepath.Join(root, "..", "shared"), filepath.Join(root, "..", "..", "shared")} {
+		p := filepath.Join(d, "fixtures", "apksig")
+		if _, err := os.Stat(filepath.Join(p, "expected.tsv")); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "" {
+		t.Skip("apksig corpus (../shared/fixtures/apksig) not found")
+	}
+	t.Fatal("apksig corpus (../shared/fixtures/apksig) is required in CI")
+	return ""
+}
+
+type corpusRow struct {
+	file           string
+	minSDK, maxSDK int32
+	verified       bool
+	detail         string
+}
+
+func readCorpus(t *testing.T, dir string) []corpusRow {
+	f, err := os.Open(filepath.Join(dir, "expected.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []corpusRow
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) < 5 {
+			t.Fatalf("bad row %q", sc.Text())
+		}
+		rows = append(rows, corpusRow{c[0], sdk(c[1]), sdk(c[2]), c[3] == "verified", c[4]})
+	}
+	return rows
+}
+
+func sdk(s string) int32 {
+	v, _ := strconv.Atoi(s) // "-" gives 0: from the manifest / no bound
+	return int32(v)
+}
+
+// TestApksigConformance runs Inspect over the reference verifier's own test
+// APKs and requires agreement on at least 95 % of the verdicts. Known
+// disagreements are listed, with reasons, in docs/apk-conformance.md.
+func TestApksigConformance(t *testing.T) {
+	dir := corpusDir(t)
+	rows := readCorpus(t, dir)
+	agree := 0
+	for _, r := range rows {
+		rec, err := Inspect(context.Background(), filepath.Join(dir, "files", r.file), Options{MinSDK: r.minSDK, MaxSDK: r.maxSDK})
+		got := err == nil && rec != nil && rec.Verified
+		if got == r.verified {
+			agree++
+			continue
+		}
+		t.Logf("DISAGREE %s [%s,%s] expected %s, got %s: %v", r.file, sdkStr(r.minSDK), sdkStr(r.maxSDK), verdictWord(r.verified), verdictWord(got), err)
+	}
+	pct := 100 * float64(agree) / float64(len(rows))
+	t.Logf("apksig conformance: %d of %d verdicts agree (%.1f %%)", agree, len(rows), pct)
+	if pct < 95 {
+		t.Errorf("agreement %.1f %% is below 95 %%", pct)
+	}
+}
+
+func sdkStr(v int32) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprint(v)
+}
+
+func verdictWord(v bool) string {
+	if v {
+		return "verified"
+	}
+	return "rejected"
+}
