@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/approov-cli/approov/internal/appsig/jar"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
@@ -73,17 +74,26 @@ type Options struct {
 // Inspect verifies and measures an APK. On a verification failure it
 // returns an Invalid error and, when one could be built, the (unverified)
 // measurement alongside; other errors come with a nil measurement.
+//
+// Our own bounded parsers read the manifest and the signing block first;
+// only a file that passes them is handed to apkverifier, which would
+// otherwise allocate whatever a hostile header claims. The verifier then
+// runs concurrently with our recomputation of the content digest.
 func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measurement, error) {
+	m, sb, err := prepare(a, opts)
+	if m == nil || err != nil {
+		return m, err
+	}
 	verdictCh := make(chan verdict, 1)
 	go func() { verdictCh <- runVerifier(a.ReaderAt(), a.Size(), opts.MinSDK, opts.MaxSDK) }()
-	m, ownErr := measure(ctx, a, opts)
-	v := <-verdictCh
+	ownErr := m.checkContent(ctx, a, sb, opts.Progress)
+	if ownErr == nil {
+		m.addV1(ctx, a, sb)
+	}
 	if fault.KindOf(ownErr) == fault.Cancelled {
 		return nil, ownErr
 	}
-	if m == nil {
-		return nil, ownErr
-	}
+	v := <-verdictCh
 	if v.err != nil {
 		return m, v.err
 	}
@@ -104,36 +114,43 @@ func schemeName(id int) string {
 	return fmt.Sprintf("scheme-%d", id)
 }
 
-// measure builds the measurement with our own parsers. A non-nil
-// measurement with an error means the file parsed but failed a check.
-func measure(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measurement, error) {
+// prepare decodes the manifest and the signing block and checks the sizes
+// of what apkverifier will read into memory. A non-nil measurement with an
+// error means the file parsed but failed a check.
+func prepare(a *zipsafe.Archive, opts Options) (*Measurement, *SigningBlock, error) {
 	mf := a.Lookup("AndroidManifest.xml")
 	if mf == nil {
-		return nil, fault.New(fault.Invalid, "not an APK: no AndroidManifest.xml")
+		return nil, nil, fault.New(fault.Invalid, "not an APK: no AndroidManifest.xml")
 	}
 	raw, err := a.ReadAll(mf, MaxManifestSize)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	info, err := DecodeManifest(raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if err := checkMetaSizes(a); err != nil {
+		return nil, nil, err
 	}
 	m := &Measurement{Package: info.Package, VersionCode: info.VersionCode, VersionName: info.VersionName,
 		MinSDK: info.MinSDK, TargetSDK: info.TargetSDK}
 	sb, err := readSigningBlock(a)
 	if err != nil {
-		return m, err
+		return m, nil, err
 	}
 	m.fromBlock(sb)
-	if err := checkV31Present(sb, opts.MaxSDK); err != nil {
-		return m, err
+	return m, sb, checkV31Present(sb, opts.MaxSDK)
+}
+
+// checkMetaSizes bounds the META-INF files a JAR verifier reads whole.
+func checkMetaSizes(a *zipsafe.Archive) error {
+	for _, f := range a.Files() {
+		if strings.HasPrefix(f.Name, "META-INF/") && f.UncompressedSize > jar.MetaLimit {
+			return fault.New(fault.Invalid, "%s: %d bytes exceed the limit of %d", f.Name, f.UncompressedSize, jar.MetaLimit)
+		}
 	}
-	if err := m.checkContent(ctx, a, sb, opts.Progress); err != nil {
-		return m, err
-	}
-	m.addV1(ctx, a, sb)
-	return m, nil
+	return nil
 }
 
 // checkV31Present detects a stripped v3.1 block: a v3.0 signer that names

@@ -1,11 +1,8 @@
 package apk
 
 import (
-	"bytes"
-	"encoding/xml"
-	"strconv"
-
-	"github.com/avast/apkparser"
+	"encoding/binary"
+	"unicode/utf16"
 
 	"github.com/approov-cli/approov/internal/fault"
 )
@@ -22,86 +19,177 @@ type ManifestInfo struct {
 	TargetSDK   int
 }
 
-// DecodeManifest decodes a binary (AXML) AndroidManifest.xml with
-// avast/apkparser, which mimics the platform's tolerance. A panic inside the
-// decoder becomes an Invalid error.
-func DecodeManifest(b []byte) (info *ManifestInfo, err error) {
-	if len(b) > MaxManifestSize {
-		return nil, fault.New(fault.Invalid, "AndroidManifest.xml: %d bytes exceed the limit of %d", len(b), MaxManifestSize)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			info, err = nil, fault.New(fault.Invalid, "AndroidManifest.xml: malformed binary XML")
-		}
-	}()
-	enc := &manifestEncoder{}
-	if err := apkparser.ParseXml(bytes.NewReader(b), enc, nil); err != nil && err != apkparser.ErrEndParsing {
-		return nil, fault.New(fault.Invalid, "AndroidManifest.xml: %v", err)
-	}
-	if !enc.sawManifest {
-		return nil, fault.New(fault.Invalid, "AndroidManifest.xml: no <manifest> root element")
-	}
-	enc.info.VersionCode = enc.major<<32 | enc.minor
-	return &enc.info, nil
+// Binary XML chunk types (frameworks/base/libs/androidfw ResourceTypes.h).
+const (
+	chunkXML         = 0x0003
+	chunkStringPool  = 0x0001
+	chunkResourceMap = 0x0180
+	chunkStartTag    = 0x0102
+	chunkEndTag      = 0x0103
+	utf8Flag         = 1 << 8
+)
+
+// Attribute resource IDs (android.R.attr).
+const (
+	attrVersionCode      = 0x0101021b
+	attrVersionName      = 0x0101021c
+	attrVersionCodeMajor = 0x01010576
+	attrMinSdk           = 0x0101020c
+	attrTargetSdk        = 0x01010270
+)
+
+func axmlErr(format string, a ...any) error {
+	return fault.New(fault.Invalid, "AndroidManifest.xml: "+format, a...)
 }
 
-// manifestEncoder receives the decoded XML tokens and keeps the attributes
-// of <manifest> and its direct <uses-sdk> child.
-type manifestEncoder struct {
+// DecodeManifest decodes the binary (AXML) AndroidManifest.xml. It reads
+// every value straight out of b, allocating only the strings it returns, so
+// a hostile manifest cannot claim its way to large allocations (avast's
+// apkparser allocates whatever a chunk header claims). Attributes are
+// matched by resource ID first, as the platform does, then by name.
+func DecodeManifest(b []byte) (*ManifestInfo, error) {
+	if len(b) > MaxManifestSize {
+		return nil, axmlErr("%d bytes exceed the limit of %d", len(b), MaxManifestSize)
+	}
+	d := &axml{b: b}
+	if err := d.walk(); err != nil {
+		return nil, err
+	}
+	if !d.sawManifest {
+		return nil, axmlErr("no <manifest> root element")
+	}
+	d.info.VersionCode = d.major<<32 | d.minor
+	return &d.info, nil
+}
+
+type axml struct {
+	b            []byte
+	pool         []byte // string pool chunk
+	poolCount    uint32
+	poolUTF8     bool
+	poolStrings  uint32 // offset of string data within pool
+	resIDs       []byte // resource map chunk body
 	depth        int
 	sawManifest  bool
 	info         ManifestInfo
 	major, minor int64
 }
 
-func (e *manifestEncoder) EncodeToken(t xml.Token) error {
-	switch t := t.(type) {
-	case xml.StartElement:
-		e.depth++
-		switch {
-		case e.depth == 1 && t.Name.Local == "manifest":
-			e.sawManifest = true
-			e.manifestAttrs(t.Attr)
-		case e.depth == 2 && e.sawManifest && t.Name.Local == "uses-sdk":
-			e.info.MinSDK = attrInt(t.Attr, "minSdkVersion")
-			e.info.TargetSDK = attrInt(t.Attr, "targetSdkVersion")
+func (d *axml) walk() error {
+	le := binary.LittleEndian
+	if len(d.b) < 8 || le.Uint16(d.b) != chunkXML {
+		return axmlErr("not a binary XML document")
+	}
+	hdr, size := int(le.Uint16(d.b[2:])), le.Uint32(d.b[4:])
+	if hdr < 8 || uint64(size) > uint64(len(d.b)) || hdr > int(size) {
+		return axmlErr("bad document header")
+	}
+	for pos := hdr; pos+8 <= int(size); {
+		typ, chdr, csize := le.Uint16(d.b[pos:]), int(le.Uint16(d.b[pos+2:])), le.Uint32(d.b[pos+4:])
+		if csize < 8 || uint64(pos)+uint64(csize) > uint64(size) || chdr > int(csize) || chdr < 8 {
+			return axmlErr("chunk at offset %d has a bad size", pos)
 		}
-	case xml.EndElement:
-		e.depth--
-		if e.depth == 0 && e.sawManifest {
-			return apkparser.ErrEndParsing
+		done, err := d.chunk(typ, d.b[pos:pos+int(csize)], chdr)
+		if err != nil || done {
+			return err
 		}
+		pos += int(csize)
 	}
 	return nil
 }
 
-func (e *manifestEncoder) manifestAttrs(attrs []xml.Attr) {
-	for _, a := range attrs {
-		switch a.Name.Local {
-		case "package":
-			e.info.Package = a.Value
-		case "versionName":
-			e.info.VersionName = a.Value
-		case "versionCode":
-			v, _ := strconv.ParseUint(a.Value, 0, 32)
-			e.minor = int64(v)
-		case "versionCodeMajor":
-			v, _ := strconv.ParseUint(a.Value, 0, 31)
-			e.major = int64(v)
-		}
+// chunk handles one chunk; done is true after </manifest>.
+func (d *axml) chunk(typ uint16, c []byte, hdr int) (bool, error) {
+	switch typ {
+	case chunkStringPool:
+		return false, d.setPool(c, hdr)
+	case chunkResourceMap:
+		d.resIDs = c[hdr:]
+	case chunkStartTag:
+		d.depth++
+		return false, d.startTag(c, hdr)
+	case chunkEndTag:
+		d.depth--
+		return d.depth == 0 && d.sawManifest, nil
 	}
+	return false, nil
 }
 
-func attrInt(attrs []xml.Attr, name string) int {
-	for _, a := range attrs {
-		if a.Name.Local == name {
-			v, err := strconv.ParseInt(a.Value, 10, 32)
-			if err == nil && v > 0 {
-				return int(v)
-			}
-		}
+func (d *axml) setPool(c []byte, hdr int) error {
+	le := binary.LittleEndian
+	if hdr < 28 || d.pool != nil {
+		return axmlErr("bad or repeated string pool")
 	}
-	return 0
+	d.pool, d.poolCount = c, le.Uint32(c[8:])
+	d.poolUTF8 = le.Uint32(c[16:])&utf8Flag != 0
+	d.poolStrings = le.Uint32(c[20:])
+	if uint64(hdr)+4*uint64(d.poolCount) > uint64(len(c)) || uint64(d.poolStrings) > uint64(len(c)) {
+		return axmlErr("string pool is out of bounds")
+	}
+	return nil
 }
 
-func (e *manifestEncoder) Flush() error { return nil }
+// str returns pool string i; an out-of-range index is an error, 0xffffffff is "".
+func (d *axml) str(i uint32) (string, error) {
+	if i == 0xffffffff {
+		return "", nil
+	}
+	if i >= d.poolCount {
+		return "", axmlErr("string index %d out of range", i)
+	}
+	le := binary.LittleEndian
+	off := uint64(d.poolStrings) + uint64(le.Uint32(d.pool[28+4*i:]))
+	if off >= uint64(len(d.pool)) {
+		return "", axmlErr("string %d is out of bounds", i)
+	}
+	if d.poolUTF8 {
+		return utf8At(d.pool[off:])
+	}
+	return utf16At(d.pool[off:])
+}
+
+func utf8At(b []byte) (string, error) {
+	_, n1, ok1 := len8(b) // length in UTF-16 units, unused
+	blen, n2, ok2 := len8(b[min(n1, len(b)):])
+	start := n1 + n2
+	if !ok1 || !ok2 || start+blen > len(b) {
+		return "", axmlErr("string is out of bounds")
+	}
+	return string(b[start : start+blen]), nil
+}
+
+// len8 decodes a 1- or 2-byte UTF-8 pool length.
+func len8(b []byte) (int, int, bool) {
+	if len(b) < 1 {
+		return 0, 0, false
+	}
+	if b[0]&0x80 == 0 {
+		return int(b[0]), 1, true
+	}
+	if len(b) < 2 {
+		return 0, 0, false
+	}
+	return int(b[0]&0x7f)<<8 | int(b[1]), 2, true
+}
+
+func utf16At(b []byte) (string, error) {
+	le := binary.LittleEndian
+	if len(b) < 2 {
+		return "", axmlErr("string is out of bounds")
+	}
+	n, start := int(le.Uint16(b)), 2
+	if n&0x8000 != 0 {
+		if len(b) < 4 {
+			return "", axmlErr("string is out of bounds")
+		}
+		n, start = (n&0x7fff)<<16|int(le.Uint16(b[2:])), 4
+	}
+	if start+2*n > len(b) {
+		return "", axmlErr("string is out of bounds")
+	}
+	u := make([]uint16, n)
+	for i := range u {
+		u[i] = le.Uint16(b[start+2*i:])
+	}
+	return string(utf16.Decode(u)), nil
+}

@@ -1,0 +1,152 @@
+package apk
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/approov-cli/approov/internal/appsig/zipsafe"
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+const fixtures = "../../../testdata/apps/android"
+
+func openAPK(t testing.TB, name string) *zipsafe.Archive {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtures, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := zipsafe.Open(bytes.NewReader(b), int64(len(b)), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// crasher is the input from security.md §4.1 that panics apkverifier
+// (index out of range in its vendored pkcs7 BER reader).
+func crasher() []byte {
+	return []byte(strings.Repeat("0", 282) + "PK\x03\x040000000000000000000000\x10\x0000META-INF/CERT.SF" +
+		strings.Repeat("0", 88) + "PK\x03\x040000000000000000000000\x11\x00\x00\x00META-INF/CERT.RSAc 0")
+}
+
+func TestVerifierCrasherBecomesTypedError(t *testing.T) {
+	b := crasher()
+	if len(b) != 466 {
+		t.Fatalf("crasher is %d bytes, want 466", len(b))
+	}
+	v := runVerifier(bytes.NewReader(b), int64(len(b)), 0, 0)
+	if v.err == nil || fault.KindOf(v.err) != fault.Invalid {
+		t.Fatalf("err = %v, want Invalid", v.err)
+	}
+	if !strings.Contains(v.err.Error(), "failed on malformed input") {
+		t.Errorf("expected the recovered panic, got %v", v.err)
+	}
+	// The front door rejects it before apkverifier ever sees it.
+	if _, err := zipsafe.Open(bytes.NewReader(b), int64(len(b)), zipsafe.DefaultLimits()); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("zipsafe: %v", err)
+	}
+}
+
+func TestContentDigestMatchesApksigner(t *testing.T) {
+	// Value printed by `apksigner verify` for the tampered copy of v123.apk
+	// ("Expected: <...>"), i.e. the digest signed into v123.apk.
+	a := openAPK(t, "v123.apk")
+	sums, err := ContentDigests(context.Background(), a, []int{ChunkedSHA256, ChunkedSHA512}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := readSigningBlock(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(sb.V2[0].Digests[0].Value, sums[ChunkedSHA256]) || len(sums[ChunkedSHA512]) != 64 {
+		t.Fatalf("digest %x, signed %x", sums[ChunkedSHA256], sb.V2[0].Digests[0].Value)
+	}
+}
+
+func TestParseSigningBlockRejects(t *testing.T) {
+	a := openAPK(t, "rotated.apk")
+	good := make([]byte, a.CentralDirectoryOffset()-a.SigningBlockOffset())
+	a.ReaderAt().ReadAt(good, a.SigningBlockOffset())
+	if _, err := ParseSigningBlock(good); err != nil {
+		t.Fatal(err)
+	}
+	mut := func(fn func(b []byte)) []byte { b := bytes.Clone(good); fn(b); return b }
+	cases := map[string][]byte{
+		"short":      good[:20],
+		"no-magic":   mut(func(b []byte) { b[len(b)-1] = 'x' }),
+		"size":       mut(func(b []byte) { b[0]++ }),
+		"pair-len":   mut(func(b []byte) { binary.LittleEndian.PutUint64(b[8:], 1<<40) }),
+		"signer-len": mut(func(b []byte) { binary.LittleEndian.PutUint32(b[20:], 0xffffff) }),
+	}
+	for name, b := range cases {
+		if _, err := ParseSigningBlock(b); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+func TestDecodeManifest(t *testing.T) {
+	a := openAPK(t, "v2-only.apk")
+	raw, err := a.ReadAll(a.Lookup("AndroidManifest.xml"), MaxManifestSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := DecodeManifest(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ManifestInfo{Package: "com.example.fixture", VersionCode: 42, VersionName: "1.2.3", MinSDK: 24, TargetSDK: 33}
+	if *info != want {
+		t.Errorf("got %+v, want %+v", *info, want)
+	}
+	for name, b := range map[string][]byte{"empty": nil, "text": []byte("<manifest package=\"x\"/>"), "truncated": raw[:len(raw)/2]} {
+		if _, err := DecodeManifest(b); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+func FuzzParseSigningBlock(f *testing.F) {
+	for _, n := range []string{"rotated.apk", "v2-twosigners.apk", "v2-ec.apk"} {
+		a := openAPK(f, n)
+		b := make([]byte, a.CentralDirectoryOffset()-a.SigningBlockOffset())
+		a.ReaderAt().ReadAt(b, a.SigningBlockOffset())
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sb, err := ParseSigningBlock(b)
+		if err != nil {
+			if fault.KindOf(err) != fault.Invalid {
+				t.Fatalf("untyped %v", err)
+			}
+			return
+		}
+		for _, list := range [][]BlockSigner{sb.V2, sb.V3, sb.V31} {
+			for _, s := range list {
+				if len(s.Certs) == 0 {
+					t.Fatal("signer without certificate accepted")
+				}
+			}
+		}
+	})
+}
+
+func FuzzDecodeManifest(f *testing.F) {
+	a := openAPK(f, "v2-only.apk")
+	raw, _ := a.ReadAll(a.Lookup("AndroidManifest.xml"), MaxManifestSize)
+	f.Add(raw)
+	f.Add(raw[:100])
+	f.Add([]byte{3, 0, 8, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := DecodeManifest(b); err != nil && fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("untyped %v", err)
+		}
+	})
+}
