@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Wall time and peak RSS of `approov app inspect` on a 256 MiB signed APK,
+# beside `openssl dgst -sha256` (one hardware-accelerated SHA-256 pass: the
+# practical floor) and `apksigner verify --print-certs` on the same file.
+# Needs: go, openssl, aapt, zipalign, apksigner, android-framework-res, GNU time.
+# Usage: docs/bench/appsig-bench.sh [size-MiB]   (default 256)
+# If testdata/apps/ios/gen-big-ipa.sh exists it is used for the IPA row.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MIB=${1:-256}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+(cd "$ROOT" && go build -o "$WORK/approov" ./cmd/approov)
+
+# A real signed APK: binary manifest by aapt, one stored random asset, v2+v3.
+mkdir -p assets
+cat >AndroidManifest.xml <<'X'
+<?xml version="1.0" encoding="utf-8"?>
+<manifest xmlns:android="http://schemas.android.com/apk/res/android"
+    package="com.example.big" android:versionCode="1" android:versionName="1.0">
+    <uses-sdk android:minSdkVersion="24" android:targetSdkVersion="33"/>
+    <application android:label="Big" android:hasCode="false"/>
+</manifest>
+X
+head -c $((MIB * 1024 * 1024 - 64 * 1024)) /dev/urandom >assets/payload.bin
+aapt package -f -M AndroidManifest.xml -I /usr/share/android-framework-res/framework-res.apk -A assets -0 bin -F unsigned.apk
+zipalign -p -f 4 unsigned.apk aligned.apk
+openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out k.crt -days 365 -subj "/CN=bench" 2>/dev/null
+openssl pkcs8 -topk8 -nocrypt -in k.pem -outform DER -out k.pk8
+apksigner sign --v1-signing-enabled false --v2-signing-enabled true --v3-signing-enabled true \
+	--v4-signing-enabled false --key k.pk8 --cert k.crt --out big.apk aligned.apk
+rm -f unsigned.apk aligned.apk assets/payload.bin
+cat big.apk >/dev/null # warm the page cache so every tool reads from memory
+
+measure() { # label, command...
+	local label=$1
+	shift
+	/usr/bin/time -f '%e %M' -o time.out "$@" >/dev/null 2>err.out || { cat err.out; exit 1; }
+	read -r wall rss <time.out
+	printf '%-38s %8.2f s %8.1f MiB\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)"
+}
+printf 'file: %s (%d bytes), %s CPUs\n' big.apk "$(stat -c %s big.apk)" "$(nproc)"
+printf '%-38s %10s %12s\n' tool wall "peak RSS"
+measure "openssl dgst -sha256" openssl dgst -sha256 big.apk
+measure "approov app inspect" ./approov app inspect big.apk
+measure "approov app inspect --json" ./approov app inspect --json big.apk
+measure "apksigner verify --print-certs" apksigner verify --print-certs big.apk
