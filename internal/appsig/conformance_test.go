@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/appsig/apk"
 )
 
 // corpusDir finds ../shared/fixtures/apksig beside the repository (or beside
@@ -70,6 +74,11 @@ func TestApksigConformance(t *testing.T) {
 	for _, r := range rows {
 		rec, err := Inspect(context.Background(), filepath.Join(dir, "files", r.file), Options{MinSDK: r.minSDK, MaxSDK: r.maxSDK})
 		got := err == nil && rec != nil && rec.Verified
+		if got && r.verified {
+			if want := signerDigest.FindStringSubmatch(r.detail); want != nil && !slices.Contains(allSigners(rec), want[1]) {
+				t.Errorf("%s: expected signer %s, we found %v", r.file, want[1], allSigners(rec))
+			}
+		}
 		if got == r.verified {
 			agree++
 			continue
@@ -81,6 +90,17 @@ func TestApksigConformance(t *testing.T) {
 	if pct < 95 {
 		t.Errorf("agreement %.1f %% is below 95 %%", pct)
 	}
+}
+
+var signerDigest = regexp.MustCompile(`signer cert sha256=([0-9a-f]{64})`)
+
+func allSigners(rec *Record) []string {
+	s := rec.APK.Signers
+	out := append(append([]string{}, s.V1...), s.V2...)
+	for _, v := range append(append([]apk.V3Signer{}, s.V3...), s.V31...) {
+		out = append(out, v.CertSHA256)
+	}
+	return out
 }
 
 func sdkStr(v int32) string {

@@ -29,6 +29,8 @@ type Measurement struct {
 	ContentDigests []ContentDigest `json:"content_digests,omitempty"` // recomputed and equal to the signed values
 	OtherBlocks    []BlockInfo     `json:"other_blocks,omitempty"`    // APK Signing Block entries we do not interpret
 	Notes          []string        `json:"notes,omitempty"`
+
+	v1SignedAttrs bool // some v1 signerInfo has signed attributes
 }
 
 // Signers lists the signer certificate SHA-256s of each scheme present.
@@ -101,7 +103,23 @@ func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measuremen
 		return m, ownErr
 	}
 	m.VerifiedScheme = schemeName(v.scheme)
+	if err := checkSignedAttrs(m, v, opts); err != nil {
+		return m, err
+	}
 	return m, crossCheck(m, v)
+}
+
+// checkSignedAttrs applies a platform rule apkverifier lacks: Android
+// before 4.4 (API 19) rejects JAR signatures with signed attributes.
+func checkSignedAttrs(m *Measurement, v verdict, opts Options) error {
+	minSDK := int(opts.MinSDK)
+	if minSDK == 0 {
+		minSDK = max(m.MinSDK, 1)
+	}
+	if v.scheme != 1 || minSDK >= 19 || !m.v1SignedAttrs {
+		return nil
+	}
+	return fault.New(fault.Invalid, "v1 signature uses signed attributes, which Android before API 19 rejects (min SDK %d)", minSDK)
 }
 
 func schemeName(id int) string {
@@ -270,6 +288,7 @@ func (m *Measurement) addV1(ctx context.Context, a *zipsafe.Archive, sb *Signing
 		}
 		for _, s := range signers {
 			m.Signers.V1 = append(m.Signers.V1, s.CertSHA256)
+			m.v1SignedAttrs = m.v1SignedAttrs || s.SignedAttrs
 		}
 		return
 	}

@@ -23,12 +23,12 @@ func ListSigners(a *zipsafe.Archive) ([]Signer, error) {
 		if err != nil {
 			return nil, err
 		}
-		der, err := signerCert(block)
+		der, attrs, err := signerCert(block)
 		if err != nil {
 			return nil, invalid("%s: %v", n[1], err)
 		}
 		sum := sha256.Sum256(der)
-		out = append(out, Signer{Name: n[0], CertSHA256: hex.EncodeToString(sum[:])})
+		out = append(out, Signer{Name: n[0], CertSHA256: hex.EncodeToString(sum[:]), SignedAttrs: attrs})
 	}
 	if len(out) == 0 {
 		return nil, invalid("no signature (META-INF/*.SF with a .RSA, .DSA or .EC block)")
@@ -59,28 +59,34 @@ type certHead struct {
 
 // signerCert returns the DER of the certificate matching the first
 // signerInfo's issuer and serial (serial alone if no issuer matches, or the
-// only certificate).
-func signerCert(block []byte) ([]byte, error) {
+// only certificate), and whether that signerInfo has signed attributes.
+func signerCert(block []byte) ([]byte, bool, error) {
 	var ci contentInfo
 	if _, err := asn1.Unmarshal(block, &ci); err != nil {
-		return nil, errString("malformed PKCS#7 block")
+		return nil, false, errString("malformed PKCS#7 block")
 	}
-	certsRaw, sid, err := splitSignedData(ci.Content.Bytes)
+	certsRaw, si, err := splitSignedData(ci.Content.Bytes)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	certs, err := rawCerts(certsRaw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return pickCert(certs, sid)
+	der, err := pickCert(certs, si.sid)
+	return der, si.signedAttrs, err
+}
+
+type signerID struct {
+	sid         issuerAndSerial
+	signedAttrs bool
 }
 
 // splitSignedData walks SignedData ::= SEQUENCE { version, digestAlgorithms,
 // encapContentInfo, [0] certificates OPTIONAL, [1] crls OPTIONAL, signerInfos }
 // and returns the certificates' contents and the first signer's ID.
-func splitSignedData(b []byte) ([]byte, issuerAndSerial, error) {
-	var sid issuerAndSerial
+func splitSignedData(b []byte) ([]byte, signerID, error) {
+	var sid signerID
 	var seq asn1.RawValue
 	if _, err := asn1.Unmarshal(b, &seq); err != nil || seq.Tag != asn1.TagSequence {
 		return nil, sid, errString("malformed PKCS#7 SignedData")
@@ -101,17 +107,23 @@ func splitSignedData(b []byte) ([]byte, issuerAndSerial, error) {
 	if last.Tag != asn1.TagSet || len(last.Bytes) == 0 {
 		return nil, sid, errString("PKCS#7 block has no signer")
 	}
-	// SignerInfo ::= SEQUENCE { version, sid IssuerAndSerialNumber, ... }
-	var si, version asn1.RawValue
+	// SignerInfo ::= SEQUENCE { version, sid IssuerAndSerialNumber,
+	//   digestAlgorithm, [0] signedAttrs OPTIONAL, ... }
+	var si, version, digestAlg, next asn1.RawValue
 	if _, err := asn1.Unmarshal(last.Bytes, &si); err != nil {
 		return nil, sid, errString("malformed PKCS#7 SignerInfo")
 	}
 	rest, err := asn1.Unmarshal(si.Bytes, &version)
 	if err == nil {
-		_, err = asn1.Unmarshal(rest, &sid)
+		rest, err = asn1.Unmarshal(rest, &sid.sid)
 	}
 	if err != nil {
 		return nil, sid, errString("PKCS#7 SignerInfo has no issuer and serial number")
+	}
+	if rest, err = asn1.Unmarshal(rest, &digestAlg); err == nil && len(rest) > 0 {
+		if _, err := asn1.Unmarshal(rest, &next); err == nil {
+			sid.signedAttrs = next.Class == asn1.ClassContextSpecific && next.Tag == 0
+		}
 	}
 	return certs, sid, nil
 }

@@ -39,6 +39,7 @@ type Signer struct {
 	Cert          *x509.Certificate // the certificate whose key made the signature
 	CertSHA256    string            // lowercase hex SHA-256 of the DER certificate
 	APKSignedWith string            // the .SF's X-Android-APK-Signed attribute, "" if absent
+	SignedAttrs   bool              // ListSigners only: the signerInfo carries signed attributes
 }
 
 // Options select how much of the archive is checked.
