@@ -130,7 +130,12 @@ quill sign Fixture-fat --p12 dev.p12 --identity com.example.fixture --timestamp-
 bundle fat Fixture-fat Info.bin profile.mobileprovision; pack fat fat.ipa
 # "sealed": Info.plist and CodeResources bound, team ID in the CD, entitlements,
 # SHA-1 CD at slot 0 + SHA-256 alternate, CMS with Apple's cdhashes attribute.
+# It also nests an app extension (ad-hoc, linker-signed) sealed by CodeResources.
 bundle sealed Fixture-arm64 Info.bin profile.mobileprovision
+ext=sealed/Payload/Fixture.app/PlugIns/Widget.appex
+mkdir -p "$ext"; cp Fixture-arm64 "$ext/Widget"
+python3 -c "import plistlib; open('$ext/Info.plist','wb').write(plistlib.dumps({'CFBundleIdentifier':'com.example.fixture.widget','CFBundleExecutable':'Widget','CFBundlePackageType':'XPC!'}))"
+coderesources sealed/Payload/Fixture.app
 resign -in Fixture-arm64 -out sealed/Payload/Fixture.app/Fixture -id com.example.fixture -team TEAMID1234 \
   -info Info.bin -resources sealed/Payload/Fixture.app/_CodeSignature/CodeResources \
   -entitlements ent.plist -cert dev.crt -key dev.key -sha1
@@ -145,10 +150,11 @@ variant sealed bad-infoplist; cp Info-tampered.bin bad-infoplist/Payload/Fixture
 variant sealed bad-resource; printf 'changed\n' >bad-resource/Payload/Fixture.app/asset.txt; pack bad-resource bad-resource.ipa
 variant cms no-profile; rm no-profile/Payload/Fixture.app/embedded.mobileprovision; pack no-profile no-profile.ipa
 variant cms team-mismatch; cp profile-otherteam.mobileprovision team-mismatch/Payload/Fixture.app/embedded.mobileprovision; pack team-mismatch team-mismatch.ipa
-variant cms bad-cms # flip a byte inside the CodeDirectory identifier: CMS digest no longer matches
+variant cms bad-cms # flip a byte of the CodeDirectory identifier: the CMS digest no longer matches
 python3 - bad-cms/Payload/Fixture.app/Fixture <<'EOF'
 import sys; p = sys.argv[1]; d = bytearray(open(p, 'rb').read())
-i = d.rindex(b'com.example.fixture\0'); d[i] ^= 0x20; open(p, 'wb').write(d)
+cd = d.rindex(b'\xfa\xde\x0c\x02')  # the last CodeDirectory is quill's slot 0
+i = cd + int.from_bytes(d[cd+20:cd+24], 'big'); d[i] ^= 0x20; open(p, 'wb').write(d)
 EOF
 pack bad-cms bad-cms.ipa
 bundle unsigned-slice Fixture-universal Info.bin; pack unsigned-slice unsigned-slice.ipa
