@@ -1,0 +1,288 @@
+// Package apk measures Android APKs: the verdict of avast/apkverifier,
+// cross-checked against our own APK Signing Block parser and a recomputed
+// content digest, plus the facts of the binary manifest.
+package apk
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/approov-cli/approov/internal/appsig/jar"
+	"github.com/approov-cli/approov/internal/appsig/zipsafe"
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+// Measurement is the APK part of an app record. Hex is lowercase.
+type Measurement struct {
+	Package        string          `json:"package"`
+	VersionCode    int64           `json:"version_code"`
+	VersionName    string          `json:"version_name"`
+	MinSDK         int             `json:"min_sdk,omitempty"`
+	TargetSDK      int             `json:"target_sdk,omitempty"`
+	VerifiedScheme string          `json:"verified_scheme,omitempty"` // "v1", "v2", "v3" or "v3.1": the scheme apkverifier verified
+	Signers        Signers         `json:"signers"`
+	Lineage        []LineageNode   `json:"lineage,omitempty"`         // v3 proof-of-rotation, oldest first
+	ContentDigests []ContentDigest `json:"content_digests,omitempty"` // recomputed and equal to the signed values
+	OtherBlocks    []BlockInfo     `json:"other_blocks,omitempty"`    // APK Signing Block entries we do not interpret
+	Notes          []string        `json:"notes,omitempty"`
+}
+
+// Signers lists the signer certificate SHA-256s of each scheme present.
+type Signers struct {
+	V1  []string   `json:"v1,omitempty"`
+	V2  []string   `json:"v2,omitempty"`
+	V3  []V3Signer `json:"v3,omitempty"`
+	V31 []V3Signer `json:"v31,omitempty"`
+}
+
+// V3Signer is a v3/v3.1 signer with the platform range it applies to.
+type V3Signer struct {
+	CertSHA256 string `json:"cert_sha256"`
+	MinSDK     uint32 `json:"min_sdk"`
+	MaxSDK     uint32 `json:"max_sdk"`
+}
+
+// LineageNode is one certificate of the rotation lineage.
+type LineageNode struct {
+	CertSHA256 string `json:"cert_sha256"`
+	Flags      uint32 `json:"flags"`
+}
+
+// ContentDigest is a v2+ content digest.
+type ContentDigest struct {
+	Alg string `json:"alg"`
+	Hex string `json:"hex"`
+}
+
+// BlockInfo names an APK Signing Block entry that is not a signature scheme we parse.
+type BlockInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Size int    `json:"size"`
+}
+
+// Options tune the verification.
+type Options struct {
+	MinSDK, MaxSDK int32      // platform range to verify for; 0 = from the manifest / any
+	Progress       func(int64) // bytes hashed for the content digest
+}
+
+// Inspect verifies and measures an APK. On a verification failure it
+// returns an Invalid error and, when one could be built, the (unverified)
+// measurement alongside; other errors come with a nil measurement.
+func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measurement, error) {
+	verdictCh := make(chan verdict, 1)
+	go func() { verdictCh <- runVerifier(a.ReaderAt(), a.Size(), opts.MinSDK, opts.MaxSDK) }()
+	m, ownErr := measure(ctx, a, opts)
+	v := <-verdictCh
+	if fault.KindOf(ownErr) == fault.Cancelled {
+		return nil, ownErr
+	}
+	if m == nil {
+		return nil, ownErr
+	}
+	if v.err != nil {
+		return m, v.err
+	}
+	if ownErr != nil {
+		return m, ownErr
+	}
+	m.VerifiedScheme = schemeName(v.scheme)
+	return m, crossCheck(m, v)
+}
+
+func schemeName(id int) string {
+	switch id {
+	case 31:
+		return "v3.1"
+	case 1, 2, 3:
+		return fmt.Sprintf("v%d", id)
+	}
+	return fmt.Sprintf("scheme-%d", id)
+}
+
+// measure builds the measurement with our own parsers. A non-nil
+// measurement with an error means the file parsed but failed a check.
+func measure(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measurement, error) {
+	mf := a.Lookup("AndroidManifest.xml")
+	if mf == nil {
+		return nil, fault.New(fault.Invalid, "not an APK: no AndroidManifest.xml")
+	}
+	raw, err := a.ReadAll(mf, MaxManifestSize)
+	if err != nil {
+		return nil, err
+	}
+	info, err := DecodeManifest(raw)
+	if err != nil {
+		return nil, err
+	}
+	m := &Measurement{Package: info.Package, VersionCode: info.VersionCode, VersionName: info.VersionName,
+		MinSDK: info.MinSDK, TargetSDK: info.TargetSDK}
+	sb, err := readSigningBlock(a)
+	if err != nil {
+		return m, err
+	}
+	m.fromBlock(sb)
+	if err := m.checkContent(ctx, a, sb, opts.Progress); err != nil {
+		return m, err
+	}
+	m.addV1(ctx, a, sb)
+	return m, nil
+}
+
+func readSigningBlock(a *zipsafe.Archive) (*SigningBlock, error) {
+	if !a.HasSigningBlock() {
+		return &SigningBlock{}, nil
+	}
+	n := a.CentralDirectoryOffset() - a.SigningBlockOffset()
+	if n > MaxSigningBlock {
+		return nil, fault.New(fault.Invalid, "APK Signing Block: %d bytes exceed the limit of %d", n, MaxSigningBlock)
+	}
+	b := make([]byte, n)
+	if k, err := a.ReaderAt().ReadAt(b, a.SigningBlockOffset()); k != len(b) {
+		return nil, fault.New(fault.Invalid, "reading APK Signing Block: %v", err)
+	}
+	return ParseSigningBlock(b)
+}
+
+func (m *Measurement) fromBlock(sb *SigningBlock) {
+	for _, s := range sb.V2 {
+		m.Signers.V2 = append(m.Signers.V2, certSHA256(s.Certs[0]))
+	}
+	for _, s := range sb.V3 {
+		m.Signers.V3 = append(m.Signers.V3, V3Signer{certSHA256(s.Certs[0]), s.MinSDK, s.MaxSDK})
+	}
+	for _, s := range sb.V31 {
+		m.Signers.V31 = append(m.Signers.V31, V3Signer{certSHA256(s.Certs[0]), s.MinSDK, s.MaxSDK})
+	}
+	m.Lineage = lineageOf(sb)
+	for _, o := range sb.Others {
+		m.OtherBlocks = append(m.OtherBlocks, BlockInfo{ID: fmt.Sprintf("0x%08x", o.ID), Name: o.Name(), Size: o.Size})
+	}
+}
+
+// lineageOf returns the lineage of the newest rotation: v3.1's if present, else v3's.
+func lineageOf(sb *SigningBlock) []LineageNode {
+	var out []LineageNode
+	for _, list := range [][]BlockSigner{sb.V31, sb.V3} {
+		for _, s := range list {
+			if len(s.Lineage) > 0 && out == nil {
+				for _, n := range s.Lineage {
+					out = append(out, LineageNode{certSHA256(n.Cert), n.Flags})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkContent recomputes every chunked content digest that a v2+ signer
+// claims and requires them all to match.
+func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock, progress func(int64)) error {
+	claims := map[int][][]byte{}
+	for _, list := range [][]BlockSigner{sb.V2, sb.V3, sb.V31} {
+		for _, s := range list {
+			for _, d := range s.Digests {
+				if k := digestKind(d.SigAlg); k == ChunkedSHA256 || k == ChunkedSHA512 {
+					claims[k] = append(claims[k], d.Value)
+				}
+			}
+		}
+	}
+	if len(claims) == 0 {
+		if len(sb.V2)+len(sb.V3)+len(sb.V31) > 0 {
+			return fault.New(fault.Invalid, "APK Signing Block has no chunked content digest to check")
+		}
+		return nil
+	}
+	kinds := []int{}
+	for _, k := range []int{ChunkedSHA256, ChunkedSHA512} {
+		if claims[k] != nil {
+			kinds = append(kinds, k)
+		}
+	}
+	sums, err := ContentDigests(ctx, a, kinds, progress)
+	if err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		for _, want := range claims[k] {
+			if !bytes.Equal(want, sums[k]) {
+				return fault.New(fault.Invalid, "%s content digest mismatch: signed %x, computed %x", DigestName(k), want, sums[k])
+			}
+		}
+		m.ContentDigests = append(m.ContentDigests, ContentDigest{DigestName(k), hex.EncodeToString(sums[k])})
+	}
+	return nil
+}
+
+// addV1 records the JAR signers. With a v2+ block the entry digests are
+// covered by the content digest, so only the signatures, .SF files and
+// manifest are checked; a v1-only APK gets the full check.
+func (m *Measurement) addV1(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock) {
+	if a.Lookup("META-INF/MANIFEST.MF") == nil {
+		return
+	}
+	v2plus := len(sb.V2)+len(sb.V3)+len(sb.V31) > 0
+	res, err := jar.Verify(ctx, a, jar.Options{SkipEntries: v2plus})
+	if err != nil {
+		m.Notes = append(m.Notes, "v1 signature not verified: "+oneLine(err.Error()))
+		return
+	}
+	for _, s := range res.Signers {
+		m.Signers.V1 = append(m.Signers.V1, s.CertSHA256)
+	}
+}
+
+// crossCheck requires our parser to agree with apkverifier on the signers
+// of the verified scheme and on the lineage.
+func crossCheck(m *Measurement, v verdict) error {
+	var ours []string
+	switch v.scheme {
+	case 1:
+		ours = m.Signers.V1
+	case 2:
+		ours = m.Signers.V2
+	case 3:
+		ours = v3Certs(m.Signers.V3)
+	case 31:
+		ours = v3Certs(m.Signers.V31)
+	}
+	if len(v.signers) == 0 {
+		return fault.New(fault.Invalid, "signature verifier returned no signer")
+	}
+	for _, s := range v.signers {
+		if !slices.Contains(ours, s) {
+			return fault.New(fault.Invalid, "measurement disagrees with the verifier: %s signer %s not found by our parser", schemeName(v.scheme), s)
+		}
+	}
+	if v.scheme <= 2 && len(ours) != len(v.signers) {
+		return fault.New(fault.Invalid, "measurement disagrees with the verifier: %d %s signers, verifier found %d", len(ours), schemeName(v.scheme), len(v.signers))
+	}
+	return checkLineage(m, v)
+}
+
+func v3Certs(list []V3Signer) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, s.CertSHA256)
+	}
+	return out
+}
+
+// checkLineage: the verifier's lineage must be a prefix of ours (it may cut
+// the lineage at the signer it selected).
+func checkLineage(m *Measurement, v verdict) error {
+	if len(v.lineage) > len(m.Lineage) {
+		return fault.New(fault.Invalid, "measurement disagrees with the verifier on the signing lineage")
+	}
+	for i, c := range v.lineage {
+		if m.Lineage[i].CertSHA256 != c {
+			return fault.New(fault.Invalid, "measurement disagrees with the verifier on the signing lineage")
+		}
+	}
+	return nil
+}
