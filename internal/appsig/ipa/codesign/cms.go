@@ -2,6 +2,9 @@ package codesign
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"strings"
 	"crypto/x509"
 	"encoding/asn1"
 
@@ -49,7 +52,7 @@ func (s *Signature) VerifyCMS() (*Signer, error) {
 		return nil, invalid("CMS signature has %d signers, want 1", len(p7.Signers))
 	}
 	if err := p7.Verify(); err != nil {
-		return nil, invalid("CMS signature does not verify over the CodeDirectory: %v", err)
+		return nil, invalid("CMS signature does not verify over the CodeDirectory: %s", OneLine(err))
 	}
 	leaf := p7.GetOnlySigner()
 	if leaf == nil {
@@ -61,6 +64,16 @@ func (s *Signature) VerifyCMS() (*Signer, error) {
 	return &Signer{Leaf: leaf, Certificates: p7.Certificates}, nil
 }
 
+// OneLine renders a library error on one line: pkcs7's digest mismatch
+// spans three.
+func OneLine(err error) string {
+	var mismatch *pkcs7.MessageDigestMismatchError
+	if errors.As(err, &mismatch) {
+		return fmt.Sprintf("message digest %x, computed %x", mismatch.ExpectedDigest, mismatch.ActualDigest)
+	}
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
 // parseCMS runs pkcs7.Parse, turning a panic on crafted input into an error.
 func parseCMS(der []byte) (p7 *pkcs7.PKCS7, err error) {
 	defer func() {
@@ -70,7 +83,7 @@ func parseCMS(der []byte) (p7 *pkcs7.PKCS7, err error) {
 	}()
 	p7, err = pkcs7.Parse(der)
 	if err != nil {
-		return nil, invalid("malformed CMS signature: %v", err)
+		return nil, invalid("malformed CMS signature: %s", OneLine(err))
 	}
 	return p7, nil
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/approov-cli/approov/internal/fault"
 	"howett.net/plist"
@@ -48,7 +49,7 @@ func Decode(data []byte, v any, what string, lim Limits) error {
 	}
 	format, err := plist.Unmarshal(data, v)
 	if err != nil {
-		return fault.New(fault.Invalid, "%s is not a valid property list: %v", what, err)
+		return fault.New(fault.Invalid, "%s is not a valid property list: %s", what, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	if format != plist.XMLFormat && format != plist.BinaryFormat {
 		return fault.New(fault.Invalid, "%s is not an XML or binary property list", what)

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/approov-cli/approov/internal/appsig/ipa/codesign"
 	"github.com/approov-cli/approov/internal/appsig/ipa/plists"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/smallstep/pkcs7"
@@ -75,7 +76,7 @@ func Parse(der []byte, lim plists.Limits) (*Profile, error) {
 		return nil, invalid("want one signer and attached content")
 	}
 	if err := p7.Verify(); err != nil {
-		return nil, invalid("CMS signature does not verify: %v", err)
+		return nil, invalid("CMS signature does not verify: %s", codesign.OneLine(err))
 	}
 	var r raw
 	if err := plists.Decode(p7.Content, &r, "provisioning profile", lim); err != nil {
@@ -95,7 +96,7 @@ func parseCMS(der []byte) (p7 *pkcs7.PKCS7, err error) {
 		}
 	}()
 	if p7, err = pkcs7.Parse(der); err != nil {
-		return nil, invalid("malformed CMS: %v", err)
+		return nil, invalid("malformed CMS: %s", codesign.OneLine(err))
 	}
 	return p7, nil
 }
