@@ -17,11 +17,11 @@ type code struct {
 	exe            *codesign.Executable
 	slices         []Slice
 	adhoc          bool
-	team           string            // CodeDirectory team ID, "" if none
-	signer         *codesign.Signer  // nil when ad-hoc
-	entitlements   []byte            // XML entitlements plist, nil if none
-	infoBound      bool              // Info.plist bound by slot 1
-	resourcesBound bool              // CodeResources bound by slot 3
+	team           string           // CodeDirectory team ID, "" if none
+	signer         *codesign.Signer // nil when ad-hoc
+	entitlements   []byte           // XML entitlements plist, nil if none
+	infoBound      bool             // Info.plist bound by slot 1
+	resourcesBound bool             // CodeResources bound by slot 3
 }
 
 // parseCode reads and parses an executable; nothing is verified yet.

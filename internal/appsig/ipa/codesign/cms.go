@@ -2,11 +2,11 @@ package codesign
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"strings"
-	"crypto/x509"
-	"encoding/asn1"
 
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"
