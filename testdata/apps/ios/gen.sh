@@ -160,4 +160,29 @@ pack bad-cms bad-cms.ipa
 bundle unsigned-slice Fixture-universal Info.bin; pack unsigned-slice unsigned-slice.ipa
 variant adhoc two-apps; cp -r two-apps/Payload/Fixture.app two-apps/Payload/Other.app; pack two-apps two-apps.ipa
 variant adhoc no-exe; rm no-exe/Payload/Fixture.app/Fixture; pack no-exe no-exe.ipa
+# 6) Fuzz seed corpora from the real files (go test fuzz v1 format).
+(cd "$here" && python3 - "$here/../../../internal/appsig/ipa" "$work/ent.plist") <<'EOF'
+import os, struct, sys, zipfile
+pkg, ent = sys.argv[1], sys.argv[2]
+def seed(target, name, data):
+    d = os.path.join(pkg, target); os.makedirs(d, exist_ok=True)
+    lit = ''.join(chr(c) if 32 <= c < 127 and c not in (34, 92) else '\\x%02x' % c for c in data)
+    open(os.path.join(d, name), 'w').write('go test fuzz v1\n[]byte("%s")\n' % lit)
+def superblob(exe):
+    ncmds, off = struct.unpack_from('<I', exe, 16)[0], 32
+    for _ in range(ncmds):
+        cmd, size = struct.unpack_from('<II', exe, off)
+        if cmd == 0x1d:
+            dataoff, datasize = struct.unpack_from('<II', exe, off + 8); return exe[dataoff:dataoff + datasize]
+        off += size
+app = 'Payload/Fixture.app/'
+for name in ('adhoc', 'sealed'):
+    seed('codesign/testdata/fuzz/FuzzParseSignature', name, superblob(zipfile.ZipFile(name + '.ipa').read(app + 'Fixture')))
+z = zipfile.ZipFile('sealed.ipa')
+seed('plists/testdata/fuzz/FuzzDecode', 'info-binary', z.read(app + 'Info.plist'))
+seed('plists/testdata/fuzz/FuzzDecode', 'info-xml', zipfile.ZipFile('adhoc.ipa').read(app + 'Info.plist'))
+seed('plists/testdata/fuzz/FuzzDecode', 'coderesources', z.read(app + '_CodeSignature/CodeResources'))
+seed('plists/testdata/fuzz/FuzzDecode', 'entitlements', open(ent, 'rb').read())
+seed('profile/testdata/fuzz/FuzzParse', 'profile', z.read(app + 'embedded.mobileprovision'))
+EOF
 ls -l "$here"/*.ipa >&2
