@@ -81,6 +81,9 @@ func parseCMS(der []byte) (p7 *pkcs7.PKCS7, err error) {
 			p7, err = nil, invalid("malformed CMS signature")
 		}
 	}()
+	if err := CheckBER(der); err != nil {
+		return nil, invalid("malformed CMS signature: %v", err)
+	}
 	p7, err = pkcs7.Parse(der)
 	if err != nil {
 		return nil, invalid("malformed CMS signature: %s", OneLine(err))

@@ -95,6 +95,9 @@ func parseCMS(der []byte) (p7 *pkcs7.PKCS7, err error) {
 			p7, err = nil, invalid("malformed CMS")
 		}
 	}()
+	if err := codesign.CheckBER(der); err != nil {
+		return nil, invalid("malformed CMS: %v", err)
+	}
 	if p7, err = pkcs7.Parse(der); err != nil {
 		return nil, invalid("malformed CMS: %s", codesign.OneLine(err))
 	}
