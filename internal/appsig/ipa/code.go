@@ -1,0 +1,137 @@
+package ipa
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/approov-cli/approov/internal/appsig/ipa/codesign"
+	"github.com/approov-cli/approov/internal/appsig/ipa/profile"
+)
+
+// code is one signed executable (main or nested) and what its signature says.
+type code struct {
+	rel            string // executable path relative to the bundle root
+	sha256         []byte
+	exe            *codesign.Executable
+	slices         []Slice
+	adhoc          bool
+	team           string           // CodeDirectory team ID, "" if none
+	signer         *codesign.Signer // nil when ad-hoc
+	entitlements   []byte           // XML entitlements plist, nil if none
+	infoBound      bool             // Info.plist bound by slot 1
+	resourcesBound bool             // CodeResources bound by slot 3
+}
+
+// parseCode reads and parses an executable; nothing is verified yet.
+func (b *bundle) parseCode(rel string) (*code, error) {
+	data, err := b.read(rel, b.lim.MaxExecutableSize)
+	if err != nil {
+		return nil, err
+	}
+	if data == nil {
+		return nil, invalid("executable %q is missing from the bundle", rel)
+	}
+	exe, err := codesign.ParseExecutable(data, b.lim.CodeSign)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	sum := sha256.Sum256(data)
+	c := &code{rel: rel, sha256: sum[:], exe: exe}
+	for _, s := range exe.Slices {
+		if s.Signature == nil {
+			return nil, invalid("%s: slice %s is not signed", rel, s.CPU)
+		}
+		c.slices = append(c.slices, describeSlice(s))
+	}
+	first := exe.Slices[0].Signature.CodeDirectories[0]
+	c.adhoc, c.team = first.Flags&codesign.FlagAdhoc != 0, first.TeamID
+	c.entitlements = exe.Slices[0].Signature.Entitlements()
+	return c, c.checkSlicesAgree()
+}
+
+func describeSlice(s *codesign.Slice) Slice {
+	primary := s.Signature.Primary()
+	full := primary.CDHashFull()
+	out := Slice{CPU: s.CPU, CDHashType: primary.HashName(), CDHashFull: hexOf(full), CDHash: hexOf(full[:20]),
+		Identifier: primary.Identifier, TeamID: primary.TeamID, Flags: fmt.Sprintf("0x%x", primary.Flags),
+		AdHoc: primary.Flags&codesign.FlagAdhoc != 0}
+	for _, cd := range s.Signature.CodeDirectories {
+		f := cd.CDHashFull()
+		out.CodeDirectories = append(out.CodeDirectories, CodeDirectory{Slot: fmt.Sprintf("0x%x", cd.Slot),
+			HashType: cd.HashName(), CDHashFull: hexOf(f), CDHash: hexOf(f[:20]), Pages: cd.NCode, Primary: cd == primary})
+	}
+	return out
+}
+
+// checkSlicesAgree requires every slice to be signed the same way: all
+// ad-hoc or none, one team ID, one identifier, the same entitlements.
+func (c *code) checkSlicesAgree() error {
+	for _, s := range c.exe.Slices[1:] {
+		cd := s.Signature.CodeDirectories[0]
+		switch {
+		case (cd.Flags&codesign.FlagAdhoc != 0) != c.adhoc:
+			return invalid("%s: slices are not all ad-hoc or all CMS-signed", c.rel)
+		case cd.TeamID != c.team:
+			return invalid("%s: slices carry different team IDs", c.rel)
+		case cd.Identifier != c.slices[0].Identifier:
+			return invalid("%s: slices carry different identifiers", c.rel)
+		case !bytes.Equal(s.Signature.Entitlements(), c.entitlements):
+			return invalid("%s: slices carry different entitlements", c.rel)
+		}
+	}
+	return nil
+}
+
+// verify checks every slice: code pages, special slots (Info.plist and
+// CodeResources given as file contents, nil when absent) and the CMS signer,
+// which must be the same certificate in every slice.
+func (c *code) verify(ctx context.Context, info, resources []byte) error {
+	for i, s := range c.exe.Slices {
+		if err := s.Verify(ctx); err != nil {
+			return fmt.Errorf("%s: %w", c.rel, err)
+		}
+		infoBound, err := s.Signature.CheckFile(codesign.SlotInfoPlist, info)
+		if err != nil {
+			return fmt.Errorf("%s: slice %s: %w", c.rel, s.CPU, err)
+		}
+		resBound, err := s.Signature.CheckFile(codesign.SlotResourceDir, resources)
+		if err != nil {
+			return fmt.Errorf("%s: slice %s: %w", c.rel, s.CPU, err)
+		}
+		signer, err := s.Signature.VerifyCMS()
+		if err != nil {
+			return fmt.Errorf("%s: slice %s: %w", c.rel, s.CPU, err)
+		}
+		if i == 0 {
+			c.infoBound, c.resourcesBound, c.signer = infoBound, resBound, signer
+			continue
+		}
+		if infoBound != c.infoBound || resBound != c.resourcesBound || !sameSigner(signer, c.signer) {
+			return invalid("%s: slices are sealed or signed differently", c.rel)
+		}
+	}
+	return nil
+}
+
+func sameSigner(a, b *codesign.Signer) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Leaf.Equal(b.Leaf)
+}
+
+// describeSigner turns the verified CMS signer into its measurement.
+func describeSigner(s *codesign.Signer) *Signer {
+	out := &Signer{CertSHA256: profile.CertSHA256(s.Leaf), Subject: s.Leaf.Subject.String()}
+	if ou := s.Leaf.Subject.OrganizationalUnit; len(ou) > 0 {
+		out.SubjectOU = ou[0]
+	}
+	for _, c := range s.Certificates {
+		if !c.Equal(s.Leaf) {
+			out.ChainSHA256 = append(out.ChainSHA256, profile.CertSHA256(c))
+		}
+	}
+	return out
+}
