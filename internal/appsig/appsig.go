@@ -10,6 +10,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/appsig/aab"
 	"github.com/approov-cli/approov/internal/appsig/apk"
+	"github.com/approov-cli/approov/internal/appsig/ipa"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 )
 
@@ -37,6 +38,7 @@ type Record struct {
 	FileSHA256    string           `json:"file_sha256"`
 	APK           *apk.Measurement `json:"apk,omitempty"`
 	AAB           *aab.Measurement `json:"aab,omitempty"`
+	IPA           *ipa.Measurement `json:"ipa,omitempty"`
 }
 
 // Defaults for Options left zero.

@@ -129,3 +129,17 @@ func TestRejectsNonPackages(t *testing.T) {
 		t.Errorf("size limit: %v", err)
 	}
 }
+
+// TestDispatchIPA: IPAs are detected by content and measured by package ipa
+// (whose own golden files cover the measurement itself).
+func TestDispatchIPA(t *testing.T) {
+	dir := "../../testdata/apps/ios"
+	rec, err := Inspect(context.Background(), filepath.Join(dir, "cms.ipa"), Options{})
+	if err != nil || rec.Format != FormatIPA || rec.IPA == nil || !rec.Verified || rec.APK != nil {
+		t.Fatalf("cms.ipa: %+v, %v", rec, err)
+	}
+	rec, err = Inspect(context.Background(), filepath.Join(dir, "bad-page.ipa"), Options{})
+	if fault.KindOf(err) != fault.Invalid || rec == nil || rec.Verified || rec.IPA == nil {
+		t.Fatalf("bad-page.ipa: %+v, %v", rec, err)
+	}
+}

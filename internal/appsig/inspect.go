@@ -12,6 +12,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/appsig/aab"
 	"github.com/approov-cli/approov/internal/appsig/apk"
+	"github.com/approov-cli/approov/internal/appsig/ipa"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"
 )
@@ -107,6 +108,9 @@ func measure(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Rec
 	case FormatAAB:
 		m, err := aab.Inspect(ctx, a)
 		return recordOf(FormatAAB, m != nil, func(r *Record) { r.AAB = m }), err
+	case FormatIPA:
+		m, err := ipa.Inspect(ctx, a)
+		return recordOf(FormatIPA, m != nil, func(r *Record) { r.IPA = m }), err
 	}
 	return nil, fault.New(fault.Invalid, "not an app package: no AndroidManifest.xml (apk), BundleConfig.pb (aab) or Payload/*.app (ipa)")
 }

@@ -137,3 +137,15 @@ func TestRunInspectSeveralFailures(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestRunInspectIPA(t *testing.T) {
+	out, _, err := run(t, false, filepath.Join("../../../testdata/apps/ios", "fat.ipa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"verified IPA", "Team ID", "cdhash arm64", "cdhash x86_64"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

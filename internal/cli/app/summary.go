@@ -28,6 +28,8 @@ func writeSummary(ios *iostreams.IOStreams, r *appsig.Record) {
 		lines = apkLines(r.APK)
 	case r.AAB != nil:
 		lines = aabLines(r.AAB)
+	case r.IPA != nil:
+		lines = ipaLines(r.IPA)
 	}
 	lines = append(lines, [2]string{"File SHA-256", r.FileSHA256}, [2]string{"File size", fmt.Sprintf("%d bytes", r.FileSize)})
 	writeLines(w, lines)
