@@ -4,7 +4,8 @@
 # practical floor) and `apksigner verify --print-certs` on the same file.
 # Needs: go, openssl, aapt, zipalign, apksigner, android-framework-res, GNU time.
 # Usage: docs/bench/appsig-bench.sh [size-MiB]   (default 256)
-# If testdata/apps/ios/gen-big-ipa.sh exists it is used for the IPA row.
+# The IPA row uses a Go-built darwin/arm64 executable (ad-hoc signed by the Go
+# linker) that embeds the random payload, so every code page is hashed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MIB=${1:-256}
@@ -31,8 +32,26 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out k.crt -days 365 -su
 openssl pkcs8 -topk8 -nocrypt -in k.pem -outform DER -out k.pk8
 apksigner sign --v1-signing-enabled false --v2-signing-enabled true --v3-signing-enabled true \
 	--v4-signing-enabled false --key k.pk8 --cert k.crt --out big.apk aligned.apk
-rm -f unsigned.apk aligned.apk assets/payload.bin
-cat big.apk >/dev/null # warm the page cache so every tool reads from memory
+rm -f unsigned.apk aligned.apk
+
+# A big IPA: the fixture's Info.plist and a linker-signed executable of the same size.
+mkdir -p exe Payload/Fixture.app
+mv assets/payload.bin exe/payload.bin
+cat >exe/main.go <<'X'
+package main
+
+import _ "embed"
+
+//go:embed payload.bin
+var payload []byte
+
+func main() { println(len(payload)) }
+X
+(cd exe && printf 'module big\ngo 1.22\n' >go.mod && CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -trimpath -o ../Payload/Fixture.app/Fixture .)
+unzip -q -o "$ROOT/testdata/apps/ios/adhoc.ipa" Payload/Fixture.app/Info.plist Payload/Fixture.app/PkgInfo
+zip -q -0 -X -r big.ipa Payload
+rm -rf exe Payload
+cat big.apk big.ipa >/dev/null # warm the page cache so every tool reads from memory
 
 measure() { # label, command...
 	local label=$1
@@ -47,3 +66,6 @@ measure "openssl dgst -sha256" openssl dgst -sha256 big.apk
 measure "approov app inspect" ./approov app inspect big.apk
 measure "approov app inspect --json" ./approov app inspect --json big.apk
 measure "apksigner verify --print-certs" apksigner verify --print-certs big.apk
+printf 'file: %s (%d bytes)\n' big.ipa "$(stat -c %s big.ipa)"
+measure "openssl dgst -sha256 (ipa)" openssl dgst -sha256 big.ipa
+measure "approov app inspect (ipa)" ./approov app inspect big.ipa
