@@ -4,6 +4,8 @@
 # practical floor) and `apksigner verify --print-certs` on the same file.
 # Needs: go, openssl, aapt, zipalign, apksigner, android-framework-res, GNU time.
 # Usage: docs/bench/appsig-bench.sh [size-MiB]   (default 256)
+# Columns: wall-clock time, CPU time (user+sys, steadier on a busy machine),
+# peak resident set size. Target for approov: wall <= 2x openssl, RSS <= 64 MiB.
 # The IPA row uses a Go-built darwin/arm64 executable (ad-hoc signed by the Go
 # linker) that embeds the random payload, so every code page is hashed.
 set -euo pipefail
@@ -56,12 +58,13 @@ cat big.apk big.ipa >/dev/null # warm the page cache so every tool reads from me
 measure() { # label, command...
 	local label=$1
 	shift
-	/usr/bin/time -f '%e %M' -o time.out "$@" >/dev/null 2>err.out || { cat err.out; exit 1; }
-	read -r wall rss <time.out
-	printf '%-38s %8.2f s %8.1f MiB\n' "$label" "$wall" "$(echo "$rss / 1024" | bc -l)"
+	/usr/bin/time -f '%e %U %S %M' -o time.out "$@" >/dev/null 2>err.out || { cat err.out; exit 1; }
+	read -r wall user sys rss <time.out
+	printf '%-34s %7.2f s %7.2f s %8.1f MiB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 }
+[ -n "${BENCH_KEEP:-}" ] && cp big.apk big.ipa "$BENCH_KEEP"/
 printf 'file: %s (%d bytes), %s CPUs\n' big.apk "$(stat -c %s big.apk)" "$(nproc)"
-printf '%-38s %10s %12s\n' tool wall "peak RSS"
+printf '%-34s %9s %9s %12s\n' tool wall "CPU" "peak RSS"
 measure "openssl dgst -sha256" openssl dgst -sha256 big.apk
 measure "approov app inspect" ./approov app inspect big.apk
 measure "approov app inspect --json" ./approov app inspect --json big.apk
