@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/approov-cli/approov/internal/fault"
 )
@@ -141,5 +143,24 @@ func TestDispatchIPA(t *testing.T) {
 	rec, err = Inspect(context.Background(), filepath.Join(dir, "bad-page.ipa"), Options{})
 	if fault.KindOf(err) != fault.Invalid || rec == nil || rec.Verified || rec.IPA == nil {
 		t.Fatalf("bad-page.ipa: %+v, %v", rec, err)
+	}
+}
+
+func TestBudgetAndProgress(t *testing.T) {
+	p := filepath.Join(androidDir, "v123.apk")
+	if _, err := Inspect(context.Background(), p, Options{Budget: time.Nanosecond}); fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "time budget") {
+		t.Errorf("budget: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Inspect(ctx, p, Options{}); fault.KindOf(err) != fault.Cancelled {
+		t.Errorf("cancelled: %v", err)
+	}
+	var last, total atomic.Int64
+	if _, err := Inspect(context.Background(), p, Options{Progress: func(d, n int64) { last.Store(d); total.Store(n) }}); err != nil {
+		t.Fatal(err)
+	}
+	if last.Load() == 0 || last.Load() != total.Load() {
+		t.Errorf("progress ended at %d of %d", last.Load(), total.Load())
 	}
 }

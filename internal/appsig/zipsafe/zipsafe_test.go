@@ -232,3 +232,31 @@ func TestSigningBlockPadding(t *testing.T) {
 		t.Errorf("dirty padding: %v", err)
 	}
 }
+
+// withEntryGap inserts gap bytes before the second entry and shifts every
+// offset after it.
+func withEntryGap(t *testing.T, gap []byte) []byte {
+	b := build(t, entry{"a", "first", zip.Store}, entry{"b", "second", zip.Store})
+	second := bytes.Index(b[4:], []byte(sigLocal)) + 4
+	out := append(append(append([]byte{}, b[:second]...), gap...), b[second:]...)
+	n := uint32(len(gap))
+	cd := cdOffset(out) + int(n)
+	e := bytes.LastIndex(out, []byte(sigEOCD))
+	binary.LittleEndian.PutUint32(out[e+16:], uint32(cd))
+	secondCD := bytes.LastIndex(out[:e], []byte(sigCentral))
+	binary.LittleEndian.PutUint32(out[secondCD+42:], binary.LittleEndian.Uint32(out[secondCD+42:])+n)
+	return out
+}
+
+func TestGapsBetweenEntries(t *testing.T) {
+	a, err := open(withEntryGap(t, make([]byte, 5000)))
+	if err != nil {
+		t.Fatalf("zero padding between entries: %v", err)
+	}
+	if got, err := a.ReadAll(a.Lookup("b"), 100); err != nil || string(got) != "second" {
+		t.Errorf("entry after padding: %q, %v", got, err)
+	}
+	if _, err := open(withEntryGap(t, []byte("hidden payload"))); err == nil || !strings.Contains(err.Error(), `unaccounted data before entry "b"`) {
+		t.Errorf("non-zero gap: %v", err)
+	}
+}
