@@ -150,3 +150,23 @@ func FuzzDecodeManifest(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeManifestHugeStringClaim: a string whose length header claims
+// more than the pool holds is rejected up front (apkparser, which
+// apkverifier runs on the same bytes, would allocate the claimed size).
+func TestDecodeManifestHugeStringClaim(t *testing.T) {
+	a := openAPK(t, "v2-only.apk")
+	raw, _ := a.ReadAll(a.Lookup("AndroidManifest.xml"), MaxManifestSize)
+	le := binary.LittleEndian
+	pool := int(le.Uint16(raw[2:])) // the string pool is the first chunk
+	if le.Uint16(raw[pool:]) != chunkStringPool {
+		t.Fatal("fixture layout changed")
+	}
+	last := le.Uint32(raw[pool+8:]) - 1
+	at := pool + int(le.Uint32(raw[pool+20:])) + int(le.Uint32(raw[pool+28+4*int(last):]))
+	bad := bytes.Clone(raw)
+	copy(bad[at:], []byte{0xff, 0xff, 0xff, 0xff})
+	if _, err := DecodeManifest(bad); err == nil || !strings.Contains(err.Error(), "out of bounds") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -71,6 +71,7 @@ type axml struct {
 	resIDs       []byte // resource map chunk body
 	depth        int
 	sawManifest  bool
+	finished     bool // </manifest> seen
 	info         ManifestInfo
 	major, minor int64
 }
@@ -89,8 +90,9 @@ func (d *axml) walk() error {
 		if csize < 8 || uint64(pos)+uint64(csize) > uint64(size) || chdr > int(csize) || chdr < 8 {
 			return axmlErr("chunk at offset %d has a bad size", pos)
 		}
-		done, err := d.chunk(typ, d.b[pos:pos+int(csize)], chdr)
-		if err != nil || done {
+		// Every chunk is checked, also after </manifest>: apkverifier's
+		// decoder reads on and allocates what each chunk header claims.
+		if err := d.chunk(typ, d.b[pos:pos+int(csize)], chdr); err != nil {
 			return err
 		}
 		pos += int(csize)
@@ -98,21 +100,24 @@ func (d *axml) walk() error {
 	return nil
 }
 
-// chunk handles one chunk; done is true after </manifest>.
-func (d *axml) chunk(typ uint16, c []byte, hdr int) (bool, error) {
+// chunk handles one chunk; elements after </manifest> are ignored.
+func (d *axml) chunk(typ uint16, c []byte, hdr int) error {
 	switch typ {
 	case chunkStringPool:
-		return false, d.setPool(c, hdr)
+		return d.setPool(c, hdr)
 	case chunkResourceMap:
 		d.resIDs = c[hdr:]
 	case chunkStartTag:
 		d.depth++
-		return false, d.startTag(c, hdr)
+		if d.finished {
+			return nil
+		}
+		return d.startTag(c, hdr)
 	case chunkEndTag:
 		d.depth--
-		return d.depth == 0 && d.sawManifest, nil
+		d.finished = d.finished || (d.depth == 0 && d.sawManifest)
 	}
-	return false, nil
+	return nil
 }
 
 func (d *axml) setPool(c []byte, hdr int) error {
@@ -126,6 +131,18 @@ func (d *axml) setPool(c []byte, hdr int) error {
 	if uint64(hdr)+4*uint64(d.poolCount) > uint64(len(c)) || uint64(d.poolStrings) > uint64(len(c)) {
 		return axmlErr("string pool is out of bounds")
 	}
+	return d.checkStrings()
+}
+
+// checkStrings proves every string's length fits in the pool, so that no
+// decoder (ours or apkverifier's, which reads the manifest after us)
+// allocates for a length the data cannot back.
+func (d *axml) checkStrings() error {
+	for i := uint32(0); i < d.poolCount; i++ {
+		if _, err := d.strLen(i); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -134,13 +151,28 @@ func (d *axml) str(i uint32) (string, error) {
 	if i == 0xffffffff {
 		return "", nil
 	}
-	if i >= d.poolCount {
-		return "", axmlErr("string index %d out of range", i)
+	b, err := d.strLen(i)
+	if err != nil {
+		return "", err
 	}
-	le := binary.LittleEndian
-	off := uint64(d.poolStrings) + uint64(le.Uint32(d.pool[28+4*i:]))
+	if d.poolUTF8 {
+		return string(b), nil
+	}
+	u := make([]uint16, len(b)/2)
+	for k := range u {
+		u[k] = binary.LittleEndian.Uint16(b[2*k:])
+	}
+	return string(utf16.Decode(u)), nil
+}
+
+// strLen returns the bytes of pool string i after checking its bounds.
+func (d *axml) strLen(i uint32) ([]byte, error) {
+	if i >= d.poolCount {
+		return nil, axmlErr("string index %d out of range", i)
+	}
+	off := uint64(d.poolStrings) + uint64(binary.LittleEndian.Uint32(d.pool[28+4*i:]))
 	if off >= uint64(len(d.pool)) {
-		return "", axmlErr("string %d is out of bounds", i)
+		return nil, axmlErr("string %d is out of bounds", i)
 	}
 	if d.poolUTF8 {
 		return utf8At(d.pool[off:])
@@ -148,14 +180,14 @@ func (d *axml) str(i uint32) (string, error) {
 	return utf16At(d.pool[off:])
 }
 
-func utf8At(b []byte) (string, error) {
+func utf8At(b []byte) ([]byte, error) {
 	_, n1, ok1 := len8(b) // length in UTF-16 units, unused
 	blen, n2, ok2 := len8(b[min(n1, len(b)):])
 	start := n1 + n2
 	if !ok1 || !ok2 || start+blen > len(b) {
-		return "", axmlErr("string is out of bounds")
+		return nil, axmlErr("string is out of bounds")
 	}
-	return string(b[start : start+blen]), nil
+	return b[start : start+blen], nil
 }
 
 // len8 decodes a 1- or 2-byte UTF-8 pool length.
@@ -172,24 +204,20 @@ func len8(b []byte) (int, int, bool) {
 	return int(b[0]&0x7f)<<8 | int(b[1]), 2, true
 }
 
-func utf16At(b []byte) (string, error) {
+func utf16At(b []byte) ([]byte, error) {
 	le := binary.LittleEndian
 	if len(b) < 2 {
-		return "", axmlErr("string is out of bounds")
+		return nil, axmlErr("string is out of bounds")
 	}
 	n, start := int(le.Uint16(b)), 2
 	if n&0x8000 != 0 {
 		if len(b) < 4 {
-			return "", axmlErr("string is out of bounds")
+			return nil, axmlErr("string is out of bounds")
 		}
 		n, start = (n&0x7fff)<<16|int(le.Uint16(b[2:])), 4
 	}
 	if start+2*n > len(b) {
-		return "", axmlErr("string is out of bounds")
+		return nil, axmlErr("string is out of bounds")
 	}
-	u := make([]uint16, n)
-	for i := range u {
-		u[i] = le.Uint16(b[start+2*i:])
-	}
-	return string(utf16.Decode(u)), nil
+	return b[start : start+2*n], nil
 }
