@@ -37,7 +37,13 @@ func InspectWith(ctx context.Context, a *zipsafe.Archive, lim Limits) (*Measurem
 	}
 	m := &Measurement{BundleID: info.BundleID, Version: info.Version, Build: info.Build, MinimumOS: info.MinimumOS,
 		AdHoc: main.adhoc, Executable: Executable{Name: info.Executable, SHA256: hexOf(main.sha256), Slices: main.slices}}
-	return m, b.verify(ctx, m, main, infoRaw)
+	if err := b.verify(ctx, m, main, infoRaw); err != nil {
+		if fault.KindOf(err) == fault.Cancelled {
+			return nil, err
+		}
+		return m, err
+	}
+	return m, nil
 }
 
 // verify runs the checks in order, filling m as facts are established.
