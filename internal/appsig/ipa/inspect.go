@@ -37,6 +37,11 @@ func InspectWith(ctx context.Context, a *zipsafe.Archive, lim Limits) (*Measurem
 	}
 	m := &Measurement{BundleID: info.BundleID, Version: info.Version, Build: info.Build, MinimumOS: info.MinimumOS,
 		AdHoc: main.adhoc, Executable: Executable{Name: info.Executable, SHA256: hexOf(main.sha256), Slices: main.slices}}
+	for _, s := range main.exe.Slices {
+		if s.Encrypted {
+			m.Notes = append(m.Notes, "slice "+s.CPU+" is FairPlay-encrypted (an App Store download): its signature is Apple's, not the developer's")
+		}
+	}
 	if err := b.verify(ctx, m, main, infoRaw); err != nil {
 		if fault.KindOf(err) == fault.Cancelled {
 			return nil, err

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
+
 	"github.com/approov-cli/approov/internal/fault"
 )
 
@@ -14,10 +16,10 @@ var ents = []byte(`<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><d
 
 func TestSynthVerifies(t *testing.T) {
 	for name, data := range map[string][]byte{
-		"thin":         synth(cpuARM64, 10000, nil),
-		"entitlements": synth(cpuARM64, 5000, ents),
-		"one page":     synth(cpuARM64, 100, nil),
-		"fat":          fat(synth(cpuARM64, 9000, nil), synth(cpuX86_64, 7000, ents)),
+		"thin":         codesigntest.Synth(codesigntest.CPUARM64, 10000, nil),
+		"entitlements": codesigntest.Synth(codesigntest.CPUARM64, 5000, ents),
+		"one page":     codesigntest.Synth(codesigntest.CPUARM64, 100, nil),
+		"fat":          codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), codesigntest.Synth(codesigntest.CPUX86_64, 7000, ents)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			exe, err := ParseExecutable(data, DefaultLimits())
@@ -94,7 +96,7 @@ var mutations = []mutation{
 func TestMalformedExecutables(t *testing.T) {
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
-			data := m.edit(synth(cpuARM64, 3*4096-50, nil))
+			data := m.edit(codesigntest.Synth(codesigntest.CPUARM64, 3*4096-50, nil))
 			err := parseAndVerify(data)
 			if err == nil {
 				t.Fatal("accepted")
@@ -127,15 +129,15 @@ func parseAndVerify(data []byte) error {
 }
 
 func TestMalformedFat(t *testing.T) {
-	good := fat(synth(cpuARM64, 5000, nil), synth(cpuX86_64, 5000, nil))
+	good := codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 5000, nil), codesigntest.Synth(codesigntest.CPUX86_64, 5000, nil))
 	tests := []mutation{
 		{"zero archs", func(b []byte) []byte { return put32(b, 4, 0) }, "bad architecture count"},
 		{"many archs", func(b []byte) []byte { return put32(b, 4, 1000) }, "bad architecture count"},
 		{"slice outside", func(b []byte) []byte { return put32(b, 8+12, 1<<30) }, "lies outside the file"},
 		{"slice in header", func(b []byte) []byte { return put32(b, 8+8, 0) }, "lies outside the file"},
 		{"overlap", func(b []byte) []byte { return put32(b, 28+8, be.Uint32(b[16:])) }, "overlap"},
-		{"duplicate arch", func(b []byte) []byte { return put32(b, 28, cpuARM64) }, "two slices for arm64"},
-		{"header lies", func(b []byte) []byte { return put32(b, 8, cpuX86_64+1) }, "fat header says"},
+		{"duplicate arch", func(b []byte) []byte { return put32(b, 28, codesigntest.CPUARM64) }, "two slices for arm64"},
+		{"header lies", func(b []byte) []byte { return put32(b, 8, codesigntest.CPUX86_64+1) }, "fat header says"},
 	}
 	for _, m := range tests {
 		t.Run(m.name, func(t *testing.T) {
@@ -148,7 +150,7 @@ func TestMalformedFat(t *testing.T) {
 }
 
 func TestVerifyCancelled(t *testing.T) {
-	exe, err := ParseExecutable(synth(cpuARM64, 9000, nil), DefaultLimits())
+	exe, err := ParseExecutable(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +162,7 @@ func TestVerifyCancelled(t *testing.T) {
 }
 
 func TestCheckFile(t *testing.T) {
-	sig, err := ParseSignature(synth(cpuARM64, 100, nil)[100:], DefaultLimits())
+	sig, err := ParseSignature(codesigntest.Synth(codesigntest.CPUARM64, 100, nil)[100:], DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,5 +179,25 @@ func TestPrimaryIsStrongest(t *testing.T) {
 	sig.CodeDirectories = []*CodeDirectory{{HashType: HashSHA256Trunc}, {HashType: HashSHA1}}
 	if got := sig.Primary().HashType; got != HashSHA256Trunc {
 		t.Fatalf("primary hash type %d, want sha256-truncated", got)
+	}
+}
+
+func TestEncryptedFlag(t *testing.T) {
+	enc := make([]byte, 24) // encryption_info_command_64
+	binary.LittleEndian.PutUint32(enc[0:], lcEncrypt64)
+	binary.LittleEndian.PutUint32(enc[4:], 24)
+	binary.LittleEndian.PutUint32(enc[16:], 1) // cryptid
+	for cryptid, want := range map[uint32]bool{0: false, 1: true} {
+		binary.LittleEndian.PutUint32(enc[16:], cryptid)
+		exe, err := ParseExecutable(codesigntest.Synth(codesigntest.CPUARM64, 5000, nil, enc), DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := exe.Slices[0].Encrypted; got != want {
+			t.Errorf("cryptid %d: Encrypted = %v", cryptid, got)
+		}
+		if err := exe.Slices[0].Verify(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -12,6 +12,8 @@ const (
 	fatMagic     = 0xcafebabe
 	fatMagic64   = 0xcafebabf
 	lcCodeSig    = 0x1d
+	lcEncrypt    = 0x21
+	lcEncrypt64  = 0x2c
 	machHeader32 = 28
 	machHeader64 = 32
 )
@@ -32,6 +34,9 @@ type Slice struct {
 	SigOffset  uint32 // LC_CODE_SIGNATURE dataoff, slice-relative
 	SigSize    uint32 // LC_CODE_SIGNATURE datasize
 	Signature  *Signature
+	// Encrypted is set when LC_ENCRYPTION_INFO(_64) has a non-zero cryptid:
+	// FairPlay-encrypted App Store code.
+	Encrypted bool
 }
 
 // ParseExecutable parses a thin or fat Mach-O and the signature of every
@@ -181,7 +186,13 @@ func (s *Slice) findSignature(f *macho.File) error {
 	found := false
 	for _, l := range f.Loads {
 		raw := l.Raw()
-		if len(raw) < 8 || f.ByteOrder.Uint32(raw) != lcCodeSig {
+		if len(raw) < 8 {
+			continue
+		}
+		if cmd := f.ByteOrder.Uint32(raw); (cmd == lcEncrypt || cmd == lcEncrypt64) && len(raw) >= 20 {
+			s.Encrypted = s.Encrypted || f.ByteOrder.Uint32(raw[16:]) != 0
+		}
+		if f.ByteOrder.Uint32(raw) != lcCodeSig {
 			continue
 		}
 		if found || len(raw) != 16 {
