@@ -36,7 +36,7 @@ func Synth(cpu uint32, codeSize int, ents []byte, extraLoads ...[]byte) []byte {
 	exe := make([]byte, 32+16, codeSize)
 	le.PutUint32(exe[0:], 0xfeedfacf)
 	le.PutUint32(exe[4:], cpu)
-	le.PutUint32(exe[12:], 2)  // MH_EXECUTE
+	le.PutUint32(exe[12:], 2)                         // MH_EXECUTE
 	le.PutUint32(exe[16:], uint32(1+len(extraLoads))) // ncmds
 	le.PutUint32(exe[32:], lcCodeSig)
 	le.PutUint32(exe[36:], 16)
