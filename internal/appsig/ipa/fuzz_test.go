@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
@@ -54,8 +55,8 @@ func TestSynthIPA(t *testing.T) {
 }
 
 // FuzzInspect: arbitrary Info.plist, executable, CodeResources and profile
-// contents inside a well-formed IPA end in a measurement or a typed error,
-// never a panic.
+// contents inside a well-formed IPA end in a measurement that encodes as
+// JSON or a typed error, never a panic.
 func FuzzInspect(f *testing.F) {
 	exe := codesigntest.Synth(codesigntest.CPUARM64, 9000, nil)
 	f.Add([]byte(fuzzInfo), exe, []byte(nil), []byte(nil))
@@ -68,6 +69,9 @@ func FuzzInspect(f *testing.F) {
 		}
 		if err == nil && m == nil {
 			t.Fatal("no measurement and no error")
+		}
+		if _, err := json.Marshal(m); err != nil {
+			t.Fatalf("measurement does not encode: %v", err)
 		}
 	})
 }

@@ -25,6 +25,7 @@ type Limits struct {
 	MaxCodeResourcesSize int64
 	MaxNestedCode        int // nested bundles and dylibs
 	MaxResourceRules     int // rules2 entries of CodeResources
+	MaxResourceValues    int // values in the decoded CodeResources plist
 	Plist                plists.Limits
 	CodeSign             codesign.Limits
 }
@@ -37,6 +38,7 @@ func DefaultLimits() Limits {
 		MaxCodeResourcesSize: 64 << 20,
 		MaxNestedCode:        256,
 		MaxResourceRules:     256,
+		MaxResourceValues:    16 << 20,
 		Plist:                plists.DefaultLimits(),
 		CodeSign:             codesign.DefaultLimits(),
 	}
