@@ -36,7 +36,7 @@ func InspectWith(ctx context.Context, a *zipsafe.Archive, lim Limits) (*Measurem
 		return nil, err
 	}
 	m := &Measurement{BundleID: info.BundleID, Version: info.Version, Build: info.Build, MinimumOS: info.MinimumOS,
-		AdHoc: main.adhoc, Executable: Executable{Name: info.Executable, SHA256: hexOf(main.sha256), Slices: main.slices}}
+		AdHoc: main.adhoc, Executable: Executable{Name: info.Executable, Slices: main.slices}}
 	for _, s := range main.exe.Slices {
 		if s.Encrypted {
 			m.Notes = append(m.Notes, "slice "+s.CPU+" is FairPlay-encrypted (an App Store download): its signature is Apple's, not the developer's")
@@ -60,6 +60,7 @@ func (b *bundle) verify(ctx context.Context, m *Measurement, main *code, infoRaw
 	if err := main.verify(ctx, infoRaw, resources); err != nil {
 		return err
 	}
+	m.Executable.SHA256 = hexOf(main.sha256)
 	m.Sealed.InfoPlist, m.Sealed.Resources = main.infoBound, main.resourcesBound
 	if err := b.describeEntitlements(m, main.entitlements); err != nil {
 		return err

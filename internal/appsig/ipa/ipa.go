@@ -20,7 +20,7 @@ import (
 
 // Limits bound the work an archive may demand beyond the zip front door's.
 type Limits struct {
-	MaxExecutableSize    int64 // main or nested executable, held in memory to verify
+	MaxExecutableSize    int64 // main or nested executable (a deflated one is inflated into memory)
 	MaxPlistSize         int64 // Info.plist, entitlements
 	MaxCodeResourcesSize int64
 	MaxNestedCode        int // nested bundles and dylibs
@@ -67,7 +67,7 @@ type Measurement struct {
 // Executable is the main executable named by CFBundleExecutable.
 type Executable struct {
 	Name   string  `json:"name"`
-	SHA256 string  `json:"sha256"` // of the whole (possibly fat) file
+	SHA256 string  `json:"sha256,omitempty"` // of the whole (possibly fat) file; set once verified
 	Slices []Slice `json:"slices"`
 }
 

@@ -136,7 +136,7 @@ func TestInspectLimits(t *testing.T) {
 		edit func(*Limits)
 		want string
 	}{
-		{"executable size", func(l *Limits) { l.MaxExecutableSize = 1 << 20 }, "exceeds the limit"},
+		{"executable size", func(l *Limits) { l.MaxExecutableSize = 1 << 20 }, "exceed the limit"},
 		{"plist size", func(l *Limits) { l.MaxPlistSize = 100 }, "exceeds the limit"},
 		{"slices", func(l *Limits) { l.CodeSign.MaxSlices = 1 }, "bad architecture count"},
 		{"load commands", func(l *Limits) { l.CodeSign.MaxLoadCommands = 3 }, "too many or too large load commands"},

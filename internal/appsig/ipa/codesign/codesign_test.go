@@ -22,14 +22,14 @@ func TestSynthVerifies(t *testing.T) {
 		"fat":          codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), codesigntest.Synth(codesigntest.CPUX86_64, 7000, ents)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			exe, err := ParseExecutable(data, DefaultLimits())
+			exe, err := parse(data)
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := exe.Verify(context.Background(), nil); err != nil {
+				t.Fatal(err)
+			}
 			for _, s := range exe.Slices {
-				if err := s.Verify(context.Background()); err != nil {
-					t.Fatal(err)
-				}
 				if signer, err := s.Signature.VerifyCMS(); signer != nil || err != nil {
 					t.Fatalf("VerifyCMS on ad-hoc = %v, %v", signer, err)
 				}
@@ -108,16 +108,20 @@ func TestMalformedExecutables(t *testing.T) {
 	}
 }
 
+func parse(data []byte) (*Executable, error) {
+	return ParseExecutable(bytes.NewReader(data), int64(len(data)), DefaultLimits())
+}
+
 // parseAndVerify runs everything the fuzz target runs.
 func parseAndVerify(data []byte) error {
-	exe, err := ParseExecutable(data, DefaultLimits())
+	exe, err := parse(data)
 	if err != nil {
 		return err
 	}
+	if err := exe.Verify(context.Background(), nil); err != nil {
+		return err
+	}
 	for _, s := range exe.Slices {
-		if err := s.Verify(context.Background()); err != nil {
-			return err
-		}
 		if _, err := s.Signature.VerifyCMS(); err != nil {
 			return err
 		}
@@ -150,13 +154,13 @@ func TestMalformedFat(t *testing.T) {
 }
 
 func TestVerifyCancelled(t *testing.T) {
-	exe, err := ParseExecutable(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), DefaultLimits())
+	exe, err := parse(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := exe.Slices[0].Verify(ctx); fault.KindOf(err) != fault.Cancelled {
+	if err := exe.Verify(ctx, nil); fault.KindOf(err) != fault.Cancelled {
 		t.Fatalf("Verify after cancel = %v, want cancelled", err)
 	}
 }
@@ -189,15 +193,30 @@ func TestEncryptedFlag(t *testing.T) {
 	binary.LittleEndian.PutUint32(enc[16:], 1) // cryptid
 	for cryptid, want := range map[uint32]bool{0: false, 1: true} {
 		binary.LittleEndian.PutUint32(enc[16:], cryptid)
-		exe, err := ParseExecutable(codesigntest.Synth(codesigntest.CPUARM64, 5000, nil, enc), DefaultLimits())
+		exe, err := parse(codesigntest.Synth(codesigntest.CPUARM64, 5000, nil, enc))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := exe.Slices[0].Encrypted; got != want {
 			t.Errorf("cryptid %d: Encrypted = %v", cryptid, got)
 		}
-		if err := exe.Slices[0].Verify(context.Background()); err != nil {
+		if err := exe.Verify(context.Background(), nil); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestVerifyDigestsWholeFile(t *testing.T) {
+	data := codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), codesigntest.Synth(codesigntest.CPUX86_64, 300, ents))
+	exe, err := parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := exe.Verify(context.Background(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("Verify wrote %d bytes, not the %d-byte file", got.Len(), len(data))
 	}
 }
