@@ -3,7 +3,6 @@ package ipa
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -19,7 +18,6 @@ type code struct {
 	entry          *zipsafe.File
 	r              io.ReaderAt // the executable's bytes
 	size           int64
-	sha256         []byte // of the whole file, set by verify
 	exe            *codesign.Executable
 	slices         []Slice
 	adhoc          bool
@@ -134,17 +132,16 @@ func (c *code) verify(ctx context.Context, info, resources []byte) error {
 }
 
 // verifyBytes reads the executable once: code pages and embedded slots of
-// every slice, the file's SHA-256 and its zip CRC-32 (checked here because
-// a stored entry is read in place rather than through zipsafe's reader).
+// every slice, and its zip CRC-32 (checked here because a stored entry is
+// read in place rather than through zipsafe's reader).
 func (c *code) verifyBytes(ctx context.Context) error {
-	sum, crc := sha256.New(), crc32.NewIEEE()
-	if err := c.exe.Verify(ctx, io.MultiWriter(sum, crc)); err != nil {
+	crc := crc32.NewIEEE()
+	if err := c.exe.Verify(ctx, crc); err != nil {
 		return fmt.Errorf("%s: %w", c.rel, err)
 	}
 	if crc.Sum32() != c.entry.CRC32 {
 		return invalid("%s: zip entry does not match its CRC-32", c.rel)
 	}
-	c.sha256 = sum.Sum(nil)
 	return nil
 }
 

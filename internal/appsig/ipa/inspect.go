@@ -60,7 +60,6 @@ func (b *bundle) verify(ctx context.Context, m *Measurement, main *code, infoRaw
 	if err := main.verify(ctx, infoRaw, resources); err != nil {
 		return err
 	}
-	m.Executable.SHA256 = hexOf(main.sha256)
 	m.Sealed.InfoPlist, m.Sealed.Resources = main.infoBound, main.resourcesBound
 	if err := b.describeEntitlements(m, main.entitlements); err != nil {
 		return err

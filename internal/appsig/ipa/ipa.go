@@ -67,7 +67,6 @@ type Measurement struct {
 // Executable is the main executable named by CFBundleExecutable.
 type Executable struct {
 	Name   string  `json:"name"`
-	SHA256 string  `json:"sha256,omitempty"` // of the whole (possibly fat) file; set once verified
 	Slices []Slice `json:"slices"`
 }
 
