@@ -29,9 +29,9 @@ type code struct {
 }
 
 // parseCode opens and parses an executable; nothing is verified yet. A
-// stored (uncompressed) entry is read in place through the archive, so
-// memory stays flat however large it is; a deflated one is inflated into
-// memory, up to MaxExecutableSize.
+// stored (uncompressed) entry is read in place through the archive; a small
+// deflated one is inflated into memory, a large one is re-inflated as read
+// (two passes), so memory stays flat however large the executable is.
 func (b *bundle) parseCode(rel string) (*code, error) {
 	f := b.lookup(rel)
 	if f == nil || f.IsDir() {
@@ -41,14 +41,19 @@ func (b *bundle) parseCode(rel string) (*code, error) {
 		return nil, invalid("executable %q: %d bytes exceed the limit of %d", rel, f.UncompressedSize, b.lim.MaxExecutableSize)
 	}
 	c := &code{rel: rel, entry: f, size: int64(f.UncompressedSize)}
-	if f.Method == 0 {
+	switch {
+	case f.Method == 0:
 		c.r = io.NewSectionReader(b.a.ReaderAt(), f.DataOffset, c.size)
-	} else {
-		data, err := b.a.ReadAll(f, b.lim.MaxExecutableSize)
+	case c.size <= b.lim.MaxInflatedInMemory:
+		data, err := b.a.ReadAll(f, b.lim.MaxInflatedInMemory)
 		if err != nil {
 			return nil, err
 		}
 		c.r = bytes.NewReader(data)
+	default:
+		r := &inflatingReaderAt{a: b.a, f: f}
+		b.closers = append(b.closers, r)
+		c.r = r
 	}
 	exe, err := codesign.ParseExecutable(c.r, c.size, b.lim.CodeSign)
 	if err != nil {

@@ -27,6 +27,7 @@ func InspectWith(ctx context.Context, a *zipsafe.Archive, lim Limits) (*Measurem
 		return nil, err
 	}
 	b := &bundle{a: a, root: root, lim: lim}
+	defer b.close()
 	info, infoRaw, err := b.readInfo("")
 	if err != nil {
 		return nil, err

@@ -20,7 +20,8 @@ import (
 
 // Limits bound the work an archive may demand beyond the zip front door's.
 type Limits struct {
-	MaxExecutableSize    int64 // main or nested executable (a deflated one is inflated into memory)
+	MaxExecutableSize    int64 // main or nested executable
+	MaxInflatedInMemory  int64 // a deflated executable up to this size is inflated into memory; a larger one is streamed twice
 	MaxPlistSize         int64 // Info.plist, entitlements
 	MaxCodeResourcesSize int64
 	MaxNestedCode        int // nested bundles and dylibs
@@ -33,7 +34,8 @@ type Limits struct {
 // DefaultLimits fit real apps.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxExecutableSize:    512 << 20,
+		MaxExecutableSize:    2 << 30,
+		MaxInflatedInMemory:  32 << 20,
 		MaxPlistSize:         4 << 20,
 		MaxCodeResourcesSize: 64 << 20,
 		MaxNestedCode:        256,

@@ -93,3 +93,35 @@ func TestStoredCRC(t *testing.T) {
 		t.Fatalf("error = %v, want a CRC-32 mismatch", err)
 	}
 }
+
+// TestInflatedStreaming: a deflated executable re-inflated as read (as
+// large ones are) gives the same record as one inflated into memory.
+func TestInflatedStreaming(t *testing.T) {
+	lim := DefaultLimits()
+	lim.MaxInflatedInMemory = 0
+	for _, name := range []string{"fat", "sealed"} {
+		data, err := os.ReadFile(filepath.Join(fixtures, name+".ipa"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := zipsafe.Open(bytes.NewReader(data), int64(len(data)), zipsafe.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := InspectWith(context.Background(), a, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.MarshalIndent(m, "", "  ")
+		want, _ := os.ReadFile(filepath.Join(fixtures, name+".golden.json"))
+		if string(got)+"\n" != string(want) {
+			t.Errorf("%s streamed: record differs from the golden file:\n%s", name, got)
+		}
+	}
+	// A tampered page is still found.
+	data, _ := os.ReadFile(filepath.Join(fixtures, "bad-page.ipa"))
+	a, _ := zipsafe.Open(bytes.NewReader(data), int64(len(data)), zipsafe.DefaultLimits())
+	if _, err := InspectWith(context.Background(), a, lim); err == nil || !strings.Contains(err.Error(), "code page 2") {
+		t.Fatalf("bad-page streamed: %v", err)
+	}
+}
