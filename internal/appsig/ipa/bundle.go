@@ -20,9 +20,16 @@ func invalid(format string, a ...any) error {
 
 // bundle reads files of the one .app directory of an archive.
 type bundle struct {
-	a    *zipsafe.Archive
-	root string // "Payload/Name.app/"
-	lim  Limits
+	a       *zipsafe.Archive
+	root    string // "Payload/Name.app/"
+	lim     Limits
+	closers []io.Closer // streams to release when the inspection ends
+}
+
+func (b *bundle) close() {
+	for _, c := range b.closers {
+		c.Close()
+	}
 }
 
 // findApp returns the root of the only Payload/*.app bundle. Every entry

@@ -3,17 +3,21 @@ package ipa
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"fmt"
+	"hash/crc32"
+	"io"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign"
 	"github.com/approov-cli/approov/internal/appsig/ipa/profile"
+	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 )
 
 // code is one signed executable (main or nested) and what its signature says.
 type code struct {
 	rel            string // executable path relative to the bundle root
-	sha256         []byte
+	entry          *zipsafe.File
+	r              io.ReaderAt // the executable's bytes
+	size           int64
 	exe            *codesign.Executable
 	slices         []Slice
 	adhoc          bool
@@ -24,21 +28,38 @@ type code struct {
 	resourcesBound bool             // CodeResources bound by slot 3
 }
 
-// parseCode reads and parses an executable; nothing is verified yet.
+// parseCode opens and parses an executable; nothing is verified yet. A
+// stored (uncompressed) entry is read in place through the archive; a small
+// deflated one is inflated into memory, a large one is re-inflated as read
+// (two passes), so memory stays flat however large the executable is.
 func (b *bundle) parseCode(rel string) (*code, error) {
-	data, err := b.read(rel, b.lim.MaxExecutableSize)
-	if err != nil {
-		return nil, err
-	}
-	if data == nil {
+	f := b.lookup(rel)
+	if f == nil || f.IsDir() {
 		return nil, invalid("executable %q is missing from the bundle", rel)
 	}
-	exe, err := codesign.ParseExecutable(data, b.lim.CodeSign)
+	if f.UncompressedSize > uint64(b.lim.MaxExecutableSize) {
+		return nil, invalid("executable %q: %d bytes exceed the limit of %d", rel, f.UncompressedSize, b.lim.MaxExecutableSize)
+	}
+	c := &code{rel: rel, entry: f, size: int64(f.UncompressedSize)}
+	switch {
+	case f.Method == 0:
+		c.r = io.NewSectionReader(b.a.ReaderAt(), f.DataOffset, c.size)
+	case c.size <= b.lim.MaxInflatedInMemory:
+		data, err := b.a.ReadAll(f, b.lim.MaxInflatedInMemory)
+		if err != nil {
+			return nil, err
+		}
+		c.r = bytes.NewReader(data)
+	default:
+		r := &inflatingReaderAt{a: b.a, f: f}
+		b.closers = append(b.closers, r)
+		c.r = r
+	}
+	exe, err := codesign.ParseExecutable(c.r, c.size, b.lim.CodeSign)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", rel, err)
 	}
-	sum := sha256.Sum256(data)
-	c := &code{rel: rel, sha256: sum[:], exe: exe}
+	c.exe = exe
 	for _, s := range exe.Slices {
 		if s.Signature == nil {
 			return nil, invalid("%s: slice %s is not signed", rel, s.CPU)
@@ -88,10 +109,10 @@ func (c *code) checkSlicesAgree() error {
 // CodeResources given as file contents, nil when absent) and the CMS signer,
 // which must be the same certificate in every slice.
 func (c *code) verify(ctx context.Context, info, resources []byte) error {
+	if err := c.verifyBytes(ctx); err != nil {
+		return err
+	}
 	for i, s := range c.exe.Slices {
-		if err := s.Verify(ctx); err != nil {
-			return fmt.Errorf("%s: %w", c.rel, err)
-		}
 		infoBound, err := s.Signature.CheckFile(codesign.SlotInfoPlist, info)
 		if err != nil {
 			return fmt.Errorf("%s: slice %s: %w", c.rel, s.CPU, err)
@@ -111,6 +132,20 @@ func (c *code) verify(ctx context.Context, info, resources []byte) error {
 		if infoBound != c.infoBound || resBound != c.resourcesBound || !sameSigner(signer, c.signer) {
 			return invalid("%s: slices are sealed or signed differently", c.rel)
 		}
+	}
+	return nil
+}
+
+// verifyBytes reads the executable once: code pages and embedded slots of
+// every slice, and its zip CRC-32 (checked here because a stored entry is
+// read in place rather than through zipsafe's reader).
+func (c *code) verifyBytes(ctx context.Context) error {
+	crc := crc32.NewIEEE()
+	if err := c.exe.Verify(ctx, crc); err != nil {
+		return fmt.Errorf("%s: %w", c.rel, err)
+	}
+	if crc.Sum32() != c.entry.CRC32 {
+		return invalid("%s: zip entry does not match its CRC-32", c.rel)
 	}
 	return nil
 }

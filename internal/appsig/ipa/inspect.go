@@ -27,6 +27,7 @@ func InspectWith(ctx context.Context, a *zipsafe.Archive, lim Limits) (*Measurem
 		return nil, err
 	}
 	b := &bundle{a: a, root: root, lim: lim}
+	defer b.close()
 	info, infoRaw, err := b.readInfo("")
 	if err != nil {
 		return nil, err
@@ -36,8 +37,19 @@ func InspectWith(ctx context.Context, a *zipsafe.Archive, lim Limits) (*Measurem
 		return nil, err
 	}
 	m := &Measurement{BundleID: info.BundleID, Version: info.Version, Build: info.Build, MinimumOS: info.MinimumOS,
-		AdHoc: main.adhoc, Executable: Executable{Name: info.Executable, SHA256: hexOf(main.sha256), Slices: main.slices}}
-	return m, b.verify(ctx, m, main, infoRaw)
+		AdHoc: main.adhoc, Executable: Executable{Name: info.Executable, Slices: main.slices}}
+	for _, s := range main.exe.Slices {
+		if s.Encrypted {
+			m.Notes = append(m.Notes, "slice "+s.CPU+" is FairPlay-encrypted (an App Store download): its signature is Apple's, not the developer's")
+		}
+	}
+	if err := b.verify(ctx, m, main, infoRaw); err != nil {
+		if fault.KindOf(err) == fault.Cancelled {
+			return nil, err
+		}
+		return m, err
+	}
+	return m, nil
 }
 
 // verify runs the checks in order, filling m as facts are established.

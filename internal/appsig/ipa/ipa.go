@@ -20,11 +20,13 @@ import (
 
 // Limits bound the work an archive may demand beyond the zip front door's.
 type Limits struct {
-	MaxExecutableSize    int64 // main or nested executable, held in memory to verify
+	MaxExecutableSize    int64 // main or nested executable
+	MaxInflatedInMemory  int64 // a deflated executable up to this size is inflated into memory; a larger one is streamed twice
 	MaxPlistSize         int64 // Info.plist, entitlements
 	MaxCodeResourcesSize int64
 	MaxNestedCode        int // nested bundles and dylibs
 	MaxResourceRules     int // rules2 entries of CodeResources
+	MaxResourceValues    int // values in the decoded CodeResources plist
 	Plist                plists.Limits
 	CodeSign             codesign.Limits
 }
@@ -32,11 +34,13 @@ type Limits struct {
 // DefaultLimits fit real apps.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxExecutableSize:    512 << 20,
+		MaxExecutableSize:    2 << 30,
+		MaxInflatedInMemory:  32 << 20,
 		MaxPlistSize:         4 << 20,
 		MaxCodeResourcesSize: 64 << 20,
 		MaxNestedCode:        256,
 		MaxResourceRules:     256,
+		MaxResourceValues:    16 << 20,
 		Plist:                plists.DefaultLimits(),
 		CodeSign:             codesign.DefaultLimits(),
 	}
@@ -65,7 +69,6 @@ type Measurement struct {
 // Executable is the main executable named by CFBundleExecutable.
 type Executable struct {
 	Name   string  `json:"name"`
-	SHA256 string  `json:"sha256"` // of the whole (possibly fat) file
 	Slices []Slice `json:"slices"`
 }
 

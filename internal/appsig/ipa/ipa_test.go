@@ -100,3 +100,57 @@ func TestInspectInvalid(t *testing.T) {
 		})
 	}
 }
+
+func TestInspectCancelled(t *testing.T) {
+	f, err := os.Open(filepath.Join(fixtures, "sealed.ipa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	a, err := zipsafe.Open(f, st.Size(), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	m, err := Inspect(ctx, a)
+	if fault.KindOf(err) != fault.Cancelled || m != nil {
+		t.Fatalf("Inspect after cancel = %v, %v; want nil, cancelled", m, err)
+	}
+}
+
+func TestInspectLimits(t *testing.T) {
+	f, err := os.Open(filepath.Join(fixtures, "fat.ipa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	a, err := zipsafe.Open(f, st.Size(), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit func(*Limits)
+		want string
+	}{
+		{"executable size", func(l *Limits) { l.MaxExecutableSize = 1 << 20 }, "exceed the limit"},
+		{"plist size", func(l *Limits) { l.MaxPlistSize = 100 }, "exceeds the limit"},
+		{"slices", func(l *Limits) { l.CodeSign.MaxSlices = 1 }, "bad architecture count"},
+		{"load commands", func(l *Limits) { l.CodeSign.MaxLoadCommands = 3 }, "too many or too large load commands"},
+		{"blobs", func(l *Limits) { l.CodeSign.MaxBlobs = 2 }, "bad length (27317) or blob count (3)"},
+		{"plist depth", func(l *Limits) { l.Plist.MaxDepth = 0 }, "nested too deeply"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lim := DefaultLimits()
+			tt.edit(&lim)
+			_, err := InspectWith(context.Background(), a, lim)
+			if err == nil || fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want invalid containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -33,7 +33,9 @@ func (b *bundle) verifyResources(ctx context.Context, raw []byte, main *code, ne
 // executable, the seal itself, or nested code sealed separately.
 func (b *bundle) verifySeal(ctx context.Context, dir string, raw []byte, c *code, nested []*nestedCode) (int, error) {
 	var s seal
-	if err := plists.Decode(raw, &s, b.root+dir+"_CodeSignature/CodeResources", b.lim.Plist); err != nil {
+	lim := b.lim.Plist // a seal lists every file: allow its own size and more values
+	lim.MaxSize, lim.MaxValues = int(b.lim.MaxCodeResourcesSize), max(lim.MaxValues, b.lim.MaxResourceValues)
+	if err := plists.Decode(raw, &s, b.root+dir+"_CodeSignature/CodeResources", lim); err != nil {
 		return 0, err
 	}
 	rules, err := parseRules(s.Rules2, b.lim.MaxResourceRules)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
+
 	"github.com/approov-cli/approov/internal/fault"
 )
 
@@ -14,20 +16,20 @@ var ents = []byte(`<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><d
 
 func TestSynthVerifies(t *testing.T) {
 	for name, data := range map[string][]byte{
-		"thin":         synth(cpuARM64, 10000, nil),
-		"entitlements": synth(cpuARM64, 5000, ents),
-		"one page":     synth(cpuARM64, 100, nil),
-		"fat":          fat(synth(cpuARM64, 9000, nil), synth(cpuX86_64, 7000, ents)),
+		"thin":         codesigntest.Synth(codesigntest.CPUARM64, 10000, nil),
+		"entitlements": codesigntest.Synth(codesigntest.CPUARM64, 5000, ents),
+		"one page":     codesigntest.Synth(codesigntest.CPUARM64, 100, nil),
+		"fat":          codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), codesigntest.Synth(codesigntest.CPUX86_64, 7000, ents)),
 	} {
 		t.Run(name, func(t *testing.T) {
-			exe, err := ParseExecutable(data, DefaultLimits())
+			exe, err := parse(data)
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := exe.Verify(context.Background(), nil); err != nil {
+				t.Fatal(err)
+			}
 			for _, s := range exe.Slices {
-				if err := s.Verify(context.Background()); err != nil {
-					t.Fatal(err)
-				}
 				if signer, err := s.Signature.VerifyCMS(); signer != nil || err != nil {
 					t.Fatalf("VerifyCMS on ad-hoc = %v, %v", signer, err)
 				}
@@ -94,7 +96,7 @@ var mutations = []mutation{
 func TestMalformedExecutables(t *testing.T) {
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
-			data := m.edit(synth(cpuARM64, 3*4096-50, nil))
+			data := m.edit(codesigntest.Synth(codesigntest.CPUARM64, 3*4096-50, nil))
 			err := parseAndVerify(data)
 			if err == nil {
 				t.Fatal("accepted")
@@ -106,16 +108,20 @@ func TestMalformedExecutables(t *testing.T) {
 	}
 }
 
+func parse(data []byte) (*Executable, error) {
+	return ParseExecutable(bytes.NewReader(data), int64(len(data)), DefaultLimits())
+}
+
 // parseAndVerify runs everything the fuzz target runs.
 func parseAndVerify(data []byte) error {
-	exe, err := ParseExecutable(data, DefaultLimits())
+	exe, err := parse(data)
 	if err != nil {
 		return err
 	}
+	if err := exe.Verify(context.Background(), nil); err != nil {
+		return err
+	}
 	for _, s := range exe.Slices {
-		if err := s.Verify(context.Background()); err != nil {
-			return err
-		}
 		if _, err := s.Signature.VerifyCMS(); err != nil {
 			return err
 		}
@@ -127,15 +133,15 @@ func parseAndVerify(data []byte) error {
 }
 
 func TestMalformedFat(t *testing.T) {
-	good := fat(synth(cpuARM64, 5000, nil), synth(cpuX86_64, 5000, nil))
+	good := codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 5000, nil), codesigntest.Synth(codesigntest.CPUX86_64, 5000, nil))
 	tests := []mutation{
 		{"zero archs", func(b []byte) []byte { return put32(b, 4, 0) }, "bad architecture count"},
 		{"many archs", func(b []byte) []byte { return put32(b, 4, 1000) }, "bad architecture count"},
 		{"slice outside", func(b []byte) []byte { return put32(b, 8+12, 1<<30) }, "lies outside the file"},
 		{"slice in header", func(b []byte) []byte { return put32(b, 8+8, 0) }, "lies outside the file"},
 		{"overlap", func(b []byte) []byte { return put32(b, 28+8, be.Uint32(b[16:])) }, "overlap"},
-		{"duplicate arch", func(b []byte) []byte { return put32(b, 28, cpuARM64) }, "two slices for arm64"},
-		{"header lies", func(b []byte) []byte { return put32(b, 8, cpuX86_64+1) }, "fat header says"},
+		{"duplicate arch", func(b []byte) []byte { return put32(b, 28, codesigntest.CPUARM64) }, "two slices for arm64"},
+		{"header lies", func(b []byte) []byte { return put32(b, 8, codesigntest.CPUX86_64+1) }, "fat header says"},
 	}
 	for _, m := range tests {
 		t.Run(m.name, func(t *testing.T) {
@@ -148,19 +154,19 @@ func TestMalformedFat(t *testing.T) {
 }
 
 func TestVerifyCancelled(t *testing.T) {
-	exe, err := ParseExecutable(synth(cpuARM64, 9000, nil), DefaultLimits())
+	exe, err := parse(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := exe.Slices[0].Verify(ctx); fault.KindOf(err) != fault.Cancelled {
+	if err := exe.Verify(ctx, nil); fault.KindOf(err) != fault.Cancelled {
 		t.Fatalf("Verify after cancel = %v, want cancelled", err)
 	}
 }
 
 func TestCheckFile(t *testing.T) {
-	sig, err := ParseSignature(synth(cpuARM64, 100, nil)[100:], DefaultLimits())
+	sig, err := ParseSignature(codesigntest.Synth(codesigntest.CPUARM64, 100, nil)[100:], DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,5 +183,40 @@ func TestPrimaryIsStrongest(t *testing.T) {
 	sig.CodeDirectories = []*CodeDirectory{{HashType: HashSHA256Trunc}, {HashType: HashSHA1}}
 	if got := sig.Primary().HashType; got != HashSHA256Trunc {
 		t.Fatalf("primary hash type %d, want sha256-truncated", got)
+	}
+}
+
+func TestEncryptedFlag(t *testing.T) {
+	enc := make([]byte, 24) // encryption_info_command_64
+	binary.LittleEndian.PutUint32(enc[0:], lcEncrypt64)
+	binary.LittleEndian.PutUint32(enc[4:], 24)
+	binary.LittleEndian.PutUint32(enc[16:], 1) // cryptid
+	for cryptid, want := range map[uint32]bool{0: false, 1: true} {
+		binary.LittleEndian.PutUint32(enc[16:], cryptid)
+		exe, err := parse(codesigntest.Synth(codesigntest.CPUARM64, 5000, nil, enc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := exe.Slices[0].Encrypted; got != want {
+			t.Errorf("cryptid %d: Encrypted = %v", cryptid, got)
+		}
+		if err := exe.Verify(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestVerifyDigestsWholeFile(t *testing.T) {
+	data := codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), codesigntest.Synth(codesigntest.CPUX86_64, 300, ents))
+	exe, err := parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := exe.Verify(context.Background(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("Verify wrote %d bytes, not the %d-byte file", got.Len(), len(data))
 	}
 }

@@ -162,8 +162,8 @@ func (s *Signature) checkAgreement() error {
 	first := s.CodeDirectories[0]
 	for _, cd := range s.CodeDirectories[1:] {
 		if cd.Identifier != first.Identifier || cd.TeamID != first.TeamID ||
-			cd.CodeLimit != first.CodeLimit || cd.Flags != first.Flags {
-			return invalid("CodeDirectory in slot %s disagrees with slot 0 on identifier, team, flags or code limit", hexSlot(cd.Slot))
+			cd.CodeLimit != first.CodeLimit || cd.Flags != first.Flags || cd.PageShift != first.PageShift {
+			return invalid("CodeDirectory in slot %s disagrees with slot 0 on identifier, team, flags, code limit or page size", hexSlot(cd.Slot))
 		}
 		if cd.HashType == first.HashType {
 			return invalid("two CodeDirectories with hash type %s", cd.HashName())

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"slices"
 
 	"github.com/approov-cli/approov/internal/fault"
 )
-
-// pagesPerCheck is how many code pages are hashed between context checks.
-const pagesPerCheck = 256
 
 // slotNames names the special slots for error messages.
 var slotNames = map[int]string{
@@ -24,22 +23,60 @@ func slotName(n int) string {
 	return fmt.Sprintf("slot %d", n)
 }
 
-// Verify checks every CodeDirectory of a signed slice against the slice:
-// the code limit ends where the signature starts, every code page hashes to
-// its slot, and every blob in a special slot matches its hash (and every
-// bound special slot has its blob). Slots 1 (Info.plist) and 3
-// (CodeResources) are files outside the binary: see Signature.CheckFile.
-func (s *Slice) Verify(ctx context.Context) error {
+// chunkPages is how many pages are read at a time (1 MiB of 4 KiB pages).
+const chunkPages = 256
+
+// Verify reads the whole executable once, in order, writing every byte to
+// w (for a file digest; may be nil), and checks every slice: it must be
+// signed, its code limit must end where the signature starts, every code
+// page must hash to its slot in every CodeDirectory, and every blob in a
+// special slot must match its hash (and every bound special slot have its
+// blob). Slots 1 (Info.plist) and 3 (CodeResources) are files outside the
+// binary: see Signature.CheckFile.
+func (e *Executable) Verify(ctx context.Context, w io.Writer) error {
+	if w == nil {
+		w = io.Discard
+	}
+	byOffset := slices.Clone(e.Slices)
+	slices.SortFunc(byOffset, func(a, b *Slice) int { return compare(uint64(a.Offset), uint64(b.Offset)) })
+	pos := int64(0)
+	for _, s := range byOffset {
+		if err := copyRange(w, e.r, pos, s.Offset); err != nil {
+			return err
+		}
+		if err := s.verify(ctx, w); err != nil {
+			return err
+		}
+		pos = s.Offset + s.Size
+	}
+	return copyRange(w, e.r, pos, e.size)
+}
+
+// copyRange writes r's bytes [from, to) to w.
+func copyRange(w io.Writer, r io.ReaderAt, from, to int64) error {
+	if _, err := io.Copy(w, io.NewSectionReader(r, from, to-from)); err != nil {
+		return invalid("executable cannot be read: %v", err)
+	}
+	return nil
+}
+
+func (s *Slice) verify(ctx context.Context, w io.Writer) error {
 	if s.Signature == nil {
 		return invalid("slice %s is not signed", s.CPU)
 	}
-	for _, cd := range s.Signature.CodeDirectories {
+	cds := s.Signature.CodeDirectories
+	for _, cd := range cds {
 		if cd.CodeLimit != uint64(s.SigOffset) {
 			return invalid("slice %s: code limit %d does not end where the signature starts (%d)", s.CPU, cd.CodeLimit, s.SigOffset)
 		}
-		if err := cd.verifyPages(ctx, s.Data); err != nil {
-			return fmt.Errorf("slice %s: %w", s.CPU, err)
-		}
+	}
+	if err := s.verifyPages(ctx, w, cds); err != nil {
+		return fmt.Errorf("slice %s: %w", s.CPU, err)
+	}
+	if err := copyRange(w, s.r, int64(s.SigOffset), s.Size); err != nil {
+		return err
+	}
+	for _, cd := range cds {
 		if err := s.Signature.verifyEmbeddedSlots(cd); err != nil {
 			return fmt.Errorf("slice %s: %w", s.CPU, err)
 		}
@@ -47,19 +84,44 @@ func (s *Slice) Verify(ctx context.Context) error {
 	return nil
 }
 
-func (cd *CodeDirectory) verifyPages(ctx context.Context, data []byte) error {
-	pageSize := cd.CodeLimit
-	if cd.PageShift != 0 {
-		pageSize = 1 << cd.PageShift
+// verifyPages reads the code [0, codeLimit) in chunks and checks each page
+// against every CodeDirectory (they share the page size).
+func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirectory) error {
+	limit := cds[0].CodeLimit
+	pageSize := limit
+	if cds[0].PageShift != 0 {
+		pageSize = 1 << cds[0].PageShift
 	}
-	for i := range uint64(cd.NCode) {
-		if i%pagesPerCheck == 0 && ctx.Err() != nil {
-			return fault.Wrap(fault.Cancelled, ctx.Err())
+	buf := make([]byte, min(limit, pageSize*chunkPages))
+	for start := uint64(0); start < limit; start += uint64(len(buf)) {
+		if err := ctx.Err(); err != nil {
+			return fault.Wrap(fault.Cancelled, err)
 		}
-		start := i * pageSize
-		page := data[start:min(start+pageSize, cd.CodeLimit)]
-		if !bytes.Equal(cd.hash(page), cd.codeSlot(i)) {
-			return invalid("code page %d (offset %d) does not match its %s hash in the CodeDirectory", i, start, cd.HashName())
+		chunk := buf[:min(uint64(len(buf)), limit-start)]
+		if _, err := s.r.ReadAt(chunk, int64(start)); err != nil {
+			return invalid("code cannot be read: %v", err)
+		}
+		w.Write(chunk)
+		for _, cd := range cds {
+			if err := cd.checkChunk(chunk, start, pageSize); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkChunk checks the pages of chunk, which starts at byte start.
+func (cd *CodeDirectory) checkChunk(chunk []byte, start, pageSize uint64) error {
+	h := hashTypes[cd.HashType].alg.New()
+	var sum []byte
+	for off := uint64(0); off < uint64(len(chunk)); off += pageSize {
+		page := chunk[off:min(off+pageSize, uint64(len(chunk)))]
+		h.Reset()
+		h.Write(page)
+		sum = h.Sum(sum[:0])
+		if i := (start + off) / pageSize; !bytes.Equal(sum[:cd.hashSize], cd.codeSlot(i)) {
+			return invalid("code page %d (offset %d) does not match its %s hash in the CodeDirectory", i, start+off, cd.HashName())
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package plists
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -50,6 +51,13 @@ func TestDecode(t *testing.T) {
 	var arr []any
 	if err := Decode(bplistDAG(10), &arr, "small DAG", DefaultLimits()); err != nil {
 		t.Fatalf("a small shared binary plist is fine: %v", err)
+	}
+	var reals map[string]any
+	if err := Decode([]byte(`<plist><dict><key>a</key><real>nan</real><key>b</key><real>-inf</real></dict></plist>`), &reals, "reals", DefaultLimits()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := json.Marshal(JSON(reals)); err != nil {
+		t.Fatalf("JSON form of NaN/Inf does not encode: %v", err)
 	}
 	if d := Depth(map[string]any{"a": []any{map[string]any{}}}); d != 3 {
 		t.Fatalf("Depth = %d, want 3", d)
@@ -110,6 +118,13 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("untyped error: %v", err)
 			}
 			return
+		}
+		var reals map[string]any
+		if err := Decode([]byte(`<plist><dict><key>a</key><real>nan</real><key>b</key><real>-inf</real></dict></plist>`), &reals, "reals", DefaultLimits()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := json.Marshal(JSON(reals)); err != nil {
+			t.Fatalf("JSON form of NaN/Inf does not encode: %v", err)
 		}
 		if d := Depth(v); d > lim.MaxDepth+1 {
 			t.Fatalf("decoded depth %d beyond the limit", d)

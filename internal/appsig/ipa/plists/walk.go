@@ -2,6 +2,7 @@ package plists
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -26,7 +27,8 @@ func Depth(v any) int {
 }
 
 // JSON converts a decoded plist value to a value encoding/json renders
-// deterministically: data becomes lowercase hex, dates RFC 3339 UTC.
+// deterministically: data becomes lowercase hex, dates RFC 3339 UTC, and
+// NaN or infinite reals (valid in a plist, not in JSON) strings.
 func JSON(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -45,6 +47,12 @@ func JSON(v any) any {
 		return fmt.Sprintf("%x", x)
 	case time.Time:
 		return x.UTC().Format(time.RFC3339)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) { // JSON has no NaN or infinity
+			return fmt.Sprint(x)
+		}
+	case float32:
+		return JSON(float64(x))
 	}
 	return v
 }

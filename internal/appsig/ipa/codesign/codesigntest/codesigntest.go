@@ -1,26 +1,49 @@
-package codesign
+// Package codesigntest builds small, validly signed (ad-hoc) Mach-O files
+// for tests and fuzz seeds of the code-signature parsers.
+package codesigntest
 
 import (
 	"crypto/sha256"
 	"encoding/binary"
 )
 
-const cpuARM64, cpuX86_64 = 0x0100000c, 0x01000007
+var be = binary.BigEndian
 
-// synth builds a small but valid thin Mach-O signed ad-hoc: a header, one
+const (
+	lcCodeSig          = 0x1d
+	fatMagic           = 0xcafebabe
+	magicRequirements  = 0xfade0c01
+	magicCodeDirectory = 0xfade0c02
+	magicEmbeddedSig   = 0xfade0cc0
+	magicEntitlements  = 0xfade7171
+	flagAdhoc          = 0x2
+	hashSHA256         = 2
+)
+
+// CPU types for Synth.
+const (
+	CPUARM64  = 0x0100000c
+	CPUX86_64 = 0x01000007
+)
+
+// Synth builds a small but valid thin Mach-O signed ad-hoc: a header, one
 // LC_CODE_SIGNATURE, codeSize bytes of "code" and a SuperBlob with a
 // SHA-256 CodeDirectory, an empty requirements set bound in slot -2 and,
-// when ents is set, XML entitlements bound in slot -5.
-func synth(cpu uint32, codeSize int, ents []byte) []byte {
+// when ents is set, XML entitlements bound in slot -5. extraLoads are
+// appended after LC_CODE_SIGNATURE as further load commands.
+func Synth(cpu uint32, codeSize int, ents []byte, extraLoads ...[]byte) []byte {
 	le := binary.LittleEndian
 	exe := make([]byte, 32+16, codeSize)
 	le.PutUint32(exe[0:], 0xfeedfacf)
 	le.PutUint32(exe[4:], cpu)
-	le.PutUint32(exe[12:], 2)  // MH_EXECUTE
-	le.PutUint32(exe[16:], 1)  // ncmds
-	le.PutUint32(exe[20:], 16) // sizeofcmds
+	le.PutUint32(exe[12:], 2)                         // MH_EXECUTE
+	le.PutUint32(exe[16:], uint32(1+len(extraLoads))) // ncmds
 	le.PutUint32(exe[32:], lcCodeSig)
 	le.PutUint32(exe[36:], 16)
+	for _, l := range extraLoads {
+		exe = append(exe, l...)
+	}
+	le.PutUint32(exe[20:], uint32(len(exe)-32)) // sizeofcmds
 	for len(exe) < codeSize {
 		exe = append(exe, byte(len(exe)))
 	}
@@ -53,10 +76,10 @@ func synthCD(code, reqs, ents []byte) []byte {
 	hashOff := hdr + len(ident) + nSpecial*32
 	nCode := (len(code) + 4095) / 4096
 	b := be.AppendUint32(nil, magicCodeDirectory)
-	for _, v := range []uint32{0, 0x20200, FlagAdhoc, uint32(hashOff), hdr, nSpecial, uint32(nCode), uint32(len(code))} {
+	for _, v := range []uint32{0, 0x20200, flagAdhoc, uint32(hashOff), hdr, nSpecial, uint32(nCode), uint32(len(code))} {
 		b = be.AppendUint32(b, v)
 	}
-	b = append(b, 32, HashSHA256, 0, 12)
+	b = append(b, 32, hashSHA256, 0, 12)
 	b = be.AppendUint32(b, 0) // spare2
 	b = be.AppendUint32(b, 0) // scatter
 	b = be.AppendUint32(b, 0) // team
@@ -96,8 +119,8 @@ func superBlobOf(blobs [][2]any) []byte {
 	return b
 }
 
-// fat wraps thin Mach-Os in a fat header (32-bit fat_arch entries).
-func fat(thins ...[]byte) []byte {
+// Fat wraps thin Mach-Os in a fat header (32-bit fat_arch entries).
+func Fat(thins ...[]byte) []byte {
 	hdr := be.AppendUint32(nil, fatMagic)
 	hdr = be.AppendUint32(hdr, uint32(len(thins)))
 	off := 8 + 20*len(thins)

@@ -1,0 +1,77 @@
+package ipa
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
+	"github.com/approov-cli/approov/internal/appsig/zipsafe"
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+const fuzzInfo = `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><dict>
+<key>CFBundleIdentifier</key><string>com.example.synth</string>
+<key>CFBundleExecutable</key><string>A</string></dict></plist>`
+
+// fuzzIPA stores an Info.plist, an executable and optional CodeResources and
+// profile in Payload/A.app/ (stored, so any content is a valid zip).
+func fuzzIPA(t testing.TB, info, exe, resources, profile []byte) *zipsafe.Archive {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	add := func(name string, data []byte) {
+		if data == nil {
+			return
+		}
+		f, err := w.CreateHeader(&zip.FileHeader{Name: "Payload/A.app/" + name, Method: zip.Store})
+		if err == nil {
+			_, err = f.Write(data)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("Info.plist", info)
+	add("A", exe)
+	add("_CodeSignature/CodeResources", resources)
+	add("embedded.mobileprovision", profile)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := zipsafe.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestSynthIPA(t *testing.T) {
+	m, err := Inspect(context.Background(), fuzzIPA(t, []byte(fuzzInfo), codesigntest.Synth(codesigntest.CPUARM64, 9000, nil), nil, nil))
+	if err != nil || !m.AdHoc || len(m.Executable.Slices) != 1 {
+		t.Fatalf("Inspect = %+v, %v", m, err)
+	}
+}
+
+// FuzzInspect: arbitrary Info.plist, executable, CodeResources and profile
+// contents inside a well-formed IPA end in a measurement that encodes as
+// JSON or a typed error, never a panic.
+func FuzzInspect(f *testing.F) {
+	exe := codesigntest.Synth(codesigntest.CPUARM64, 9000, nil)
+	f.Add([]byte(fuzzInfo), exe, []byte(nil), []byte(nil))
+	f.Add([]byte(fuzzInfo), codesigntest.Fat(exe, codesigntest.Synth(codesigntest.CPUX86_64, 500, nil)),
+		[]byte(`<plist><dict><key>files2</key><dict><key>x</key><dict><key>hash2</key><data>AA==</data></dict></dict></dict></plist>`), []byte("x"))
+	f.Fuzz(func(t *testing.T, info, exe, resources, profile []byte) {
+		m, err := Inspect(context.Background(), fuzzIPA(t, info, exe, resources, profile))
+		if err != nil && fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("untyped error: %v", err)
+		}
+		if err == nil && m == nil {
+			t.Fatal("no measurement and no error")
+		}
+		if _, err := json.Marshal(m); err != nil {
+			t.Fatalf("measurement does not encode: %v", err)
+		}
+	})
+}
