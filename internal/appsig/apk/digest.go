@@ -1,6 +1,7 @@
 package apk
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -68,7 +69,7 @@ func ContentDigests(ctx context.Context, a *zipsafe.Archive, kinds []int, progre
 	sections := []io.Reader{
 		io.NewSectionReader(r, 0, a.SigningBlockOffset()),
 		io.NewSectionReader(r, a.CentralDirectoryOffset(), a.CentralDirectorySize()),
-		bytesReader(eocd),
+		bytes.NewReader(eocd),
 	}
 	c := newChunker(kinds)
 	buf := make([]byte, chunkSize)
@@ -79,10 +80,6 @@ func ContentDigests(ctx context.Context, a *zipsafe.Archive, kinds []int, progre
 	}
 	return c.sums(), nil
 }
-
-type bytesReader []byte
-
-func (b bytesReader) Read(p []byte) (int, error) { return 0, io.EOF }
 
 // chunker accumulates per-chunk digests for several algorithms at once.
 type chunker struct {
@@ -103,14 +100,6 @@ func newChunker(kinds []int) *chunker {
 }
 
 func (c *chunker) section(ctx context.Context, r io.Reader, buf []byte, progress func(int64)) error {
-	if br, ok := r.(bytesReader); ok {
-		for len(br) > 0 {
-			n := min(len(br), chunkSize)
-			c.add(br[:n])
-			br = br[n:]
-		}
-		return nil
-	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return fault.Wrap(fault.Cancelled, err)
