@@ -234,27 +234,12 @@ func lineageOf(sb *SigningBlock) []LineageNode {
 // checkContent recomputes every chunked content digest that a v2+ signer
 // claims and requires them all to match.
 func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock, progress func(int64)) error {
-	claims := map[int][][]byte{}
-	for _, list := range [][]BlockSigner{sb.V2, sb.V3, sb.V31} {
-		for _, s := range list {
-			for _, d := range s.Digests {
-				if k := digestKind(d.SigAlg); k == ChunkedSHA256 || k == ChunkedSHA512 {
-					claims[k] = append(claims[k], d.Value)
-				}
-			}
-		}
-	}
-	if len(claims) == 0 {
+	claims, kinds := claimedDigests(sb)
+	if len(kinds) == 0 {
 		if len(sb.V2)+len(sb.V3)+len(sb.V31) > 0 {
 			return fault.New(fault.Invalid, "APK Signing Block has no chunked content digest to check")
 		}
 		return nil
-	}
-	kinds := []int{}
-	for _, k := range []int{ChunkedSHA256, ChunkedSHA512} {
-		if claims[k] != nil {
-			kinds = append(kinds, k)
-		}
 	}
 	sums, err := ContentDigests(ctx, a, kinds, progress)
 	if err != nil {
@@ -269,6 +254,28 @@ func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *
 		m.ContentDigests = append(m.ContentDigests, ContentDigest{DigestName(k), hex.EncodeToString(sums[k])})
 	}
 	return nil
+}
+
+// claimedDigests collects the chunked digests every v2+ signer signed, by
+// kind, and the kinds present in a fixed order.
+func claimedDigests(sb *SigningBlock) (map[int][][]byte, []int) {
+	claims := map[int][][]byte{}
+	for _, list := range [][]BlockSigner{sb.V2, sb.V3, sb.V31} {
+		for _, s := range list {
+			for _, d := range s.Digests {
+				if k := digestKind(d.SigAlg); k == ChunkedSHA256 || k == ChunkedSHA512 {
+					claims[k] = append(claims[k], d.Value)
+				}
+			}
+		}
+	}
+	var kinds []int
+	for _, k := range []int{ChunkedSHA256, ChunkedSHA512} {
+		if claims[k] != nil {
+			kinds = append(kinds, k)
+		}
+	}
+	return claims, kinds
 }
 
 // addV1 records the JAR signers. Without a v2+ block, v1 is the scheme
