@@ -2,7 +2,7 @@
 # Regenerates the Android fixtures in this directory with the real tools.
 # Debian 12 packages: apksigner zipalign aapt android-framework-res openjdk-17-jdk-headless
 # protobuf-compiler openssl python3 zip unzip.
-# Afterwards refresh the golden files: go test ./internal/appsig/... -run Golden -update
+# Afterwards refresh the golden files: go test ./internal/appsig -run GoldenAndroid -update
 # RSA apksigner output is deterministic for a given key, but the keys are new on
 # every run, and ECDSA/jarsigner output is never byte-identical: expect all
 # fixtures and golden files to change together.
