@@ -94,8 +94,10 @@ func (r *reader) strings() []string {
 // done reports success only if every byte was consumed.
 func (r *reader) done() bool { return r.err == nil && len(r.b) == 0 }
 
-func appendStr8(b []byte, s string) []byte  { return append(append(b, byte(len(s))), s...) }
-func appendStr16(b []byte, s string) []byte { return append(binary.BigEndian.AppendUint16(b, uint16(len(s))), s...) }
+func appendStr8(b []byte, s string) []byte { return append(append(b, byte(len(s))), s...) }
+func appendStr16(b []byte, s string) []byte {
+	return append(binary.BigEndian.AppendUint16(b, uint16(len(s))), s...)
+}
 
 func appendStrings(b []byte, ss []string) []byte {
 	b = append(b, byte(len(ss)))
