@@ -69,10 +69,10 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 
 func newAccount(name string, loc []string) (*accountRec, error) {
 	if name == "" {
-		name = "acct-" + strings.ToLower(base32.StdEncoding.EncodeToString(randBytes(5)))
+		name = RandomAccountName()
 	}
-	if !accountName.MatchString(name) {
-		return nil, fault.New(fault.Usage, "invalid account name %q (lower-case letters, digits, dashes; at most 40)", name)
+	if err := ValidAccountName(name); err != nil {
+		return nil, err
 	}
 	if err := auth.ValidateLocations(loc); err != nil {
 		return nil, err
@@ -89,6 +89,20 @@ func newAccount(name string, loc []string) (*accountRec, error) {
 		ID: name, ServiceSeed: randBytes(ed25519.SeedSize), TokenSecret: randBytes(32), ConfigKey: der,
 		FakeSaltSecret: randBytes(32), ChallengeSecret: randBytes(32), Location: loc,
 	}, nil
+}
+
+// RandomAccountName returns a fresh name of the form "acct-xxxxxxxx".
+func RandomAccountName() string {
+	return "acct-" + strings.ToLower(base32.StdEncoding.EncodeToString(randBytes(5)))
+}
+
+// ValidAccountName checks an account name: lower-case letters, digits and
+// dashes, at most 40 characters, not starting with a dash.
+func ValidAccountName(name string) error {
+	if !accountName.MatchString(name) {
+		return fault.New(fault.Usage, "invalid account name %q (lower-case letters, digits, dashes; at most 40)", truncate(name, 60))
+	}
+	return nil
 }
 
 func randBytes(n int) []byte {

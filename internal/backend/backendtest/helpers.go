@@ -149,4 +149,3 @@ func wantKind(t *testing.T, err error, k fault.Kind, what string) {
 }
 
 func isKind(err error, k fault.Kind) bool { return err != nil && fault.KindOf(err) == k }
-

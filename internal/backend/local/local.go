@@ -6,6 +6,8 @@ package local
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
@@ -106,4 +108,32 @@ func forLocation(locs []string, account string, fp auth.Fingerprint, opts Option
 		return nil, fault.New(fault.Invalid, "not a local backend: %v", locs)
 	}
 	return Open(path, backend.ClientOptions{Account: account, Fingerprint: fp}, opts), nil
+}
+
+// StorePath is where the store of account lives under an approov home
+// directory ($APPROOV_HOME, default ~/.approov).
+func StorePath(home, account string) string {
+	return filepath.Join(home, "local", account+".db")
+}
+
+// Create bootstraps an account in a new store under home (see StorePath),
+// choosing a random name when req.Name is empty. An existing store of that
+// name is never touched: Create fails with a Conflict.
+func Create(ctx context.Context, home string, req service.CreateAccountRequest, opts Options) (service.CreatedAccount, string, error) {
+	if req.Name == "" {
+		req.Name = service.RandomAccountName()
+	}
+	if err := service.ValidAccountName(req.Name); err != nil {
+		return service.CreatedAccount{}, "", err
+	}
+	path := StorePath(home, req.Name)
+	if _, err := os.Stat(path); err == nil {
+		return service.CreatedAccount{}, "", fault.WithHint(fault.New(fault.Conflict, "a local account %q already exists at %s", req.Name, path),
+			"choose another name with --name")
+	}
+	out, err := CreateAccount(ctx, path, req, opts)
+	if err != nil && fault.KindOf(err) != fault.Conflict {
+		os.Remove(path) // ours: it did not exist a moment ago, and holds no account
+	}
+	return out, path, err
 }
