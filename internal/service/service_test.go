@@ -173,3 +173,37 @@ func TestAuthorizeTable(t *testing.T) {
 		t.Errorf("policy has %d ops", len(service.Ops()))
 	}
 }
+
+func TestRecoveryPINRateLimited(t *testing.T) {
+	h := newHarness(t, nil)
+	h.enrol()
+	admin, err := h.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := h.b.RecoverUser(h.ctx, admin, backend.RecoverUserRequest{Email: "owner@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := auth.ParseCode(inv.Code)
+	info, _ := h.b.InspectCode(h.ctx, code)
+	var req backend.RedeemRequest
+	for _, g := range info.Roles {
+		e, _, _ := backend.PasswordEnrolment(g.Role, []byte("new"), info.Params)
+		req.Enrolments = append(req.Enrolments, e)
+	}
+	_, req.PIN, _ = backend.NewPIN(info.Params)
+	req.PINProof, _ = backend.RecoveryProof("1111-1111-1111", info, req.PIN)
+	for i := range 5 {
+		if _, err := h.b.Redeem(h.ctx, code, req); fault.KindOf(err) != fault.Auth {
+			t.Fatalf("wrong PIN %d: %v", i, err)
+		}
+	}
+	_, err = h.b.Redeem(h.ctx, code, req)
+	if d, ok := backend.RetryAfter(err); !ok || d <= 0 {
+		t.Fatalf("sixth wrong PIN: %v, want rate limited", err)
+	}
+	if _, err := h.login("owner@example.com", role.Admin, "pw-admin"); err != nil {
+		t.Fatalf("failed recoveries must not disturb the account: %v", err)
+	}
+}
