@@ -58,6 +58,7 @@ type RateLimitError struct {
 
 // Error returns the underlying message.
 func (e *RateLimitError) Error() string { return e.Err.Error() }
+
 // Unwrap exposes the classified error.
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
