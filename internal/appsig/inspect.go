@@ -71,23 +71,26 @@ func budgetError(ctx context.Context, opts Options, err error) error {
 	return err
 }
 
-// inspectReader hashes the whole file on one goroutine while the format's
-// parser verifies it on another.
+// inspectReader validates the archive, then verifies and hashes it. For an
+// APK the file SHA-256 shares the read of the content-digest pass (one read,
+// two hashes on two cores); for other formats, and for APKs that end before
+// that pass, the file is hashed on its own goroutine or afterwards.
 func inspectReader(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Record, error) {
-	hashCh := make(chan hashResult, 1)
-	hctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() { hashCh <- hashFile(hctx, r, size, opts.Progress) }()
-
-	rec, err := measure(ctx, r, size, opts)
+	a, err := zipsafe.Open(r, size, opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	var rec *Record
+	var sum string
+	if detect(a) == FormatAPK {
+		rec, sum, err = inspectAPK(ctx, a, opts)
+	} else {
+		rec, sum, err = inspectOther(ctx, a, opts)
+	}
 	if rec == nil {
 		return nil, err
 	}
-	h := <-hashCh
-	if h.err != nil {
-		return nil, h.err
-	}
-	rec.SchemaVersion, rec.FileSize, rec.FileSHA256 = SchemaVersion, size, h.sum
+	rec.SchemaVersion, rec.FileSize, rec.FileSHA256 = SchemaVersion, size, sum
 	rec.Verified = err == nil
 	if err != nil {
 		rec.Problem = err.Error()
@@ -95,16 +98,62 @@ func inspectReader(ctx context.Context, r io.ReaderAt, size int64, opts Options)
 	return rec, err
 }
 
-// measure detects the format by content and runs its parser.
-func measure(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Record, error) {
-	a, err := zipsafe.Open(r, size, opts.Limits)
-	if err != nil {
-		return nil, err
+// inspectAPK passes a file hasher to the APK's one-pass content digest and
+// hashes the file itself only if that pass did not run to the end.
+func inspectAPK(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, string, error) {
+	h := &countingWriter{w: sha256.New()}
+	var progress func(int64)
+	if opts.Progress != nil {
+		progress = func(done int64) { opts.Progress(done, a.Size()) }
 	}
+	m, err := apk.Inspect(ctx, a, apk.Options{MinSDK: opts.MinSDK, MaxSDK: opts.MaxSDK, FileHash: h, Progress: progress})
+	if m == nil {
+		return nil, "", err
+	}
+	if h.n == a.Size() {
+		return &Record{Format: FormatAPK, APK: m}, hex.EncodeToString(h.w.Sum(nil)), err
+	}
+	hr := hashFile(ctx, a.ReaderAt(), a.Size(), opts.Progress)
+	if hr.err != nil {
+		return nil, "", hr.err
+	}
+	return &Record{Format: FormatAPK, APK: m}, hr.sum, err
+}
+
+type countingWriter struct {
+	w interface {
+		io.Writer
+		Sum([]byte) []byte
+	}
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.w.Write(p)
+}
+
+// inspectOther hashes the file on one goroutine while the format's parser
+// verifies it on another.
+func inspectOther(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, string, error) {
+	hashCh := make(chan hashResult, 1)
+	hctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { hashCh <- hashFile(hctx, a.ReaderAt(), a.Size(), opts.Progress) }()
+	rec, err := measureOther(ctx, a)
+	if rec == nil {
+		return nil, "", err
+	}
+	h := <-hashCh
+	if h.err != nil {
+		return nil, "", h.err
+	}
+	return rec, h.sum, err
+}
+
+// measureOther runs the parser of a non-APK format.
+func measureOther(ctx context.Context, a *zipsafe.Archive) (*Record, error) {
 	switch detect(a) {
-	case FormatAPK:
-		m, err := apk.Inspect(ctx, a, apk.Options{MinSDK: opts.MinSDK, MaxSDK: opts.MaxSDK})
-		return recordOf(FormatAPK, m != nil, func(r *Record) { r.APK = m }), err
 	case FormatAAB:
 		m, err := aab.Inspect(ctx, a)
 		return recordOf(FormatAAB, m != nil, func(r *Record) { r.AAB = m }), err

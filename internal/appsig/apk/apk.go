@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -69,8 +70,12 @@ type BlockInfo struct {
 
 // Options tune the verification.
 type Options struct {
-	MinSDK, MaxSDK int32       // platform range to verify for; 0 = from the manifest / any
-	Progress       func(int64) // bytes hashed for the content digest
+	MinSDK, MaxSDK int32 // platform range to verify for; 0 = from the manifest / any
+	// FileHash, if set, receives every byte of the file in order during the
+	// content-digest pass (one read for both hashes). It is left short when
+	// the APK has no v2+ content digest or fails before that pass.
+	FileHash io.Writer
+	Progress func(done int64) // bytes read so far by the content-digest pass
 }
 
 // Inspect verifies and measures an APK. On a verification failure it
@@ -88,7 +93,7 @@ func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measuremen
 	}
 	verdictCh := make(chan verdict, 1)
 	go func() { verdictCh <- runVerifier(a.ReaderAt(), a.Size(), opts.MinSDK, opts.MaxSDK) }()
-	ownErr := m.checkContent(ctx, a, sb, opts.Progress)
+	ownErr := m.checkContent(ctx, a, sb, opts)
 	if ownErr == nil {
 		m.addV1(ctx, a, sb)
 	}
@@ -233,7 +238,7 @@ func lineageOf(sb *SigningBlock) []LineageNode {
 
 // checkContent recomputes every chunked content digest that a v2+ signer
 // claims and requires them all to match.
-func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock, progress func(int64)) error {
+func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock, opts Options) error {
 	claims, kinds := claimedDigests(sb)
 	if len(kinds) == 0 {
 		if len(sb.V2)+len(sb.V3)+len(sb.V31) > 0 {
@@ -241,7 +246,13 @@ func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *
 		}
 		return nil
 	}
-	sums, err := ContentDigests(ctx, a, kinds, progress)
+	var sums map[int][]byte
+	var err error
+	if opts.FileHash != nil {
+		sums, err = ContentDigestsOnePass(ctx, a, kinds, opts.FileHash, opts.Progress)
+	} else {
+		sums, err = ContentDigests(ctx, a, kinds, opts.Progress)
+	}
 	if err != nil {
 		return err
 	}

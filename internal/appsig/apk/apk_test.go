@@ -3,6 +3,7 @@ package apk
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -168,5 +169,36 @@ func TestDecodeManifestHugeStringClaim(t *testing.T) {
 	copy(bad[at:], []byte{0xff, 0xff, 0xff, 0xff})
 	if _, err := DecodeManifest(bad); err == nil || !strings.Contains(err.Error(), "out of bounds") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestContentDigestsOnePass(t *testing.T) {
+	for _, name := range []string{"v123.apk", "rotated.apk", "v2-ec.apk"} {
+		b, err := os.ReadFile(filepath.Join(fixtures, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := openAPK(t, name)
+		kinds := []int{ChunkedSHA256, ChunkedSHA512}
+		want, err := ContentDigests(context.Background(), a, kinds, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		var last int64
+		got, err := ContentDigestsOnePass(context.Background(), a, kinds, h, func(d int64) { last = d })
+		if err != nil {
+			t.Fatal(err)
+		}
+		fileSum := sha256.Sum256(b)
+		if !bytes.Equal(got[ChunkedSHA256], want[ChunkedSHA256]) || !bytes.Equal(got[ChunkedSHA512], want[ChunkedSHA512]) ||
+			!bytes.Equal(h.Sum(nil), fileSum[:]) || last != int64(len(b)) {
+			t.Errorf("%s: one-pass digests or file hash differ (progress %d of %d)", name, last, len(b))
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ContentDigestsOnePass(ctx, openAPK(t, "v123.apk"), []int{ChunkedSHA256}, sha256.New(), nil); fault.KindOf(err) != fault.Cancelled {
+		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -58,7 +58,7 @@ func newHash(kind int) hash.Hash {
 // ContentDigests recomputes the chunked content digests of kinds over the
 // archive with its APK Signing Block left out: entries, central directory
 // and the EOCD with its CD offset replaced by the block's offset. progress,
-// if not nil, receives the number of bytes hashed after each chunk.
+// if not nil, receives the number of bytes hashed so far.
 func ContentDigests(ctx context.Context, a *zipsafe.Archive, kinds []int, progress func(int64)) (map[int][]byte, error) {
 	r := a.ReaderAt()
 	eocd := make([]byte, a.Size()-a.EOCDOffset())
@@ -73,8 +73,15 @@ func ContentDigests(ctx context.Context, a *zipsafe.Archive, kinds []int, progre
 	}
 	c := newChunker(kinds)
 	buf := make([]byte, chunkSize)
+	var done int64
+	count := func(n int) {
+		done += int64(n)
+		if progress != nil {
+			progress(done)
+		}
+	}
 	for _, sec := range sections {
-		if err := c.section(ctx, sec, buf, progress); err != nil {
+		if err := c.section(ctx, sec, buf, count); err != nil {
 			return nil, err
 		}
 	}
@@ -99,7 +106,7 @@ func newChunker(kinds []int) *chunker {
 	return c
 }
 
-func (c *chunker) section(ctx context.Context, r io.Reader, buf []byte, progress func(int64)) error {
+func (c *chunker) section(ctx context.Context, r io.Reader, buf []byte, count func(int)) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return fault.Wrap(fault.Cancelled, err)
@@ -107,9 +114,7 @@ func (c *chunker) section(ctx context.Context, r io.Reader, buf []byte, progress
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
 			c.add(buf[:n])
-			if progress != nil {
-				progress(int64(n))
-			}
+			count(n)
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			return nil
