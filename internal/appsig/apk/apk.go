@@ -100,7 +100,13 @@ func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measuremen
 	if fault.KindOf(ownErr) == fault.Cancelled {
 		return nil, ownErr
 	}
-	v := <-verdictCh
+	var v verdict
+	select {
+	case v = <-verdictCh:
+	case <-ctx.Done():
+		// apkverifier cannot be interrupted; its goroutine finishes on its own.
+		return nil, fault.Wrap(fault.Cancelled, ctx.Err())
+	}
 	if v.err != nil {
 		return m, v.err
 	}
