@@ -72,9 +72,9 @@ func budgetError(ctx context.Context, opts Options, err error) error {
 }
 
 // inspectReader validates the archive, then verifies and hashes it. For an
-// APK the file SHA-256 shares the read of the content-digest pass (one read,
-// two hashes on two cores); for other formats, and for APKs that end before
-// that pass, the file is hashed on its own goroutine or afterwards.
+// APK with a signing block the file SHA-256 shares the read of the
+// content-digest pass (one read, two hashes on two cores); otherwise the
+// file is hashed on its own goroutine, concurrently with the parser.
 func inspectReader(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Record, error) {
 	a, err := zipsafe.Open(r, size, opts.Limits)
 	if err != nil {
@@ -82,10 +82,10 @@ func inspectReader(ctx context.Context, r io.ReaderAt, size int64, opts Options)
 	}
 	var rec *Record
 	var sum string
-	if detect(a) == FormatAPK {
+	if detect(a) == FormatAPK && a.HasSigningBlock() {
 		rec, sum, err = inspectAPK(ctx, a, opts)
 	} else {
-		rec, sum, err = inspectOther(ctx, a, opts)
+		rec, sum, err = inspectConcurrently(ctx, a, opts)
 	}
 	if rec == nil {
 		return nil, err
@@ -133,14 +133,14 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-// inspectOther hashes the file on one goroutine while the format's parser
-// verifies it on another.
-func inspectOther(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, string, error) {
+// inspectConcurrently hashes the file on one goroutine while the format's
+// parser verifies it on another.
+func inspectConcurrently(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, string, error) {
 	hashCh := make(chan hashResult, 1)
 	hctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { hashCh <- hashFile(hctx, a.ReaderAt(), a.Size(), opts.Progress) }()
-	rec, err := measureOther(ctx, a)
+	rec, err := measureOther(ctx, a, opts)
 	if rec == nil {
 		return nil, "", err
 	}
@@ -151,9 +151,12 @@ func inspectOther(ctx context.Context, a *zipsafe.Archive, opts Options) (*Recor
 	return rec, h.sum, err
 }
 
-// measureOther runs the parser of a non-APK format.
-func measureOther(ctx context.Context, a *zipsafe.Archive) (*Record, error) {
+// measureOther runs the format's parser without sharing the file hash.
+func measureOther(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, error) {
 	switch detect(a) {
+	case FormatAPK:
+		m, err := apk.Inspect(ctx, a, apk.Options{MinSDK: opts.MinSDK, MaxSDK: opts.MaxSDK})
+		return recordOf(FormatAPK, m != nil, func(r *Record) { r.APK = m }), err
 	case FormatAAB:
 		m, err := aab.Inspect(ctx, a)
 		return recordOf(FormatAAB, m != nil, func(r *Record) { r.AAB = m }), err
