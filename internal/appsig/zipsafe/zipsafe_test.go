@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -258,5 +259,37 @@ func TestGapsBetweenEntries(t *testing.T) {
 	}
 	if _, err := open(withEntryGap(t, []byte("hidden payload"))); err == nil || !strings.Contains(err.Error(), `unaccounted data before entry "b"`) {
 		t.Errorf("non-zero gap: %v", err)
+	}
+}
+
+func TestZip64EndRecords(t *testing.T) {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	const n = 1<<16 + 2 // more entries than the classic EOCD can count
+	for i := 0; i < n; i++ {
+		if _, err := w.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("f%d", i), Method: zip.Store}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	b := buf.Bytes()
+	lim := DefaultLimits()
+	a, err := Open(bytes.NewReader(b), int64(len(b)), lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Zip64() || len(a.Files()) != n {
+		t.Errorf("zip64=%v files=%d", a.Zip64(), len(a.Files()))
+	}
+	lim.MaxEntries = n - 1
+	if _, err := Open(bytes.NewReader(b), int64(len(b)), lim); err == nil || !strings.Contains(err.Error(), "exceed the limit") {
+		t.Errorf("entry limit: %v", err)
+	}
+	// A classic EOCD that disagrees with the ZIP64 record is rejected.
+	bad := bytes.Clone(b)
+	e := bytes.LastIndex(bad, []byte(sigEOCD))
+	binary.LittleEndian.PutUint32(bad[e+12:], 12345)
+	if _, err := open(bad); err == nil || !strings.Contains(err.Error(), "disagrees") {
+		t.Errorf("disagreeing EOCD: %v", err)
 	}
 }
