@@ -293,3 +293,24 @@ func TestZip64EndRecords(t *testing.T) {
 		t.Errorf("disagreeing EOCD: %v", err)
 	}
 }
+
+// TestJanusPrefixRejected: a DEX file prepended to a valid archive, with
+// every offset shifted so that ZIP readers still find the entries (the
+// Janus attack, CVE-2017-13156).
+func TestJanusPrefixRejected(t *testing.T) {
+	b := build(t, sample...)
+	prefix := append([]byte("dex\n035\x00"), make([]byte, 100)...)
+	prefix[20] = 1 // not all zeros
+	out := append(append([]byte{}, prefix...), b...)
+	n := uint32(len(prefix))
+	e := bytes.LastIndex(out, []byte(sigEOCD))
+	cd := binary.LittleEndian.Uint32(out[e+16:]) + n
+	binary.LittleEndian.PutUint32(out[e+16:], cd)
+	for p := int(cd); p < e; {
+		binary.LittleEndian.PutUint32(out[p+42:], binary.LittleEndian.Uint32(out[p+42:])+n)
+		p += cdHeaderLen + int(binary.LittleEndian.Uint16(out[p+28:])) + int(binary.LittleEndian.Uint16(out[p+30:])) + int(binary.LittleEndian.Uint16(out[p+32:]))
+	}
+	if _, err := open(out); err == nil || !strings.Contains(err.Error(), "unaccounted data before entry") {
+		t.Fatalf("err = %v", err)
+	}
+}
