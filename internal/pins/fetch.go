@@ -239,4 +239,3 @@ func shortest(chains [][]*x509.Certificate) []*x509.Certificate {
 	}
 	return best
 }
-

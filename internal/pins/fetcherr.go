@@ -67,16 +67,17 @@ func verifyError(err error, leaf *x509.Certificate, name string) error {
 	case errors.As(err, &host):
 		return networkf("%w: the certificate is for %s, not %s", ErrNotVerified, namesOf(leaf), truncate(name, 80))
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		return networkf("%w: %s (valid %s to %s)", ErrNotVerified, expiryWord(leaf),
-			leaf.NotBefore.UTC().Format(time.DateOnly), leaf.NotAfter.UTC().Format(time.DateOnly))
+		c := invalid.Cert
+		return networkf("%w: %s (%q valid %s to %s)", ErrNotVerified, expiryWord(c), truncate(Describe(c), 80),
+			c.NotBefore.UTC().Format(time.DateOnly), c.NotAfter.UTC().Format(time.DateOnly))
 	case errors.As(err, &unknown):
 		return networkf("%w: signed by an unknown authority (issuer %q)", ErrNotVerified, truncate(leaf.Issuer.String(), 100))
 	}
 	return networkf("%w: %s", ErrNotVerified, truncate(strings.TrimPrefix(err.Error(), "x509: "), 160))
 }
 
-func expiryWord(leaf *x509.Certificate) string {
-	if time.Now().Before(leaf.NotBefore) {
+func expiryWord(c *x509.Certificate) string {
+	if time.Now().Before(c.NotBefore) {
 		return "a certificate in the chain is not yet valid"
 	}
 	return "a certificate in the chain has expired"
