@@ -5,8 +5,10 @@ go 1.26.0
 require (
 	github.com/itchyny/gojq v0.12.20
 	github.com/olekukonko/tablewriter v1.1.5
+	github.com/smallstep/pkcs7 v0.2.3
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/term v0.47.0
+	howett.net/plist v1.0.1
 )
 
 require (

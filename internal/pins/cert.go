@@ -23,25 +23,29 @@ const (
 // CertInfo is what people need to choose a pin: whose key it is, who vouches
 // for it, how long it lives and where it sits in the chain.
 type CertInfo struct {
-	Position  Position  `json:"position"`
-	Subject   string    `json:"subject"`
-	Issuer    string    `json:"issuer"`
-	NotBefore time.Time `json:"not_before"`
-	NotAfter  time.Time `json:"not_after"`
-	Key       string    `json:"key"`
-	Pin       Pin       `json:"pin"`
+	Position   Position  `json:"position"`
+	Name       string    `json:"name"` // short subject: the common name when there is one
+	Subject    string    `json:"subject"`
+	IssuerName string    `json:"issuer_name"`
+	Issuer     string    `json:"issuer"`
+	NotBefore  time.Time `json:"not_before"`
+	NotAfter   time.Time `json:"not_after"`
+	Key        string    `json:"key"`
+	Pin        Pin       `json:"pin"`
 }
 
 // Info describes one certificate; pos is its position in the chain.
 func Info(cert *x509.Certificate, pos Position) CertInfo {
 	return CertInfo{
-		Position:  pos,
-		Subject:   truncate(cert.Subject.String(), 200),
-		Issuer:    truncate(cert.Issuer.String(), 200),
-		NotBefore: cert.NotBefore.UTC(),
-		NotAfter:  cert.NotAfter.UTC(),
-		Key:       KeyDescription(cert),
-		Pin:       Compute(cert),
+		Position:   pos,
+		Name:       Describe(cert),
+		Subject:    truncate(cert.Subject.String(), 200),
+		IssuerName: issuerName(cert),
+		Issuer:     truncate(cert.Issuer.String(), 200),
+		NotBefore:  cert.NotBefore.UTC(),
+		NotAfter:   cert.NotAfter.UTC(),
+		Key:        KeyDescription(cert),
+		Pin:        Compute(cert),
 	}
 }
 
@@ -94,4 +98,11 @@ func KeyDescription(cert *x509.Certificate) string {
 		return "Ed25519"
 	}
 	return cert.PublicKeyAlgorithm.String()
+}
+
+func issuerName(c *x509.Certificate) string {
+	if c.Issuer.CommonName != "" {
+		return truncate(c.Issuer.CommonName, 120)
+	}
+	return truncate(c.Issuer.String(), 120)
 }
