@@ -24,6 +24,9 @@ type CheckOptions struct {
 	// verification still use the domain name.
 	ConnectTo  map[string]Target
 	ExpirySoon time.Duration // warn when a leaf or pin set expires within it; default 30 days
+	// Timeout is the overall deadline of each domain, from when its check
+	// starts (not while it waits for a free slot); 0 means DefaultTimeout.
+	Timeout time.Duration
 }
 
 // Match says which pin of a set matched which certificate of a verified chain.
@@ -74,7 +77,9 @@ func Check(ctx context.Context, set *PinSet, opts CheckOptions) []DomainResult {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = CheckDomain(ctx, d, opts)
+			dctx, cancel := context.WithTimeout(ctx, orDefault(opts.Timeout, DefaultTimeout))
+			defer cancel()
+			results[i] = CheckDomain(dctx, d, opts)
 		}()
 	}
 	wg.Wait()

@@ -4,6 +4,7 @@ package root
 import (
 	"github.com/approov-cli/approov/internal/build"
 	"github.com/approov-cli/approov/internal/cli/completion"
+	"github.com/approov-cli/approov/internal/cli/pin"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/spf13/cobra"
@@ -37,6 +38,7 @@ shared approovd server.`,
 	// Command groups: one line each.
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f, nil))
+	cmd.AddCommand(pin.NewCmdPin(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
