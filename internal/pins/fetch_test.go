@@ -170,75 +170,11 @@ func TestFetchInsecure(t *testing.T) {
 	}
 }
 
-// hostile builds each hostile server of the issue and the reason it must give.
-type hostileCase struct {
-	name  string
-	start func(t *testing.T, ca *pinstest.CA) string
-	want  string
-}
-
-var hostileCases = []hostileCase{
-	{"never answers", func(t *testing.T, _ *pinstest.CA) string { return pinstest.Tarpit(t) }, "no TLS handshake within"},
-	{"resets", func(t *testing.T, _ *pinstest.CA) string { return pinstest.Resetter(t) }, "reset"},
-	{"not TLS", func(t *testing.T, _ *pinstest.CA) string { return pinstest.Garbage(t) }, "does not speak TLS"},
-	{"refused", func(t *testing.T, _ *pinstest.CA) string { return closedPort(t) }, "connection refused"},
-	{"100-certificate chain", longChain, "100 certificates"},
-	{"huge RSA key", hugeKey, "over 8192 bits"},
-	{"expired leaf", func(t *testing.T, ca *pinstest.CA) string {
-		addr, _ := serveLeaf(t, ca, "127.0.0.1:0", pinstest.LeafOptions{Names: []string{"127.0.0.1"},
-			NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
-		return addr
-	}, "expired"},
-	{"wrong-host leaf", func(t *testing.T, ca *pinstest.CA) string {
-		addr, _ := serveLeaf(t, ca, "127.0.0.1:0", pinstest.LeafOptions{Names: []string{"other.pins.test"}})
-		return addr
-	}, "is for other.pins.test, not 127.0.0.1"},
-	{"unknown authority", func(t *testing.T, _ *pinstest.CA) string {
-		addr, _ := serveLeaf(t, pinstest.NewCA(t, "Rogue"), "127.0.0.1:0", pinstest.LeafOptions{Names: []string{"127.0.0.1"}})
-		return addr
-	}, "unknown authority"},
-	{"TLS 1.0 only", func(t *testing.T, ca *pinstest.CA) string {
-		leaf, key := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"127.0.0.1"}})
-		return pinstest.Serve(t, "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pinstest.TLSCert(key, leaf)},
-			MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10})
-	}, "older than 1.2"},
-}
-
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-func longChain(t *testing.T, ca *pinstest.CA) string {
-	chain := []*x509.Certificate{}
-	cur := ca
-	for i := 0; i < 99; i++ {
-		cur = cur.Intermediate(t, "Intermediate")
-		chain = append([]*x509.Certificate{cur.Cert}, chain...)
-	}
-	leaf, key := cur.Leaf(t, pinstest.LeafOptions{Names: []string{"127.0.0.1"}})
-	cert := pinstest.TLSCert(key, append([]*x509.Certificate{leaf}, chain...)...)
-	return pinstest.Serve(t, "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-}
-
-func hugeKey(t *testing.T, ca *pinstest.CA) string {
-	leaf, _ := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"127.0.0.1"}, PublicKey: pinstest.HugeRSAKey(t, 16384)})
-	// The handshake key does not match the leaf: the client must refuse the
-	// certificate before it ever gets to check a signature.
-	cert := pinstest.TLSCert(pinstest.NewKey(t), leaf)
-	return pinstest.Serve(t, "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-}
-
 func TestFetchHostile(t *testing.T) {
 	ca := pinstest.NewCA(t, "Test Root")
-	for _, tc := range hostileCases {
-		t.Run(tc.name, func(t *testing.T) {
-			addr := tc.start(t, ca)
+	for _, tc := range pinstest.HostileServers {
+		t.Run(tc.Name, func(t *testing.T) {
+			addr := tc.Start(t, ca)
 			opts := fastOpts(ca)
 			start := time.Now()
 			eps, err := pins.Fetch(context.Background(), target(t, addr), opts)
@@ -250,8 +186,8 @@ func TestFetchHostile(t *testing.T) {
 			if fault.KindOf(err) != fault.Network {
 				t.Errorf("kind %v, want network", fault.KindOf(err))
 			}
-			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
-				t.Errorf("reason %q, want one line with %q", err, tc.want)
+			if !strings.Contains(err.Error(), tc.Reason) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("reason %q, want one line with %q", err, tc.Reason)
 			}
 			if limit := opts.DialTimeout + opts.HandshakeTimeout + time.Second; elapsed > limit {
 				t.Errorf("took %s, deadline %s", elapsed, limit)
