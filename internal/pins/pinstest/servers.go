@@ -1,7 +1,9 @@
 package pinstest
 
 import (
+	"crypto"
 	"crypto/tls"
+	"crypto/x509"
 	"net"
 	"sync"
 	"testing"
@@ -94,4 +96,10 @@ func Garbage(t testing.TB) string {
 		_, _ = c.Read(buf)
 		_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
 	})
+}
+
+// ServeTLS serves chain (leaf first) with key on 127.0.0.1.
+func ServeTLS(t testing.TB, key crypto.Signer, chain ...*x509.Certificate) string {
+	t.Helper()
+	return Serve(t, "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{TLSCert(key, chain...)}})
 }
