@@ -17,7 +17,7 @@ import (
 const vectors = "../../../testdata/pins"
 
 type streams struct {
-	ios              *iostreams.IOStreams
+	ios             *iostreams.IOStreams
 	in, out, errOut *bytes.Buffer
 }
 
