@@ -23,38 +23,46 @@ var EmptyInputPin = Pin(sha256.Sum256(nil))
 // (colons allowed). It rejects SHA-1 pins, digests of the wrong length and
 // the SHA-256 of empty input. Warnings are returned, never printed.
 func Parse(s string) (Pin, []string, error) {
-	var p Pin
-	if len(s) > MaxPinText {
-		return p, nil, invalidf("pin is %d characters long; a SHA-256 pin has 44", len(s))
-	}
-	body, err := stripPrefix(strings.TrimSpace(s))
+	p, urlSafe, err := decodePin(s)
 	if err != nil {
 		return p, nil, err
-	}
-	if body == "" {
-		return p, nil, invalidf("empty pin")
-	}
-	raw, urlSafe, err := decodeDigest(body)
-	if err != nil {
-		return p, nil, err
-	}
-	if len(raw) != sha256.Size {
-		return p, nil, wrongLength(s, len(raw))
-	}
-	copy(p[:], raw)
-	var warns []string
-	if urlSafe {
-		warns = append(warns, "pin was written in URL-safe base64; normalised to "+p.String())
 	}
 	if p == EmptyInputPin {
 		return p, nil, invalidf("pin %s is the SHA-256 of empty input, not of a key: "+
 			"the pipeline that made it produced no key (typically `openssl rsa -pubin` run on an EC key); "+
 			"use `openssl pkey -pubin -outform der` or `approov pin extract`", p)
 	}
+	var warns []string
+	if urlSafe {
+		warns = append(warns, "pin was written in URL-safe base64; normalised to "+p.String())
+	}
 	if w := placeholderWarning(p); w != "" {
 		warns = append(warns, w)
 	}
 	return p, warns, nil
+}
+
+// decodePin strips the prefix and decodes the digest, checking its length.
+func decodePin(s string) (p Pin, urlSafe bool, err error) {
+	if len(s) > MaxPinText {
+		return p, false, invalidf("pin is %d characters long; a SHA-256 pin has 44", len(s))
+	}
+	body, err := stripPrefix(strings.TrimSpace(s))
+	if err != nil {
+		return p, false, err
+	}
+	if body == "" {
+		return p, false, invalidf("empty pin")
+	}
+	raw, urlSafe, err := decodeDigest(body)
+	if err != nil {
+		return p, false, err
+	}
+	if len(raw) != sha256.Size {
+		return p, false, wrongLength(s, len(raw))
+	}
+	copy(p[:], raw)
+	return p, urlSafe, nil
 }
 
 // stripPrefix removes an algorithm prefix and refuses algorithms other than SHA-256.

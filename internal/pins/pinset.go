@@ -164,20 +164,27 @@ func (rd *rawDomain) build() (Domain, []string, error) {
 		return d, nil, invalidf("domain %s has %d pins; at most %d are accepted", name, len(rd.Pins), MaxPinsPerDomain)
 	}
 	var warns []string
-	for i, rp := range rd.Pins {
+	d.Pins, warns, err = buildPins(name, rd.Pins)
+	return d, warns, err
+}
+
+func buildPins(domain string, raw []rawPinEntry) ([]PinEntry, []string, error) {
+	var out []PinEntry
+	var warns []string
+	for i, rp := range raw {
 		p, w, err := rp.build()
 		if err != nil {
-			return d, nil, pinError(name, i, err)
+			return nil, nil, pinError(domain, i, err)
 		}
-		if slices.ContainsFunc(d.Pins, func(q PinEntry) bool { return q.SHA256 == p.SHA256 }) {
-			return d, nil, invalidf("domain %s: pin %s appears twice", name, p.SHA256)
+		if slices.ContainsFunc(out, func(q PinEntry) bool { return q.SHA256 == p.SHA256 }) {
+			return nil, nil, invalidf("domain %s: pin %s appears twice", domain, p.SHA256)
 		}
-		d.Pins = append(d.Pins, p)
+		out = append(out, p)
 		for _, s := range w {
-			warns = append(warns, "domain "+name+": "+s)
+			warns = append(warns, "domain "+domain+": "+s)
 		}
 	}
-	return d, warns, nil
+	return out, warns, nil
 }
 
 func pinError(domain string, i int, err error) error {
