@@ -111,6 +111,9 @@ func LoadPinSet(data []byte) (*PinSet, []string, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, nil, invalidf("pin set is not valid: unexpected data after the JSON object")
 	}
+	if key, dup := duplicateKey(data); dup {
+		return nil, nil, invalidf("pin set is not valid: key %q appears twice in one object", truncate(key, 40))
+	}
 	return raw.build()
 }
 

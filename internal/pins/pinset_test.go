@@ -79,6 +79,8 @@ func TestLoadPinSetRejects(t *testing.T) {
 		{"bad label", pinSetJSON(domainJSON("a.example", ok, pinJSON(p2, "spare", "leaf"))), "pin 2: label"},
 		{"bad type", pinSetJSON(domainJSON("a.example", pinJSON(p2, "backup", "ca"))), "type \"ca\""},
 		{"bad expiry", pinSetJSON(`{"domain":"a.example","expires":"next year","pins":[` + ok + `]}`), "not a date"},
+		{"duplicate key", `{"schema":1,"domains":[{"domain":"a.example","pins":[{"sha256":"` + p1 + `","label":"primary","sha256":"` + p2 + `"}]}]}`, `key "sha256" appears twice`},
+		{"duplicate top key", `{"schema":1,"domains":[],"schema":1}`, `key "schema" appears twice`},
 		{"too big", strings.Repeat(" ", pins.MaxPinSetSize+1), "larger than"},
 		{"too many pins", pinSetJSON(domainJSON("a.example", strings.Repeat(ok+",", pins.MaxPinsPerDomain)+ok)), "at most"},
 	}
