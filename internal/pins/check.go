@@ -35,6 +35,7 @@ type Match struct {
 	Label    Label    `json:"label"`
 	Type     Position `json:"type"`     // as declared in the pin set
 	Position Position `json:"position"` // where it was found in the verified chain
+	Name     string   `json:"name"`     // the certificate's short subject
 	Subject  string   `json:"subject"`
 }
 
@@ -140,7 +141,7 @@ func match(d Domain, chains [][]*x509.Certificate) *Match {
 		for _, chain := range chains {
 			for _, info := range ChainInfo(chain) {
 				if info.Pin == p.SHA256 {
-					return &Match{Pin: p.SHA256, Label: p.Label, Type: p.Type, Position: info.Position, Subject: info.Subject}
+					return &Match{Pin: p.SHA256, Label: p.Label, Type: p.Type, Position: info.Position, Name: info.Name, Subject: info.Subject}
 				}
 			}
 		}

@@ -169,7 +169,7 @@ func renderCheck(opts *CheckOptions, results []pins.DomainResult) error {
 			result, matched, detail := cs.FailureIcon(), "", a.Error
 			if a.OK {
 				result = cs.SuccessIcon()
-				matched = fmt.Sprintf("%s %s (%s)", a.Matched.Label, a.Matched.Position, a.Matched.Subject)
+				matched = fmt.Sprintf("%s %s (%s)", a.Matched.Label, a.Matched.Position, a.Matched.Name)
 				detail = a.Matched.Pin.OkHttp()
 			}
 			t.AddRow(r.Domain, a.Address, result, matched, a.LeafExpires, detail)

@@ -163,6 +163,11 @@ func fromReader(name string, r io.Reader) Chain {
 
 func renderChains(opts *ExtractOptions, chains []Chain) error {
 	if opts.JSON.Enabled() {
+		for i := range chains {
+			if chains[i].Certificates == nil {
+				chains[i].Certificates = []pins.CertInfo{} // an array, never null
+			}
+		}
 		return opts.JSON.Write(opts.IO, chains)
 	}
 	t := tableprinter.New(opts.IO, "SOURCE", "ADDRESS", "POSITION", "SUBJECT", "ISSUER", "EXPIRES", "PIN")

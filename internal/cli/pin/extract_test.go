@@ -2,7 +2,10 @@ package pin_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -215,5 +218,49 @@ func TestExtractExitCode(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(s.errOut.String()), "\n")
 	if code != 7 || len(lines) != 1 || !strings.HasPrefix(lines[0], "error: ") {
 		t.Errorf("exit %d, stderr %q", code, s.errOut)
+	}
+}
+
+// --servername picks the virtual host, and the chain is verified for that name.
+func TestExtractServerName(t *testing.T) {
+	ca := pinstest.NewCA(t, "SNI Root")
+	certs := map[string]*tls.Certificate{}
+	var bLeaf *x509.Certificate
+	for _, name := range []string{"a.pins.test", "b.pins.test"} {
+		leaf, key := ca.Leaf(t, pinstest.LeafOptions{Names: []string{name}})
+		c := pinstest.TLSCert(key, leaf)
+		certs[name], bLeaf = &c, leaf
+	}
+	addr := pinstest.Serve(t, "127.0.0.1:0", &tls.Config{GetCertificate: func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		return certs[h.ServerName], nil
+	}})
+	s := newStreams(false)
+	if err := runExtract(t, s, "--ca-file", writeFile(t, "ca.pem", ca.PEM()), "--servername", "b.pins.test", "--json", addr); err != nil {
+		t.Fatal(err)
+	}
+	var chains []pin.Chain
+	if err := json.Unmarshal(s.out.Bytes(), &chains); err != nil {
+		t.Fatal(err)
+	}
+	if chains[0].ServerName != "b.pins.test" || !chains[0].Verified || chains[0].Certificates[0].Pin != pins.Compute(bLeaf) {
+		t.Errorf("chain %+v", chains[0])
+	}
+}
+
+func TestExtractIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback on this machine")
+	}
+	ln.Close()
+	ca := pinstest.NewCA(t, "v6 Root")
+	leaf, key := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"::1"}})
+	addr := pinstest.Serve(t, "[::1]:0", &tls.Config{Certificates: []tls.Certificate{pinstest.TLSCert(key, leaf)}})
+	s := newStreams(false)
+	if err := runExtract(t, s, "--ca-file", writeFile(t, "ca.pem", ca.PEM()), addr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(s.out.String(), "[::1]:") || !strings.Contains(s.out.String(), pins.Compute(leaf).OkHttp()) {
+		t.Errorf("output %q", s.out)
 	}
 }
