@@ -150,7 +150,7 @@ func TestCheckHostile(t *testing.T) {
 	ca := pinstest.NewCA(t, "Hostile Root")
 	var specs []domainSpec
 	for i, h := range pinstest.HostileServers {
-		specs = append(specs, domainSpec{name: fmt.Sprintf("h%d.pins.test", i), addr: h.Start(t, ca), pins: []pins.Pin{{1}, {2}}})
+		specs = append(specs, domainSpec{name: fmt.Sprintf("h%02d.pins.test", i), addr: h.Start(t, ca), pins: []pins.Pin{{1}, {2}}})
 	}
 	file, connect := pinSetFile(t, specs...)
 	const deadline = 3 * time.Second

@@ -1,6 +1,7 @@
 package pinstest
 
 import (
+	"fmt"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -35,6 +36,13 @@ var HostileServers = []Hostile{
 	{"unknown authority", func(t testing.TB, _ *CA) string {
 		return ServeLeaf(t, NewCA(t, "Rogue"), LeafOptions{Names: []string{"127.0.0.1"}})
 	}, "unknown authority"},
+	{"huge certificate, wrong host", func(t testing.TB, ca *CA) string {
+		names := make([]string, 5000)
+		for i := range names {
+			names[i] = fmt.Sprintf("name-%04d.elsewhere.test", i)
+		}
+		return ServeLeaf(t, ca, LeafOptions{Names: names})
+	}, "and 4997 more"},
 	{"TLS 1.0 only", func(t testing.TB, ca *CA) string {
 		leaf, key := ca.Leaf(t, LeafOptions{Names: []string{"127.0.0.1"}})
 		return Serve(t, "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{TLSCert(key, leaf)},
