@@ -2,6 +2,7 @@ package pin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -181,14 +182,19 @@ func renderCheck(opts *CheckOptions, results []pins.DomainResult) error {
 // checkVerdict turns the results into the exit status: network failures
 // first (7), then expired or soon-expiring pin sets (6).
 func checkVerdict(set *pins.PinSet, results []pins.DomainResult, now time.Time) error {
-	failed := 0
+	failed, unverified := 0, false
 	for _, r := range results {
 		if !r.OK {
 			failed++
+			unverified = unverified || errors.Is(r.Err, pins.ErrNotVerified)
 		}
 	}
 	if failed > 0 {
-		return fault.New(fault.Network, "%d of %d domains failed the pin check", failed, len(results))
+		err := fault.New(fault.Network, "%d of %d domains failed the pin check", failed, len(results))
+		if unverified {
+			err = fault.WithHint(err, "--ca-file ROOTS.pem if the servers use a private CA")
+		}
+		return err
 	}
 	for _, d := range set.Domains {
 		if exp, ok := d.ExpiresTime(); ok && exp.Sub(now) < pins.DefaultExpirySoon {

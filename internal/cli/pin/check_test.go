@@ -163,6 +163,9 @@ func TestCheckHostile(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	oneLine(t, err)
+	if !strings.Contains(fault.HintOf(err), "--ca-file") {
+		t.Errorf("no --ca-file hint for unverified chains: %q", fault.HintOf(err))
+	}
 	if elapsed > deadline+time.Second {
 		t.Errorf("took %s, deadline %s", elapsed, deadline)
 	}
