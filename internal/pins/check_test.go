@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,4 +152,40 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return tg.Port
+}
+
+// Domains are checked concurrently, never more than opts.Concurrency at once.
+func TestCheckConcurrencyBound(t *testing.T) {
+	ca := pinstest.NewCA(t, "Root")
+	leaf, key := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"*.pins.test"}})
+	var mu sync.Mutex
+	active, peak := 0, 0
+	cfg := &tls.Config{Certificates: []tls.Certificate{pinstest.TLSCert(key, leaf)},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			mu.Lock()
+			active++
+			peak = max(peak, active)
+			mu.Unlock()
+			time.Sleep(100 * time.Millisecond)
+			mu.Lock()
+			active--
+			mu.Unlock()
+			return nil, nil
+		}}
+	addr := target(t, pinstest.Serve(t, "127.0.0.1:0", cfg))
+	set := &pins.PinSet{Schema: 1}
+	opts := pins.CheckOptions{Fetch: fastOpts(ca), Concurrency: 3, ConnectTo: map[string]pins.Target{}}
+	for i := 0; i < 9; i++ {
+		name := fmt.Sprintf("d%d.pins.test", i)
+		opts.ConnectTo[name] = addr
+		set.Domains = append(set.Domains, pins.Domain{Name: name, Pins: []pins.PinEntry{entry(pins.Compute(leaf), pins.Primary, pins.Leaf)}})
+	}
+	for _, r := range pins.Check(context.Background(), set, opts) {
+		if !r.OK {
+			t.Fatal(r.Error)
+		}
+	}
+	if peak != 3 {
+		t.Errorf("peak concurrency %d, want 3", peak)
+	}
 }
