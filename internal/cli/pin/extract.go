@@ -100,7 +100,30 @@ func runExtract(opts *ExtractOptions) error {
 	if err := renderChains(opts, chains); err != nil {
 		return err
 	}
+	warnSplitHosts(opts.IO, chains)
 	return chainErrors(opts.IO, chains)
+}
+
+// warnSplitHosts flags endpoints whose addresses serve different leaf keys
+// (a CDN mid-rotation, or an interception on one path): pin both or neither.
+func warnSplitHosts(ios *iostreams.IOStreams, chains []Chain) {
+	leaves := map[string]map[pins.Pin]bool{}
+	var order []string
+	for _, c := range chains {
+		if c.Address == "" || len(c.Certificates) == 0 {
+			continue
+		}
+		if leaves[c.Source] == nil {
+			leaves[c.Source] = map[pins.Pin]bool{}
+			order = append(order, c.Source)
+		}
+		leaves[c.Source][c.Certificates[0].Pin] = true
+	}
+	for _, src := range order {
+		if n := len(leaves[src]); n > 1 {
+			ios.Warnf("the addresses of %s serve %d different leaf keys; check each before pinning one", src, n)
+		}
+	}
 }
 
 func (opts *ExtractOptions) extract(src string, fo pins.FetchOptions) []Chain {

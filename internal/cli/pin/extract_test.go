@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -262,5 +263,40 @@ func TestExtractIPv6(t *testing.T) {
 	}
 	if !strings.HasPrefix(s.out.String(), "[::1]:") || !strings.Contains(s.out.String(), pins.Compute(leaf).OkHttp()) {
 		t.Errorf("output %q", s.out)
+	}
+}
+
+// Every address of a name is probed and reported; different leaves are flagged.
+func TestExtractEveryAddress(t *testing.T) {
+	ca := pinstest.NewCA(t, "Split Root")
+	l1, k1 := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"split.pins.test"}})
+	a1 := pinstest.ServeTLS(t, k1, l1)
+	_, port, _ := net.SplitHostPort(a1)
+	if ln, err := net.Listen("tcp", "127.0.0.2:"+port); err != nil {
+		t.Skipf("cannot listen on 127.0.0.2: %v", err)
+	} else {
+		ln.Close()
+	}
+	l2, k2 := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"split.pins.test"}})
+	pinstest.Serve(t, "127.0.0.2:"+port, &tls.Config{Certificates: []tls.Certificate{pinstest.TLSCert(k2, l2)}})
+	s := newStreams(false)
+	o, err := extractOpts(t, s, "--ca-file", writeFile(t, "ca.pem", ca.PEM()), "split.pins.test:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Context = context.Background()
+	o.Net.Lookup = func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}, nil
+	}
+	if err := pin.RunExtract(o); err != nil {
+		t.Fatal(err)
+	}
+	out := s.out.String()
+	if !strings.Contains(out, "127.0.0.1:"+port) || !strings.Contains(out, "127.0.0.2:"+port) ||
+		!strings.Contains(out, pins.Compute(l1).OkHttp()) || !strings.Contains(out, pins.Compute(l2).OkHttp()) {
+		t.Errorf("output:\n%s", out)
+	}
+	if !strings.Contains(s.errOut.String(), "serve 2 different leaf keys") {
+		t.Errorf("stderr %q", s.errOut)
 	}
 }
