@@ -2,12 +2,19 @@ package pins_test
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/pins"
@@ -161,5 +168,29 @@ func TestFileInfoPositions(t *testing.T) {
 	}
 	if b, _ := pem.Decode(readVector(t, "p256.pem")); b == nil {
 		t.Fatal("fixture is not PEM")
+	}
+}
+
+// Names come from servers and files: control characters must never reach a terminal.
+func TestInfoNeutralisesControlCharacters(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "\x1b[2J\x1b]0;pwned\x07evil\nline"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := pins.Info(cert, pins.Leaf)
+	for _, s := range []string{info.Name, info.Subject, info.IssuerName, info.Issuer} {
+		if strings.ContainsAny(s, "\x1b\x07\n") {
+			t.Errorf("control characters kept: %q", s)
+		}
 	}
 }

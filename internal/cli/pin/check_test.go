@@ -183,3 +183,18 @@ func TestCheckHostile(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPinSetFromStdin(t *testing.T) {
+	ca := pinstest.NewCA(t, "Stdin Root")
+	leaf, key := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"in.pins.test"}})
+	addr := pinstest.ServeTLS(t, key, leaf)
+	s := newStreams(false)
+	fmt.Fprintf(s.in, `{"schema":1,"domains":[{"domain":"in.pins.test","pins":[{"sha256":%q}]}]}`, pins.Compute(leaf))
+	err := runCheck(t, s, "-f", "-", "--ca-file", writeFile(t, "ca.pem", ca.PEM()), "--connect-to", "in.pins.test="+addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.errOut.String(), "single pin") || !strings.Contains(s.out.String(), "in.pins.test\t"+addr+"\tok") {
+		t.Errorf("stdout %q, stderr %q", s.out, s.errOut)
+	}
+}
