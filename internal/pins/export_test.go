@@ -2,9 +2,11 @@ package pins_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -192,4 +194,40 @@ func export(t *testing.T, format string) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Independent parsers: Python's plistlib and ElementTree read the golden files.
+func TestExportGoldenParsedByPython(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3 is required in CI")
+		}
+		t.Skip("python3 not installed")
+	}
+	const script = `
+import json, plistlib, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+ats = plistlib.load(open(d + "/ios-ats.plist", "rb"))["NSAppTransportSecurity"]["NSPinnedDomains"]
+tsk = plistlib.load(open(d + "/trustkit.plist", "rb"))["TSKConfiguration"]["TSKPinnedDomains"]
+nsc = ET.parse(d + "/android-nsc.xml").getroot()
+print(json.dumps({
+  "ats": [i["SPKI-SHA256-BASE64"] for dom in sorted(ats) for k in ("NSPinnedLeafIdentities", "NSPinnedCAIdentities") for i in ats[dom].get(k, [])],
+  "trustkit": [h for dom in sorted(tsk) for h in tsk[dom]["TSKPublicKeyHashes"]],
+  "nsc": [p.text for p in nsc.iter("pin") if p.get("digest") == "SHA-256"],
+}))`
+	out, err := exec.Command("python3", "-c", script, filepath.Join(vectors, "export")).Output()
+	if err != nil {
+		t.Fatalf("python3: %v", err)
+	}
+	var got map[string][]string
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	v := opensslPins(t)
+	want := strings.Join([]string{v["rsa2048"], v["p256"], v["p384"], v["ed25519"]}, " ")
+	for _, format := range []string{"ats", "trustkit", "nsc"} {
+		if g := strings.Join(got[format], " "); g != want {
+			t.Errorf("%s: python reads %s, want %s", format, g, want)
+		}
+	}
 }
