@@ -11,6 +11,7 @@ import (
 	"errors"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -191,6 +192,29 @@ func TestInfoNeutralisesControlCharacters(t *testing.T) {
 	for _, s := range []string{info.Name, info.Subject, info.IssuerName, info.Issuer} {
 		if strings.ContainsAny(s, "\x1b\x07\n") {
 			t.Errorf("control characters kept: %q", s)
+		}
+	}
+}
+
+// pins.txt was written by openssl (gen.sh); re-run the pipeline to be sure it
+// still describes the committed certificates.
+func TestPinsFileMatchesOpenSSLNow(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("openssl is required in CI")
+		}
+		t.Skip("openssl not installed")
+	}
+	want := opensslPins(t)
+	for _, kind := range kinds {
+		pipeline := "openssl x509 -in " + filepath.Join(vectors, kind+".pem") + " -pubkey -noout | " +
+			"openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | openssl enc -base64"
+		out, err := exec.Command("sh", "-c", pipeline).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if got := strings.TrimSpace(string(out)); got != want[kind] {
+			t.Errorf("%s: openssl now says %s, pins.txt says %s", kind, got, want[kind])
 		}
 	}
 }
