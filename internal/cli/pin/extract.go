@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -86,6 +88,9 @@ func runExtract(opts *ExtractOptions) error {
 	if err := opts.Net.validate(); err != nil {
 		return err
 	}
+	if i := slices.Index(opts.Sources, "-"); i >= 0 && slices.Contains(opts.Sources[i+1:], "-") {
+		return cmdutil.FlagErrorf("standard input (\"-\") can be read only once")
+	}
 	fo, err := opts.Net.fetchOptions(opts.Now)
 	if err != nil {
 		return err
@@ -93,10 +98,7 @@ func runExtract(opts *ExtractOptions) error {
 	if opts.Net.Insecure {
 		opts.IO.Warnf("--insecure: chains are NOT verified; the pins below may come from a man in the middle. Confirm them out of band before shipping them.")
 	}
-	var chains []Chain
-	for _, src := range opts.Sources {
-		chains = append(chains, opts.extract(src, fo)...)
-	}
+	chains := opts.extractAll(fo)
 	if err := renderChains(opts, chains); err != nil {
 		return err
 	}
@@ -124,6 +126,29 @@ func warnSplitHosts(ios *iostreams.IOStreams, chains []Chain) {
 			ios.Warnf("the addresses of %s serve %d different leaf keys; check each before pinning one", src, n)
 		}
 	}
+}
+
+// extractAll reads every source, endpoints concurrently (a few at a time),
+// and returns the chains in the order of the arguments.
+func (opts *ExtractOptions) extractAll(fo pins.FetchOptions) []Chain {
+	per := make([][]Chain, len(opts.Sources))
+	sem := make(chan struct{}, pins.DefaultConcurrency)
+	var wg sync.WaitGroup
+	for i, src := range opts.Sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			per[i] = opts.extract(src, fo)
+		}()
+	}
+	wg.Wait()
+	var chains []Chain
+	for _, c := range per {
+		chains = append(chains, c...)
+	}
+	return chains
 }
 
 func (opts *ExtractOptions) extract(src string, fo pins.FetchOptions) []Chain {

@@ -115,6 +115,12 @@ func TestExtractRefusesPrivateKey(t *testing.T) {
 	}
 }
 
+func TestExtractStdinOnce(t *testing.T) {
+	if err := runExtract(t, newStreams(false), "-", "-"); fault.KindOf(err) != fault.Usage {
+		t.Errorf("err %v", err)
+	}
+}
+
 func TestExtractMissingFile(t *testing.T) {
 	err := runExtract(t, newStreams(false), "nosuch.crt")
 	if fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "nosuch.crt") {
