@@ -33,7 +33,6 @@ func dialError(ctx context.Context, addr netip.AddrPort, timeout time.Duration, 
 
 func handshakeError(ctx, hctx context.Context, addr netip.AddrPort, timeout time.Duration, err error) error {
 	var fe *fault.Error
-	var alert tls.AlertError
 	var rec tls.RecordHeaderError
 	msg := err.Error()
 	switch {
@@ -53,10 +52,19 @@ func handshakeError(ctx, hctx context.Context, addr netip.AddrPort, timeout time
 		return networkf("%s: the server's certificate has an RSA key over 8192 bits, which is refused", addr)
 	case errors.As(err, &rec):
 		return networkf("%s: the server does not speak TLS", addr)
-	case errors.As(err, &alert):
-		return networkf("%s: the server aborted the TLS handshake (alert: %s)", addr, truncate(alert.Error(), 60))
+	case remoteAlert(err) != "":
+		return networkf("%s: the server aborted the TLS handshake (alert: %s)", addr, remoteAlert(err))
 	}
 	return networkf("%s: TLS handshake failed: %s", addr, truncate(strings.TrimPrefix(msg, "tls: "), 160))
+}
+
+// remoteAlert returns the alert the server sent, if that is what err is.
+func remoteAlert(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil {
+		return truncate(strings.TrimPrefix(op.Err.Error(), "tls: "), 60)
+	}
+	return ""
 }
 
 func verifyError(err error, leaf *x509.Certificate, name string) error {

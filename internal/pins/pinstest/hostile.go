@@ -30,6 +30,13 @@ var HostileServers = []Hostile{
 		return ServeLeaf(t, ca, LeafOptions{Names: []string{"127.0.0.1"},
 			NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)})
 	}, "expired"},
+	{"not-yet-valid leaf", func(t testing.TB, ca *CA) string {
+		return ServeLeaf(t, ca, LeafOptions{Names: []string{"127.0.0.1"},
+			NotBefore: time.Now().Add(24 * time.Hour), NotAfter: time.Now().Add(48 * time.Hour)})
+	}, "not yet valid"},
+	{"no certificate", func(t testing.TB, _ *CA) string {
+		return Serve(t, "127.0.0.1:0", &tls.Config{})
+	}, "aborted the TLS handshake"},
 	{"wrong-host leaf", func(t testing.TB, ca *CA) string {
 		return ServeLeaf(t, ca, LeafOptions{Names: []string{"other.pins.test"}})
 	}, "is for other.pins.test, not 127.0.0.1"},
