@@ -50,20 +50,26 @@ func Info(cert *x509.Certificate, pos Position) CertInfo {
 }
 
 // ChainInfo describes a chain ordered leaf first (a verified chain, or what a
-// server sent): the first is the leaf, a last self-signed one is the root.
+// server sent): the first is the leaf, a last self-issued one is the root.
 func ChainInfo(chain []*x509.Certificate) []CertInfo {
 	out := make([]CertInfo, len(chain))
 	for i, c := range chain {
-		pos := Intermediate
-		switch {
-		case i == 0:
-			pos = Leaf
-		case i == len(chain)-1 && selfSigned(c):
-			pos = Root
-		}
-		out[i] = Info(c, pos)
+		out[i] = Info(c, chainPosition(chain, i))
 	}
 	return out
+}
+
+// chainPosition places chain[i]. A self-issued last certificate is the root;
+// no signature check here: verified chains were checked, sent ones are only
+// described.
+func chainPosition(chain []*x509.Certificate, i int) Position {
+	switch {
+	case i == 0:
+		return Leaf
+	case i == len(chain)-1 && bytes.Equal(chain[i].RawSubject, chain[i].RawIssuer):
+		return Root
+	}
+	return Intermediate
 }
 
 // FileInfo describes certificates read from a file, whose order means nothing:

@@ -139,8 +139,9 @@ func match(d Domain, chains [][]*x509.Certificate) *Match {
 	})
 	for _, p := range order {
 		for _, chain := range chains {
-			for _, info := range ChainInfo(chain) {
-				if info.Pin == p.SHA256 {
+			for i, cert := range chain {
+				if Compute(cert) == p.SHA256 {
+					info := Info(cert, chainPosition(chain, i))
 					return &Match{Pin: p.SHA256, Label: p.Label, Type: p.Type, Position: info.Position, Name: info.Name, Subject: info.Subject}
 				}
 			}
