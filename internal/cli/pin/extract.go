@@ -39,7 +39,7 @@ type Chain struct {
 	TLSVersion   string          `json:"tls_version,omitempty"`
 	Certificates []pins.CertInfo `json:"certificates"`
 	Error        string          `json:"error,omitempty"`
-	err          error           `json:"-"`
+	err          error           // classified; Error is its text
 }
 
 var extractFields = []string{"source", "address", "server_name", "verified", "tls_version", "certificates", "error"}
