@@ -1,0 +1,211 @@
+package backend
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	// Account is the account every request is addressed to.
+	Account string
+	// ServiceKey is the pinned service key. When nil, Fingerprint must be
+	// set: the key is fetched with Info on first use and must match it.
+	ServiceKey  ed25519.PublicKey
+	Fingerprint auth.Fingerprint
+	// Now is the clock used to stamp requests (default time.Now).
+	Now func() time.Time
+}
+
+// Client implements Backend over a Transport: it builds and signs the
+// request envelopes and verifies every answer against the pinned service
+// key. Every implementation shares it, so all go through the same checks.
+type Client struct {
+	t    Transport
+	opts ClientOptions
+
+	mu   sync.Mutex
+	key  ed25519.PublicKey
+	skew time.Duration // service clock minus local clock
+}
+
+var _ Backend = (*Client)(nil)
+
+// NewClient returns a Client on t.
+func NewClient(t Transport, opts ClientOptions) *Client {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Client{t: t, opts: opts, key: opts.ServiceKey}
+}
+
+// ServiceKey returns the pinned service key, fetching and checking it
+// against the fingerprint if needed.
+func (c *Client) ServiceKey(ctx context.Context) (ed25519.PublicKey, error) {
+	if key := c.pinned(); key != nil {
+		return key, nil
+	}
+	_, err := c.Info(ctx)
+	return c.pinned(), err
+}
+
+// Info implements Backend. When no key is pinned yet, the answer is checked
+// against the fingerprint and its key becomes the pinned key.
+func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
+	var info ServiceInfo
+	req := c.envelope(OpInfo, nil)
+	req.Created, req.Nonce = c.now().Unix(), auth.NewNonce()
+	raw, err := c.roundTrip(ctx, req)
+	if err != nil {
+		return info, err
+	}
+	var resp auth.Response
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return info, fault.New(fault.Network, "undecodable answer from the service: %v", err)
+	}
+	if !resp.OK {
+		if key := c.pinned(); key != nil {
+			if err := resp.Verify(key, req.Nonce); err != nil {
+				return info, err
+			}
+		} // else unverifiable, as no key is pinned yet: an error either way
+		return info, c.decode(&resp, nil)
+	}
+	if err := json.Unmarshal(resp.Body, &info); err != nil && resp.OK {
+		return info, fault.New(fault.Network, "undecodable service info: %v", err)
+	}
+	if err := c.pin(info.ServiceKey); err != nil {
+		return ServiceInfo{}, err
+	}
+	if err := resp.Verify(c.pinned(), req.Nonce); err != nil {
+		return ServiceInfo{}, err
+	}
+	return info, c.decode(&resp, nil)
+}
+
+func (c *Client) pinned() ed25519.PublicKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.key
+}
+
+// pin accepts key when it is the pinned key or matches the fingerprint.
+func (c *Client) pin(key ed25519.PublicKey) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.key != nil && key.Equal(c.key):
+		return nil
+	case c.key == nil && c.opts.Fingerprint.Matches(key):
+		c.key = key
+		return nil
+	}
+	return fault.WithHint(fault.New(fault.Network, "the service's signing key does not match the pinned fingerprint %s", c.opts.Fingerprint),
+		"someone may be intercepting the connection, or the code is for another service")
+}
+
+// call signs in with key under keyID (nil key: unsigned), exchanges it and
+// decodes the verified answer into out (nil: ignore the body). A request
+// refused for clock skew ran nothing: call corrects the clock offset from
+// the signed answer's time and retries once.
+func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed25519.PrivateKey, in, out any) error {
+	pub, err := c.ServiceKey(ctx)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return fault.Wrap(fault.Internal, err)
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := c.once(ctx, pub, c.envelope(op, body), keyID, key)
+		if err != nil {
+			return err
+		}
+		err = c.decode(resp, out)
+		var skew *auth.SkewError
+		if attempt > 0 || !errors.As(err, &skew) || resp.Time == 0 {
+			return err
+		}
+		c.mu.Lock()
+		c.skew = time.Unix(resp.Time, 0).Sub(c.opts.Now())
+		c.mu.Unlock()
+	}
+}
+
+// once stamps, signs and exchanges one request and verifies the answer.
+func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, req *auth.Request, keyID string, key ed25519.PrivateKey) (*auth.Response, error) {
+	now := c.now()
+	if key != nil {
+		req.Sign(keyID, key, now)
+	} else {
+		req.Created, req.Nonce = now.Unix(), auth.NewNonce()
+	}
+	raw, err := c.roundTrip(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var resp auth.Response
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return nil, fault.New(fault.Network, "undecodable answer from the service: %v", err)
+	}
+	if err := resp.Verify(pub, req.Nonce); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// now is the local clock corrected by the offset learnt from the service.
+func (c *Client) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.opts.Now().Add(c.skew)
+}
+
+// ClockSkew is the offset (service minus local clock) this client learnt
+// from a refused request, zero if none.
+func (c *Client) ClockSkew() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.skew
+}
+
+func (c *Client) envelope(op Operation, body []byte) *auth.Request {
+	return &auth.Request{Account: c.opts.Account, Method: op.Method, Path: op.Path, Body: body}
+}
+
+func (c *Client) roundTrip(ctx context.Context, req *auth.Request) ([]byte, error) {
+	enc, err := json.Marshal(req)
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fault.Wrap(fault.Cancelled, err)
+	}
+	return c.t.Exchange(ctx, enc)
+}
+
+// decode unpacks a verified answer's body or error.
+func (c *Client) decode(resp *auth.Response, out any) error {
+	if !resp.OK {
+		var w WireError
+		if err := json.Unmarshal(resp.Body, &w); err != nil {
+			return fault.New(fault.Network, "undecodable error from the service: %v", err)
+		}
+		return w.Err()
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(resp.Body, out); err != nil {
+		return fault.New(fault.Network, "undecodable answer body: %v", err)
+	}
+	return nil
+}
