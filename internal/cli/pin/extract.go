@@ -155,6 +155,10 @@ func (opts *ExtractOptions) extract(src string, fo pins.FetchOptions) []Chain {
 	if src == "-" {
 		return []Chain{fromReader("stdin", opts.IO.In)}
 	}
+	if looksLikePin(src) {
+		err := fault.New(fault.Usage, "%s is a pin, not a certificate file or endpoint: pin extract computes pins from certificates", truncate(src))
+		return []Chain{{Source: truncate(src), err: err, Error: err.Error()}}
+	}
 	if !strings.Contains(src, "://") && isFile(src) {
 		return []Chain{fromFile(src)}
 	}
@@ -174,6 +178,22 @@ func (opts *ExtractOptions) extract(src string, fo pins.FetchOptions) []Chain {
 			TLSVersion: ep.TLSVersion, Certificates: ep.Chain, Error: ep.Error, err: notVerifiedHint(ep.Err, true)}
 	}
 	return out
+}
+
+// looksLikePin spots a pin given where a certificate or endpoint was expected.
+func looksLikePin(src string) bool {
+	if _, err := os.Stat(src); err == nil {
+		return false
+	}
+	_, _, err := pins.Parse(src)
+	return err == nil && strings.ContainsAny(src, "+/=")
+}
+
+func truncate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
 
 // isFile says whether src names a file: an existing one, or a certificate file name.

@@ -115,6 +115,13 @@ func TestExtractRefusesPrivateKey(t *testing.T) {
 	}
 }
 
+func TestExtractGivenAPin(t *testing.T) {
+	err := runExtract(t, newStreams(false), "sha256/29Fvxv+durZ2LqzzDU6bq1JZHNvx40kQJj32Fs9gEm4=")
+	if fault.KindOf(err) != fault.Usage || !strings.Contains(err.Error(), "is a pin") {
+		t.Errorf("err %v", err)
+	}
+}
+
 func TestExtractStdinOnce(t *testing.T) {
 	if err := runExtract(t, newStreams(false), "-", "-"); fault.KindOf(err) != fault.Usage {
 		t.Errorf("err %v", err)
