@@ -16,9 +16,10 @@ import (
 	"github.com/approov-cli/approov/internal/pins/pinstest"
 )
 
-// fastOpts are short deadlines so that hostile cases end quickly.
+// fastOpts are deadlines short enough for hostile cases to end quickly, long
+// enough for honest handshakes on a loaded CI machine under -race.
 func fastOpts(ca *pinstest.CA) pins.FetchOptions {
-	o := pins.FetchOptions{DialTimeout: time.Second, HandshakeTimeout: time.Second}
+	o := pins.FetchOptions{DialTimeout: 2 * time.Second, HandshakeTimeout: 4 * time.Second}
 	if ca != nil {
 		o.Roots = ca.Pool()
 	}

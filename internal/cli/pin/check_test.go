@@ -153,11 +153,11 @@ func TestCheckHostile(t *testing.T) {
 		specs = append(specs, domainSpec{name: fmt.Sprintf("h%02d.pins.test", i), addr: h.Start(t, ca), pins: []pins.Pin{{1}, {2}}})
 	}
 	file, connect := pinSetFile(t, specs...)
-	const deadline = 3 * time.Second
+	const deadline = 6 * time.Second
 	s := newStreams(false)
 	start := time.Now()
 	err := runCheck(t, s, append([]string{"-f", file, "--ca-file", writeFile(t, "ca.pem", ca.PEM()), "--json",
-		"--connect-timeout", "1s", "--handshake-timeout", "1s", "--timeout", deadline.String(), "--concurrency", "16"}, connect...)...)
+		"--connect-timeout", "2s", "--handshake-timeout", "4s", "--timeout", deadline.String(), "--concurrency", "16"}, connect...)...)
 	elapsed := time.Since(start)
 	if fault.KindOf(err) != fault.Network || app.ExitCode(err) != 7 {
 		t.Fatalf("err %v", err)

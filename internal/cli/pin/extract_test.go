@@ -202,14 +202,14 @@ func TestExtractInsecureWarns(t *testing.T) {
 func TestExtractHostile(t *testing.T) {
 	ca := pinstest.NewCA(t, "Hostile Root")
 	caFile := writeFile(t, "ca.pem", ca.PEM())
-	const deadline = 3 * time.Second
+	const deadline = 6 * time.Second
 	for _, h := range pinstest.HostileServers {
 		t.Run(h.Name, func(t *testing.T) {
 			t.Parallel()
 			addr := h.Start(t, ca)
 			start := time.Now()
-			err := runExtract(t, newStreams(false), "--ca-file", caFile, "--connect-timeout", "1s",
-				"--handshake-timeout", "1s", "--timeout", deadline.String(), addr)
+			err := runExtract(t, newStreams(false), "--ca-file", caFile, "--connect-timeout", "2s",
+				"--handshake-timeout", "4s", "--timeout", deadline.String(), addr)
 			elapsed := time.Since(start)
 			if fault.KindOf(err) != fault.Network || app.ExitCode(err) != 7 {
 				t.Fatalf("err %v (kind %v), want network", err, fault.KindOf(err))
