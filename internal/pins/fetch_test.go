@@ -19,7 +19,7 @@ import (
 // fastOpts are deadlines short enough for hostile cases to end quickly, long
 // enough for honest handshakes on a loaded CI machine under -race.
 func fastOpts(ca *pinstest.CA) pins.FetchOptions {
-	o := pins.FetchOptions{DialTimeout: 2 * time.Second, HandshakeTimeout: 4 * time.Second}
+	o := pins.FetchOptions{DialTimeout: 5 * time.Second, HandshakeTimeout: 4 * time.Second}
 	if ca != nil {
 		o.Roots = ca.Pool()
 	}

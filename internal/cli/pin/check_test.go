@@ -157,7 +157,7 @@ func TestCheckHostile(t *testing.T) {
 	s := newStreams(false)
 	start := time.Now()
 	err := runCheck(t, s, append([]string{"-f", file, "--ca-file", writeFile(t, "ca.pem", ca.PEM()), "--json",
-		"--connect-timeout", "2s", "--handshake-timeout", "4s", "--timeout", deadline.String(), "--concurrency", "16"}, connect...)...)
+		"--connect-timeout", "5s", "--handshake-timeout", "4s", "--timeout", deadline.String(), "--concurrency", "16"}, connect...)...)
 	elapsed := time.Since(start)
 	if fault.KindOf(err) != fault.Network || app.ExitCode(err) != 7 {
 		t.Fatalf("err %v", err)
