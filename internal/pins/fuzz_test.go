@@ -9,7 +9,10 @@ import (
 )
 
 // Seed corpora live in testdata/fuzz/<Target>/ (committed); the f.Add seeds
-// below cover the forms the corpus files do not.
+// below cover the forms the corpus files do not. Run a target with a cap on
+// minimisation, which otherwise stalls for minutes on multi-KiB certificates:
+//
+//	go test -run XXX -fuzz '^FuzzLoadCertificates$' -fuzztime 60s -fuzzminimizetime 2s ./internal/pins/
 
 func FuzzLoadCertificates(f *testing.F) {
 	f.Add([]byte(""))
