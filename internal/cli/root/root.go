@@ -5,6 +5,7 @@ import (
 	"github.com/approov-cli/approov/internal/build"
 	"github.com/approov-cli/approov/internal/cli/app"
 	"github.com/approov-cli/approov/internal/cli/completion"
+	"github.com/approov-cli/approov/internal/cli/pin"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/spf13/cobra"
@@ -39,6 +40,7 @@ shared approovd server.`,
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f, nil))
 	cmd.AddCommand(app.NewCmdApp(f))
+	cmd.AddCommand(pin.NewCmdPin(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
