@@ -51,7 +51,8 @@ func describeProfile(p *profile.Profile) *Profile {
 // checkIdentity cross-checks who signed: the team ID in the CodeDirectory
 // (when present), the signer certificate's OU and the profile's team must
 // agree; the signer must be one of the profile's developer certificates; the
-// application identifiers must name this team and bundle.
+// application identifiers must name this team and bundle; the profile must
+// grant every signed entitlement.
 func checkIdentity(m *Measurement, main *code, prof *profile.Profile) error {
 	if id := m.Executable.Slices[0].Identifier; id != m.BundleID {
 		m.Notes = append(m.Notes, "code signing identifier "+id+" differs from the bundle identifier")
@@ -82,6 +83,9 @@ func checkAppIdentifiers(m *Measurement, prof *profile.Profile) error {
 	}
 	if got, ok := m.Entitlements["application-identifier"].(string); ok && got != want {
 		return invalid("signed entitlements name application %s, not %s", got, want)
+	}
+	if missing := ungrantedEntitlements(m.Entitlements, m.Profile.Entitlements); len(missing) > 0 { // both in JSON form
+		return invalid("provisioning profile does not grant the signed entitlement %s", strings.Join(missing, ", "))
 	}
 	return nil
 }
