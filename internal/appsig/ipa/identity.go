@@ -59,6 +59,9 @@ func checkIdentity(m *Measurement, main *code, prof *profile.Profile) error {
 	}
 	if m.AdHoc {
 		m.Notes = append(m.Notes, "ad-hoc signature: no signer, no team; the cdhash identifies the code but not who built it")
+		if prof != nil {
+			m.Notes = append(m.Notes, "the provisioning profile is not bound to an ad-hoc signature")
+		}
 		return nil
 	}
 	ou := m.Signer.SubjectOU
