@@ -33,6 +33,27 @@ type code struct {
 // deflated one is inflated into memory, a large one is re-inflated as read
 // (two passes), so memory stays flat however large the executable is.
 func (b *bundle) parseCode(rel string) (*code, error) {
+	c, err := b.openCode(rel)
+	if err != nil {
+		return nil, err
+	}
+	if c.exe, err = codesign.ParseExecutable(c.r, c.size, b.lim.CodeSign); err != nil {
+		return nil, fmt.Errorf("%s: %w", rel, err)
+	}
+	for _, s := range c.exe.Slices {
+		if s.Signature == nil {
+			return nil, invalid("%s: slice %s is not signed", rel, s.CPU)
+		}
+		c.slices = append(c.slices, describeSlice(s))
+	}
+	first := c.exe.Slices[0].Signature.CodeDirectories[0]
+	c.adhoc, c.team = first.Flags&codesign.FlagAdhoc != 0, first.TeamID
+	c.entitlements = c.exe.Slices[0].Signature.Entitlements()
+	return c, c.checkSlicesAgree()
+}
+
+// openCode gives random access to an executable entry.
+func (b *bundle) openCode(rel string) (*code, error) {
 	f := b.lookup(rel)
 	if f == nil || f.IsDir() {
 		return nil, invalid("executable %q is missing from the bundle", rel)
@@ -55,21 +76,7 @@ func (b *bundle) parseCode(rel string) (*code, error) {
 		b.closers = append(b.closers, r)
 		c.r = r
 	}
-	exe, err := codesign.ParseExecutable(c.r, c.size, b.lim.CodeSign)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", rel, err)
-	}
-	c.exe = exe
-	for _, s := range exe.Slices {
-		if s.Signature == nil {
-			return nil, invalid("%s: slice %s is not signed", rel, s.CPU)
-		}
-		c.slices = append(c.slices, describeSlice(s))
-	}
-	first := exe.Slices[0].Signature.CodeDirectories[0]
-	c.adhoc, c.team = first.Flags&codesign.FlagAdhoc != 0, first.TeamID
-	c.entitlements = exe.Slices[0].Signature.Entitlements()
-	return c, c.checkSlicesAgree()
+	return c, nil
 }
 
 func describeSlice(s *codesign.Slice) Slice {

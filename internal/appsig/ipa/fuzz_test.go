@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
@@ -74,4 +75,49 @@ func FuzzInspect(f *testing.F) {
 			t.Fatalf("measurement does not encode: %v", err)
 		}
 	})
+}
+
+// TestNestedDiscovery: nested code is found at any depth, dylibs only
+// directly in Frameworks/.
+func TestNestedDiscovery(t *testing.T) {
+	exe := codesigntest.Synth(codesigntest.CPUARM64, 5000, nil)
+	plist := func(id, exe string) []byte {
+		return []byte(`<plist><dict><key>CFBundleIdentifier</key><string>` + id +
+			`</string><key>CFBundleExecutable</key><string>` + exe + `</string></dict></plist>`)
+	}
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for name, data := range map[string][]byte{
+		"Info.plist": []byte(fuzzInfo), "A": exe,
+		"PlugIns/W.appex/Info.plist": plist("w", "W"), "PlugIns/W.appex/W": exe,
+		"PlugIns/W.appex/Frameworks/F.framework/Info.plist": plist("f", "F"),
+		"PlugIns/W.appex/Frameworks/F.framework/F":          exe,
+		"Frameworks/libx.dylib":                             exe,
+		"Resources/Frameworks/readme.txt":                   []byte("not code"),
+	} {
+		f, err := w.CreateHeader(&zip.FileHeader{Name: "Payload/A.app/" + name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(data)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := zipsafe.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Inspect(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range m.Nested {
+		got = append(got, n.Path+"|"+n.BundleID)
+	}
+	want := []string{"Frameworks/libx.dylib|", "PlugIns/W.appex/W|w", "PlugIns/W.appex/Frameworks/F.framework/F|f"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("nested = %v, want %v", got, want)
+	}
 }

@@ -51,13 +51,17 @@ func describeProfile(p *profile.Profile) *Profile {
 // checkIdentity cross-checks who signed: the team ID in the CodeDirectory
 // (when present), the signer certificate's OU and the profile's team must
 // agree; the signer must be one of the profile's developer certificates; the
-// application identifiers must name this team and bundle.
+// application identifiers must name this team and bundle; the profile must
+// grant every signed entitlement.
 func checkIdentity(m *Measurement, main *code, prof *profile.Profile) error {
 	if id := m.Executable.Slices[0].Identifier; id != m.BundleID {
 		m.Notes = append(m.Notes, "code signing identifier "+id+" differs from the bundle identifier")
 	}
 	if m.AdHoc {
 		m.Notes = append(m.Notes, "ad-hoc signature: no signer, no team; the cdhash identifies the code but not who built it")
+		if prof != nil {
+			m.Notes = append(m.Notes, "the provisioning profile is not bound to an ad-hoc signature")
+		}
 		return nil
 	}
 	ou := m.Signer.SubjectOU
@@ -82,6 +86,9 @@ func checkAppIdentifiers(m *Measurement, prof *profile.Profile) error {
 	}
 	if got, ok := m.Entitlements["application-identifier"].(string); ok && got != want {
 		return invalid("signed entitlements name application %s, not %s", got, want)
+	}
+	if missing := ungrantedEntitlements(m.Entitlements, m.Profile.Entitlements); len(missing) > 0 { // both in JSON form
+		return invalid("provisioning profile does not grant the signed entitlement %s", strings.Join(missing, ", "))
 	}
 	return nil
 }

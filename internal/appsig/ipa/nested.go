@@ -2,6 +2,7 @@ package ipa
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -17,23 +18,29 @@ type nestedItem struct {
 	exe string // executable path relative to the app root
 }
 
-// findNested lists the first-level nested bundles and dylibs, sorted.
+// findNested lists the nested bundles and dylibs at any depth (a framework
+// inside an extension too), sorted by path.
 func (b *bundle) findNested() ([]nestedItem, error) {
-	seen := map[string]bool{}
+	seen := map[nestedItem]bool{}
 	var items []nestedItem
 	for _, rel := range b.files() {
-		for _, c := range nestedContainers {
-			rest, ok := strings.CutPrefix(rel, c)
-			if !ok {
+		parts := strings.Split(rel, "/")
+		for i := 0; i+1 < len(parts); i++ {
+			if !slices.Contains(nestedContainers, parts[i]+"/") {
 				continue
 			}
-			name, _, inDir := strings.Cut(rest, "/")
-			switch {
-			case inDir && hasAnySuffix(name, nestedBundleExts) && !seen[c+name]:
-				seen[c+name] = true
-				items = append(items, nestedItem{dir: c + name + "/"})
-			case !inDir && strings.HasSuffix(name, ".dylib"):
-				items = append(items, nestedItem{exe: rel})
+			var it nestedItem
+			switch name := parts[i+1]; {
+			case i+2 < len(parts) && hasAnySuffix(name, nestedBundleExts):
+				it.dir = strings.Join(parts[:i+2], "/") + "/"
+			case i+2 == len(parts) && parts[i] == "Frameworks" && strings.HasSuffix(name, ".dylib"):
+				it.exe = rel
+			default:
+				continue
+			}
+			if !seen[it] {
+				seen[it] = true
+				items = append(items, it)
 			}
 		}
 	}
@@ -54,8 +61,9 @@ func hasAnySuffix(s string, suffixes []string) bool {
 }
 
 // verifyNested verifies every piece of nested code like the main executable
-// (pages, special slots, CMS, its own sealed resources) and requires
-// CMS-signed nested code to come from the main executable's team.
+// (pages, special slots, CMS, then its own sealed resources, which may name
+// deeper nested code) and requires CMS-signed nested code to come from the
+// main executable's team.
 func (b *bundle) verifyNested(ctx context.Context, m *Measurement, main *code) ([]*nestedCode, error) {
 	items, err := b.findNested()
 	if err != nil {
@@ -79,14 +87,22 @@ func (b *bundle) verifyNested(ctx context.Context, m *Measurement, main *code) (
 		}
 		out = append(out, n)
 	}
+	for _, n := range out {
+		if n.resourcesBound {
+			if _, err := b.verifySeal(ctx, n.item.dir, n.resources, n.code, out); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return out, nil
 }
 
 // nestedCode is a verified piece of nested code.
 type nestedCode struct {
 	*code
-	item     nestedItem
-	bundleID string
+	item      nestedItem
+	bundleID  string
+	resources []byte // its CodeResources, nil if none
 }
 
 func (b *bundle) verifyNestedItem(ctx context.Context, it nestedItem) (*nestedCode, error) {
@@ -111,11 +127,7 @@ func (b *bundle) verifyNestedItem(ctx context.Context, it nestedItem) (*nestedCo
 	if err := c.verify(ctx, infoRaw, resources); err != nil {
 		return nil, err
 	}
-	if c.resourcesBound {
-		if _, err := b.verifySeal(ctx, it.dir, resources, c, nil); err != nil {
-			return nil, err
-		}
-	}
+	n.resources = resources
 	return n, nil
 }
 
