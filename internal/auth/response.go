@@ -1,0 +1,39 @@
+package auth
+
+import (
+	"crypto/ed25519"
+
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+// Response is a service answer signed with the service key. It is bound to
+// the request's nonce, so an old answer cannot be replayed to a new request.
+type Response struct {
+	Nonce     string `json:"nonce"`          // the request's nonce
+	OK        bool   `json:"ok"`             // false: Body is an error object
+	Body      []byte `json:"body,omitempty"` // JSON
+	Signature []byte `json:"sig"`
+}
+
+func (r *Response) bytes() []byte {
+	ok := []byte{0}
+	if r.OK {
+		ok[0] = 1
+	}
+	return transcript(purposeResponse, []byte(r.Nonce), ok, Digest(r.Body))
+}
+
+// Sign signs r with the service key.
+func (r *Response) Sign(serviceKey ed25519.PrivateKey) {
+	r.Signature = ed25519.Sign(serviceKey, r.bytes())
+}
+
+// Verify checks that r answers the request with nonce and was signed by
+// the pinned service key. A failure means a forged or altered answer.
+func (r *Response) Verify(serviceKey ed25519.PublicKey, nonce string) error {
+	if r.Nonce != nonce || len(serviceKey) != ed25519.PublicKeySize || !ed25519.Verify(serviceKey, r.bytes(), r.Signature) {
+		return fault.WithHint(fault.New(fault.Network, "the service's answer is not signed by the pinned service key"),
+			"someone may be intercepting the connection; do not retry blindly")
+	}
+	return nil
+}

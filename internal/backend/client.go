@@ -1,0 +1,168 @@
+package backend
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	// Account is the account every request is addressed to.
+	Account string
+	// ServiceKey is the pinned service key. When nil, Fingerprint must be
+	// set: the key is fetched with Info on first use and must match it.
+	ServiceKey  ed25519.PublicKey
+	Fingerprint auth.Fingerprint
+	// Now is the clock used to stamp requests (default time.Now).
+	Now func() time.Time
+}
+
+// Client implements Backend over a Transport: it builds and signs the
+// request envelopes and verifies every answer against the pinned service
+// key. Every implementation shares it, so all go through the same checks.
+type Client struct {
+	t    Transport
+	opts ClientOptions
+
+	mu  sync.Mutex
+	key ed25519.PublicKey
+}
+
+var _ Backend = (*Client)(nil)
+
+// NewClient returns a Client on t.
+func NewClient(t Transport, opts ClientOptions) *Client {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Client{t: t, opts: opts, key: opts.ServiceKey}
+}
+
+// ServiceKey returns the pinned service key, fetching and checking it
+// against the fingerprint if needed.
+func (c *Client) ServiceKey(ctx context.Context) (ed25519.PublicKey, error) {
+	c.mu.Lock()
+	key := c.key
+	c.mu.Unlock()
+	if key != nil {
+		return key, nil
+	}
+	_, err := c.Info(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.key, err
+}
+
+// Info implements Backend. When no key is pinned yet, the answer is checked
+// against the fingerprint and its key becomes the pinned key.
+func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
+	var info ServiceInfo
+	req := c.envelope(OpInfo, nil)
+	req.Nonce = auth.NewNonce()
+	raw, err := c.roundTrip(ctx, req)
+	if err != nil {
+		return info, err
+	}
+	var resp auth.Response
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return info, fault.New(fault.Network, "undecodable answer from the service: %v", err)
+	}
+	if err := json.Unmarshal(resp.Body, &info); err != nil && resp.OK {
+		return info, fault.New(fault.Network, "undecodable service info: %v", err)
+	}
+	if err := c.pin(info.ServiceKey); err != nil {
+		return ServiceInfo{}, err
+	}
+	return info, c.decode(&resp, req.Nonce, &info)
+}
+
+// pin accepts key when it is the pinned key or matches the fingerprint.
+func (c *Client) pin(key ed25519.PublicKey) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.key != nil && key.Equal(c.key):
+		return nil
+	case c.key == nil && c.opts.Fingerprint.Matches(key):
+		c.key = key
+		return nil
+	}
+	return fault.WithHint(fault.New(fault.Network, "the service's signing key does not match the pinned fingerprint %s", c.opts.Fingerprint),
+		"someone may be intercepting the connection, or the code is for another service")
+}
+
+// call signs req's body with cred (nil: unsigned), exchanges it and decodes
+// the verified answer into out (nil: ignore the body).
+func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed25519.PrivateKey, in, out any) error {
+	pub, err := c.ServiceKey(ctx)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return fault.Wrap(fault.Internal, err)
+	}
+	req := c.envelope(op, body)
+	if key != nil {
+		req.Sign(keyID, key, c.opts.Now())
+	} else {
+		req.Created, req.Nonce = c.opts.Now().Unix(), auth.NewNonce()
+	}
+	raw, err := c.roundTrip(ctx, req)
+	if err != nil {
+		return err
+	}
+	var resp auth.Response
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return fault.New(fault.Network, "undecodable answer from the service: %v", err)
+	}
+	if err := resp.Verify(pub, req.Nonce); err != nil {
+		return err
+	}
+	return c.decode(&resp, req.Nonce, out)
+}
+
+func (c *Client) envelope(op Operation, body []byte) *auth.Request {
+	return &auth.Request{Account: c.opts.Account, Method: op.Method, Path: op.Path, Body: body}
+}
+
+func (c *Client) roundTrip(ctx context.Context, req *auth.Request) ([]byte, error) {
+	enc, err := json.Marshal(req)
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fault.Wrap(fault.Cancelled, err)
+	}
+	return c.t.Exchange(ctx, enc)
+}
+
+// decode verifies resp (again, for Info) and unpacks its body or error.
+func (c *Client) decode(resp *auth.Response, nonce string, out any) error {
+	c.mu.Lock()
+	key := c.key
+	c.mu.Unlock()
+	if err := resp.Verify(key, nonce); err != nil {
+		return err
+	}
+	if !resp.OK {
+		var w WireError
+		if err := json.Unmarshal(resp.Body, &w); err != nil {
+			return fault.New(fault.Network, "undecodable error from the service: %v", err)
+		}
+		return w.Err()
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(resp.Body, out); err != nil {
+		return fault.New(fault.Network, "undecodable answer body: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+// Transport carries one signed exchange: the JSON of an auth.Request in,
+// the JSON of an auth.Response out. The local backend calls the service
+// in-process; the remote one will POST it over HTTPS.
+type Transport interface {
+	Exchange(ctx context.Context, request []byte) ([]byte, error)
+}
+
+// MaxMessage bounds an encoded request or answer.
+const MaxMessage = 1 << 20
+
+// WireError is the body of a failed answer.
+type WireError struct {
+	Kind       string `json:"kind"` // fault.Kind name
+	Message    string `json:"message"`
+	Hint       string `json:"hint,omitempty"`
+	RetryAfter int64  `json:"retry_after,omitempty"` // seconds, when rate limited
+}
+
+// ToWire encodes err for an answer.
+func ToWire(err error) WireError {
+	w := WireError{Kind: fault.KindOf(err).String(), Message: err.Error(), Hint: fault.HintOf(err)}
+	if d, ok := RetryAfter(err); ok {
+		w.RetryAfter = int64((d + time.Second - 1) / time.Second)
+	}
+	return w
+}
+
+// Err turns a decoded answer back into a classified error.
+func (w WireError) Err() error {
+	kind := fault.Internal
+	for k := fault.Internal; k <= fault.Cancelled; k++ {
+		if k.String() == w.Kind {
+			kind = k
+		}
+	}
+	var err error = &fault.Error{Kind: kind, Err: errors.New(w.Message), Hint: w.Hint}
+	if w.RetryAfter > 0 {
+		err = &RateLimitError{Err: err, After: time.Duration(w.RetryAfter) * time.Second}
+	}
+	return err
+}
+
+// RateLimitError is a fault.Auth error that says when to try again.
+type RateLimitError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RateLimitError) Error() string { return e.Err.Error() }
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// RetryAfter reports how long a rate-limited caller must wait.
+func RetryAfter(err error) (time.Duration, bool) {
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		return rl.After, true
+	}
+	return 0, false
+}
