@@ -1,0 +1,45 @@
+// Package root builds the approov command tree and its role gate.
+package root
+
+import (
+	"github.com/approov-cli/approov/internal/build"
+	"github.com/approov-cli/approov/internal/cli/completion"
+	"github.com/approov-cli/approov/internal/cli/version"
+	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// NewCmdRoot returns the root command with every command group attached.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "approov <command> <subcommand> [flags]",
+		Short: "Administer a mobile-app attestation and dynamic pinning account",
+		Long: `Administer an app-attestation and dynamic certificate-pinning account from the
+command line: register app measurements, manage API domains and their TLS pins,
+users and roles. Works on an embedded local backend with no set-up, or against a
+shared approovd server.`,
+		Example: `  $ approov app inspect app-release.apk
+  $ approov help exit-codes`,
+		Version:       build.Current().Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return checkRole(f, c)
+		},
+	}
+	cmd.SetVersionTemplate("approov {{.Version}}\n")
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return cmdutil.FlagErrorf("%v", err)
+	})
+	cmdutil.NoRoleNeeded(cmd)
+
+	// Command groups: one line each.
+	cmd.AddCommand(version.NewCmdVersion(f, nil))
+	cmd.AddCommand(completion.NewCmdCompletion(f, nil))
+
+	// Help topics: `approov help <topic>`.
+	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
+	cmd.AddCommand(newHelpTopic("exit-codes", "Exit codes and what they mean", exitCodesHelp))
+	return cmd
+}

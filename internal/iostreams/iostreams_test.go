@@ -1,0 +1,65 @@
+package iostreams
+
+import "testing"
+
+func TestColorWanted(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		tty  bool
+		want bool
+	}{
+		{"tty", nil, true, true},
+		{"piped", nil, false, false},
+		{"NO_COLOR on tty", map[string]string{"NO_COLOR": "1"}, true, false},
+		{"CLICOLOR=0 on tty", map[string]string{"CLICOLOR": "0"}, true, false},
+		{"TERM=dumb", map[string]string{"TERM": "dumb"}, true, false},
+		{"CLICOLOR_FORCE piped", map[string]string{"CLICOLOR_FORCE": "1"}, false, true},
+		{"CLICOLOR_FORCE=0 piped", map[string]string{"CLICOLOR_FORCE": "0"}, false, false},
+		{"NO_COLOR beats CLICOLOR_FORCE", map[string]string{"NO_COLOR": "1", "CLICOLOR_FORCE": "1"}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			if got := colorWanted(getenv, tt.tty); got != tt.want {
+				t.Errorf("colorWanted = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSystemHonoursNoColor(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	t.Setenv("CLICOLOR_FORCE", "1")
+	if System().ColorEnabled() {
+		t.Error("colour enabled despite NO_COLOR")
+	}
+}
+
+func TestColorSchemeOff(t *testing.T) {
+	ios, _, _, _ := Test()
+	cs := ios.ColorScheme()
+	if got := cs.Red("x") + cs.Bold("y") + cs.SuccessIcon(); got != "xyok" {
+		t.Errorf("got %q, want plain text", got)
+	}
+	ios.SetColorEnabled(true)
+	if got := ios.ColorScheme().Red("x"); got != "\x1b[31mx\x1b[0m" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestCanPrompt(t *testing.T) {
+	ios, _, _, _ := Test()
+	if ios.CanPrompt() {
+		t.Error("test streams must not prompt")
+	}
+	ios.SetStdinTTY(true)
+	ios.SetStderrTTY(true)
+	if !ios.CanPrompt() {
+		t.Error("terminal streams should prompt")
+	}
+	ios.SetNeverPrompt(true)
+	if ios.CanPrompt() {
+		t.Error("APPROOV_NO_PROMPT must forbid prompts")
+	}
+}
