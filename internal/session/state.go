@@ -1,6 +1,8 @@
 package session
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -26,9 +28,9 @@ type State struct {
 
 // Account is one account this machine holds roles on.
 type Account struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Backend string `json:"backend"` // "local:<dir>" or a list of https:// URLs
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Backend []string `json:"backend"` // one "local:<dir>", or https:// URLs
 	// ServiceKey is the fingerprint of the service signing key that the
 	// onboarding code pinned: every answer must be signed by that key.
 	ServiceKey string    `json:"service_key_fingerprint"`
@@ -174,8 +176,12 @@ func (st *State) dropSessions(drop func(Session) bool) {
 // Live reports whether the session is usable at now.
 func (s *Session) Live(now time.Time) bool { return now.Before(s.Expires) }
 
-// SecretName is the name under which the session's private key is stored.
-func (s *Session) SecretName() string { return "session-" + s.ID }
+// SecretName is the name under which the session's private key is stored:
+// derived from the ID so that any ID the service chooses makes a safe name.
+func (s *Session) SecretName() string {
+	sum := sha256.Sum256([]byte(s.Account + "\x00" + s.ID))
+	return "session-" + hex.EncodeToString(sum[:16])
+}
 
 // RoleRef is a role on an account, written "role" or "role:account" as in
 // APPROOV_ROLE. Account may be an ID or a name; empty means "the only one".

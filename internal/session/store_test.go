@@ -46,7 +46,7 @@ func helperStore() *Store {
 func helperAddAccount() int {
 	id := os.Getenv("APPROOV_SESSION_HELPER_ID")
 	err := helperStore().Update(context.Background(), func(st *State) error {
-		st.PutAccount(Account{ID: id, Name: "acct-" + id, Backend: "local:/x"})
+		st.PutAccount(Account{ID: id, Name: "acct-" + id, Backend: []string{"local:/x"}})
 		return nil
 	})
 	if err != nil {
