@@ -142,7 +142,8 @@ func (st *State) Session(accountID string, r role.Role) *Session {
 }
 
 // PutSession records s, replacing and returning any older session for the
-// same account and role so the caller can delete its secret.
+// same account and role so the caller can delete its secret. It does not
+// change LastUsed: the caller decides whether this role becomes the default.
 func (st *State) PutSession(s Session) []Session {
 	var old []Session
 	for _, o := range st.Sessions {
@@ -152,7 +153,6 @@ func (st *State) PutSession(s Session) []Session {
 	}
 	st.dropSessions(func(o Session) bool { return o.Account == s.Account && o.Role == s.Role })
 	st.Sessions = append(st.Sessions, s)
-	st.LastUsed = RoleRef{Role: s.Role, Account: s.Account}.String()
 	return old
 }
 

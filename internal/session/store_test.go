@@ -282,6 +282,7 @@ func TestStateRoundTrip(t *testing.T) {
 		st.PutAccount(Account{ID: "acc1", Name: "demo", User: "a@example.com",
 			Roles: []Grant{{Role: role.Admin, Method: MethodPassword}, {Role: role.Dev, Method: MethodPassword}}})
 		st.PutSession(Session{ID: "s1", Account: "acc1", Role: role.Admin, Expires: exp, Secret: InFile})
+		st.LastUsed = "admin:acc1"
 		return nil
 	})
 	if err != nil {
