@@ -186,21 +186,46 @@ func (m *Manager) Login(ctx context.Context, t Target, password []byte) (Conn, e
 	if err != nil {
 		return Conn{}, err
 	}
+	return m.LoginWithKey(ctx, t, b, func(ch backend.LoginChallenge) (ed25519.PrivateKey, error) {
+		if key != nil {
+			return key, nil
+		}
+		return backend.PasswordKey(password, ch)
+	})
+}
+
+// LoginWithKey answers a login challenge with the role key that keyFor
+// returns and saves the session. init and password use it with keys they
+// derived themselves, so the user is not asked again.
+func (m *Manager) LoginWithKey(ctx context.Context, t Target, b backend.Backend, keyFor func(backend.LoginChallenge) (ed25519.PrivateKey, error)) (Conn, error) {
 	req := backend.LoginStartRequest{Account: t.Account.ID, User: t.Account.User, Role: t.Role}
 	ch, err := b.LoginStart(ctx, req)
 	if err != nil {
-		return Conn{}, err
+		return Conn{}, rateLimitHint(err)
 	}
-	if key == nil {
-		if key, err = backend.PasswordKey(password, ch); err != nil {
-			return Conn{}, err
-		}
+	key, err := keyFor(ch)
+	if err != nil {
+		return Conn{}, err
 	}
 	caller, grant, err := backend.Login(ctx, b, req, ch, key)
 	if err != nil {
 		return Conn{}, rateLimitHint(err)
 	}
 	return m.Save(ctx, t, b, caller, grant)
+}
+
+// MarkUsed makes t the default role (when APPROOV_ROLE is unset).
+func (m *Manager) MarkUsed(ctx context.Context, t Target) error {
+	s, err := m.o.Store()
+	if err != nil {
+		return nil
+	}
+	return s.Update(ctx, func(st *session.State) error {
+		if st.Account(t.Account.ID) != nil {
+			st.LastUsed = t.Ref().String()
+		}
+		return nil
+	})
 }
 
 // loginHint turns "no terminal" into a hint naming this role.
@@ -270,17 +295,16 @@ func (m *Manager) policy(t Target) session.Policy {
 	return session.PolicyAuto
 }
 
-// Logout ends t's stored session, at the service and locally. It reports
-// whether there was one.
+// Logout ends t's stored session, at the service and locally. The local
+// key is deleted even when the service cannot be told (the session then
+// dies at its expiry). It reports whether there was a session.
 func (m *Manager) Logout(ctx context.Context, t Target) (bool, error) {
 	c, ok, err := m.stored(ctx, t)
-	if err != nil {
-		return false, err
+	if err == nil && ok {
+		err = c.Backend.Logout(ctx, c.Caller)
 	}
-	if ok {
-		if err := c.Backend.Logout(ctx, c.Caller); err != nil && fault.KindOf(err) != fault.Auth {
-			return false, err
-		}
+	if err != nil && fault.KindOf(err) != fault.Auth {
+		m.o.Warnf("the service was not told (%v); the session ends by itself at its expiry", err)
 	}
 	return m.forget(ctx, t)
 }

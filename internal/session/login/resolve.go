@@ -30,8 +30,8 @@ type Target struct {
 // Ref is the target as APPROOV_ROLE spells it.
 func (t Target) Ref() session.RoleRef { return session.RoleRef{Role: t.Role, Account: t.Account.ID} }
 
-// noAccount is the error when this machine has joined no account.
-func noAccount() error {
+// NoAccountError is the error when this machine has joined no account.
+func NoAccountError() error {
 	return fault.WithHint(fault.New(fault.Auth, "no account on this machine"),
 		"approov init <code>   (or start a local one: approov account create --local --init)")
 }
@@ -83,7 +83,7 @@ func (m *Manager) target(st *session.State, ref session.RoleRef, from string) (T
 // accountFor finds the account ref names, or the only one holding the role.
 func accountFor(st *session.State, ref session.RoleRef) (*session.Account, error) {
 	if len(st.Accounts) == 0 {
-		return nil, noAccount()
+		return nil, NoAccountError()
 	}
 	if ref.Account != "" {
 		if a := st.Account(ref.Account); a != nil {
@@ -110,7 +110,7 @@ func accountFor(st *session.State, ref session.RoleRef) (*session.Account, error
 // onlyRole is the fallback when nothing chose a role: the single role held.
 func (m *Manager) onlyRole(st *session.State) (Target, error) {
 	if len(st.Accounts) == 0 {
-		return Target{}, noAccount()
+		return Target{}, NoAccountError()
 	}
 	if len(st.Accounts) == 1 && len(st.Accounts[0].Roles) == 1 {
 		a := st.Accounts[0]
