@@ -47,16 +47,11 @@ func NewClient(t Transport, opts ClientOptions) *Client {
 // ServiceKey returns the pinned service key, fetching and checking it
 // against the fingerprint if needed.
 func (c *Client) ServiceKey(ctx context.Context) (ed25519.PublicKey, error) {
-	c.mu.Lock()
-	key := c.key
-	c.mu.Unlock()
-	if key != nil {
+	if key := c.pinned(); key != nil {
 		return key, nil
 	}
 	_, err := c.Info(ctx)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.key, err
+	return c.pinned(), err
 }
 
 // Info implements Backend. When no key is pinned yet, the answer is checked
@@ -64,7 +59,7 @@ func (c *Client) ServiceKey(ctx context.Context) (ed25519.PublicKey, error) {
 func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
 	var info ServiceInfo
 	req := c.envelope(OpInfo, nil)
-	req.Nonce = auth.NewNonce()
+	req.Created, req.Nonce = c.opts.Now().Unix(), auth.NewNonce()
 	raw, err := c.roundTrip(ctx, req)
 	if err != nil {
 		return info, err
@@ -73,13 +68,25 @@ func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		return info, fault.New(fault.Network, "undecodable answer from the service: %v", err)
 	}
+	if !resp.OK && c.pinned() == nil {
+		return info, c.decode(&resp, nil) // unverifiable: no key yet
+	}
 	if err := json.Unmarshal(resp.Body, &info); err != nil && resp.OK {
 		return info, fault.New(fault.Network, "undecodable service info: %v", err)
 	}
 	if err := c.pin(info.ServiceKey); err != nil {
 		return ServiceInfo{}, err
 	}
-	return info, c.decode(&resp, req.Nonce, &info)
+	if err := resp.Verify(c.pinned(), req.Nonce); err != nil {
+		return ServiceInfo{}, err
+	}
+	return info, c.decode(&resp, nil)
+}
+
+func (c *Client) pinned() ed25519.PublicKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.key
 }
 
 // pin accepts key when it is the pinned key or matches the fingerprint.
@@ -125,7 +132,7 @@ func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed255
 	if err := resp.Verify(pub, req.Nonce); err != nil {
 		return err
 	}
-	return c.decode(&resp, req.Nonce, out)
+	return c.decode(&resp, out)
 }
 
 func (c *Client) envelope(op Operation, body []byte) *auth.Request {
@@ -143,14 +150,8 @@ func (c *Client) roundTrip(ctx context.Context, req *auth.Request) ([]byte, erro
 	return c.t.Exchange(ctx, enc)
 }
 
-// decode verifies resp (again, for Info) and unpacks its body or error.
-func (c *Client) decode(resp *auth.Response, nonce string, out any) error {
-	c.mu.Lock()
-	key := c.key
-	c.mu.Unlock()
-	if err := resp.Verify(key, nonce); err != nil {
-		return err
-	}
+// decode unpacks a verified answer's body or error.
+func (c *Client) decode(resp *auth.Response, out any) error {
 	if !resp.OK {
 		var w WireError
 		if err := json.Unmarshal(resp.Body, &w); err != nil {

@@ -1,0 +1,158 @@
+package backendtest
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/role"
+)
+
+func testCodeExpired(f *fixture) {
+	code := mustCode(f.t, f.env.Code)
+	info, err := f.b.InspectCode(f.ctx, code)
+	must(f.t, err)
+	if want := f.clock.Now().Add(72 * time.Hour); !info.ExpiresAt.Equal(want) {
+		f.t.Fatalf("code expires %s, want %s (72h)", info.ExpiresAt, want)
+	}
+	req, _, _ := f.redeemRequest(code, info)
+	f.clock.Advance(72 * time.Hour)
+	_, err = f.b.Redeem(f.ctx, code, req)
+	wantKind(f.t, err, fault.Auth, "expired code")
+	_, err = f.b.InspectCode(f.ctx, code)
+	wantKind(f.t, err, fault.Auth, "inspecting an expired code")
+}
+
+func testCodeReused(f *fixture) {
+	code := mustCode(f.t, f.env.Code)
+	info, err := f.b.InspectCode(f.ctx, code)
+	must(f.t, err)
+	req, _, _ := f.redeemRequest(code, info)
+	_, err = f.b.Redeem(f.ctx, code, req)
+	must(f.t, err)
+	_, err = f.b.Redeem(f.ctx, code, req)
+	wantKind(f.t, err, fault.Conflict, "second redemption")
+	_, err = f.b.InspectCode(f.ctx, code)
+	wantKind(f.t, err, fault.Conflict, "inspecting a used code")
+	admin := f.mustLogin(info.User, role.Admin)
+	events, err := f.b.ListAudit(f.ctx, admin, backend.AuditQuery{})
+	must(f.t, err)
+	if n := count(events, "init", "reused"); n != 1 {
+		f.t.Fatalf("audit has %d reused-code events, want 1: %+v", n, events)
+	}
+}
+
+func count(events []backend.AuditEvent, op, outcome string) int {
+	n := 0
+	for _, e := range events {
+		if e.Op == op && e.Outcome == outcome {
+			n++
+		}
+	}
+	return n
+}
+
+// testConcurrentRedemption: 20 goroutines redeem one code, each with its
+// own keys; exactly one wins and its keys are the ones enrolled.
+func testConcurrentRedemption(f *fixture) {
+	code := mustCode(f.t, f.env.Code)
+	info, err := f.b.InspectCode(f.ctx, code)
+	must(f.t, err)
+	const n = 20
+	reqs := make([]backend.RedeemRequest, n)
+	for i := range reqs {
+		reqs[i], _, _ = f.redeemRequest(code, info)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { _, errs[i] = f.b.Redeem(f.ctx, code, reqs[i]) })
+	}
+	wg.Wait()
+	winners := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			winners++
+		case !isKind(err, fault.Conflict):
+			f.t.Errorf("redemption %d: %v, want success or conflict", i, err)
+		}
+	}
+	if winners != 1 {
+		f.t.Fatalf("%d redemptions succeeded, want exactly 1", winners)
+	}
+}
+
+func testCodeTypo(f *fixture) {
+	good := f.env.Code
+	i := strings.IndexByte(good, '.') + 5
+	swap := byte('0')
+	if good[i] == '0' {
+		swap = '1'
+	}
+	typo := good[:i] + string(swap) + good[i+1:]
+	_, err := auth.ParseCode(typo)
+	wantKind(f.t, err, fault.Invalid, "code with a typo")
+	if strings.Contains(err.Error(), good[i-4:]) {
+		f.t.Fatalf("error echoes the secret: %v", err)
+	}
+	_, err = auth.ParseCode(good[:len(good)-1])
+	wantKind(f.t, err, fault.Invalid, "truncated code")
+}
+
+// testCodeOtherRole: a dev code cannot enrol admin; the code survives.
+func testCodeOtherRole(f *fixture) {
+	_, admin := f.admin()
+	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "dev@example.com", Roles: []role.Role{role.Dev}})
+	must(f.t, err)
+	code := mustCode(f.t, inv.Code)
+	info, err := f.b.InspectCode(f.ctx, code)
+	must(f.t, err)
+	req, _, _ := f.redeemRequest(code, info)
+	extra, _, err := backend.PasswordEnrolment(role.Admin, []byte("x"), info.Params)
+	must(f.t, err)
+	grab := req
+	grab.Enrolments = append(append([]backend.Enrolment(nil), req.Enrolments...), extra)
+	_, err = f.b.Redeem(f.ctx, code, grab)
+	wantKind(f.t, err, fault.Permission, "enrolling a role the code does not grant")
+	swap := req
+	swap.Enrolments = []backend.Enrolment{extra}
+	_, err = f.b.Redeem(f.ctx, code, swap)
+	wantKind(f.t, err, fault.Permission, "enrolling admin instead of dev")
+	_, err = f.b.Redeem(f.ctx, code, req)
+	must(f.t, err)
+	_, err = f.login("dev@example.com", role.Admin, "x")
+	wantKind(f.t, err, fault.Auth, "admin login of a dev")
+}
+
+func testRecovery(f *fixture) {
+	_, admin := f.admin()
+	pin, _ := f.invite(admin, "dev@example.com", role.Dev)
+	old := f.mustLogin("dev@example.com", role.Dev)
+	inv, err := f.b.RecoverUser(f.ctx, admin, backend.RecoverUserRequest{Email: "dev@example.com"})
+	must(f.t, err)
+	code := mustCode(f.t, inv.Code)
+	info, err := f.b.InspectCode(f.ctx, code)
+	must(f.t, err)
+	if info.Kind != backend.CodeRecovery || info.PIN == nil || info.PIN.PublicKey != nil {
+		f.t.Fatalf("recovery code info = %+v (must give PIN salt, never its key)", info)
+	}
+	req, _, _ := f.redeemRequest(code, info)
+	req.PINProof, err = backend.RecoveryProof("0000-0000-0000", info, req.PIN)
+	must(f.t, err)
+	_, err = f.b.Redeem(f.ctx, code, req)
+	wantKind(f.t, err, fault.Auth, "recovery with a wrong PIN")
+	req.PINProof = nil
+	_, err = f.b.Redeem(f.ctx, code, req)
+	wantKind(f.t, err, fault.Auth, "recovery without a PIN")
+	req.PINProof, err = backend.RecoveryProof(pin, info, req.PIN)
+	must(f.t, err)
+	_, err = f.b.Redeem(f.ctx, code, req)
+	must(f.t, err)
+	_, err = f.b.WhoAmI(f.ctx, old)
+	wantKind(f.t, err, fault.Auth, "session from before recovery")
+	f.mustLogin("dev@example.com", role.Dev)
+}

@@ -1,0 +1,231 @@
+package backendtest
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/role"
+)
+
+func testValidLogin(f *fixture) {
+	user, admin := f.admin()
+	id, err := f.b.WhoAmI(f.ctx, admin)
+	must(f.t, err)
+	if id.User != user || id.Role != role.Admin || id.Account != f.account() {
+		f.t.Fatalf("whoami = %+v", id)
+	}
+	if want := f.clock.Now().Add(time.Hour); !id.SessionExpiresAt.Equal(want) {
+		f.t.Fatalf("session expires %s, want %s (one hour)", id.SessionExpiresAt, want)
+	}
+	if len(id.Roles) != 2 {
+		f.t.Fatalf("roles = %+v, want admin and dev", id.Roles)
+	}
+	dev := f.mustLogin(user, role.Dev)
+	if id, err := f.b.WhoAmI(f.ctx, dev); err != nil || id.Role != role.Dev {
+		f.t.Fatalf("dev whoami = %+v, %v", id, err)
+	}
+}
+
+func testWrongPassword(f *fixture) {
+	user, _ := f.admin()
+	_, err := f.login(user, role.Admin, "wrong")
+	wantKind(f.t, err, fault.Auth, "login with a wrong password")
+	_, err = f.login(user, role.Admin, password(role.Dev)) // another role's password
+	wantKind(f.t, err, fault.Auth, "login with the dev password as admin")
+}
+
+// testUnknownUser: same salt every time, same parameters, same error text
+// and the same rate limiting as a real user with a wrong password.
+func testUnknownUser(f *fixture) {
+	user, _ := f.admin()
+	ghost := "nobody@example.com"
+	start := func(u string) backend.LoginChallenge {
+		ch, err := f.b.LoginStart(f.ctx, backend.LoginStartRequest{Account: f.account(), User: u, Role: role.Admin})
+		must(f.t, err)
+		return ch
+	}
+	a, b, real := start(ghost), start(ghost), start(user)
+	if !bytes.Equal(a.Salt, b.Salt) || len(a.Salt) != len(real.Salt) || a.Params != real.Params || a.Token != real.Token {
+		f.t.Fatalf("fake challenge differs in shape: %+v vs real %+v", a, real)
+	}
+	if bytes.Equal(a.Salt, start("other@example.com").Salt) {
+		f.t.Fatal("fake salts must differ between users")
+	}
+	_, errGhost := f.login(ghost, role.Admin, "guess")
+	_, errReal := f.login(user, role.Admin, "guess")
+	wantKind(f.t, errGhost, fault.Auth, "unknown user login")
+	if errGhost.Error() != errReal.Error() || fault.HintOf(errGhost) != fault.HintOf(errReal) {
+		f.t.Fatalf("unknown user error %q differs from wrong password %q", errGhost, errReal)
+	}
+	for range 5 {
+		f.login(ghost, role.Admin, "guess")
+		f.login(user, role.Admin, "guess")
+	}
+	_, errGhost = f.login(ghost, role.Admin, "guess")
+	_, errReal = f.login(user, role.Admin, "guess")
+	dg, okg := backend.RetryAfter(errGhost)
+	dr, okr := backend.RetryAfter(errReal)
+	if !okg || !okr || dg != dr {
+		f.t.Fatalf("rate limits differ: unknown %v %v, real %v %v", dg, okg, dr, okr)
+	}
+}
+
+func testReplay(f *fixture) {
+	_, admin := f.admin()
+	rec := &recorder{next: f.env.Transport}
+	c := f.client(func(backend.Transport) backend.Transport { return rec }, nil)
+	_, err := c.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
+	must(f.t, err)
+	captured := rec.requests[len(rec.requests)-1]
+	raw, err := f.env.Transport.Exchange(f.ctx, captured)
+	must(f.t, err)
+	wantKind(f.t, answerErr(f, raw), fault.Auth, "replayed request")
+	f.clock.Advance(6 * time.Minute) // and after the window, it is stale
+	raw, err = f.env.Transport.Exchange(f.ctx, captured)
+	must(f.t, err)
+	wantKind(f.t, answerErr(f, raw), fault.Auth, "replay after 6 minutes")
+}
+
+// answerErr decodes a raw answer (without checking its signature) into the
+// error it carries, nil if it succeeded.
+func answerErr(f *fixture, raw []byte) error {
+	var resp auth.Response
+	must(f.t, json.Unmarshal(raw, &resp))
+	if resp.OK {
+		return nil
+	}
+	var w backend.WireError
+	must(f.t, json.Unmarshal(resp.Body, &w))
+	return w.Err()
+}
+
+func testTamperedBody(f *fixture) {
+	_, admin := f.admin()
+	rec := &recorder{next: f.env.Transport, request: func(b []byte) []byte {
+		var req auth.Request
+		must(f.t, json.Unmarshal(b, &req))
+		req.Body = bytes.ReplaceAll(req.Body, []byte(`"dev"`), []byte(`"admin"`))
+		out, _ := json.Marshal(req)
+		return out
+	}}
+	c := f.client(func(backend.Transport) backend.Transport { return rec }, nil)
+	_, err := c.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
+	wantKind(f.t, err, fault.Auth, "tampered body")
+	users, err := f.b.ListUsers(f.ctx, admin)
+	must(f.t, err)
+	if len(users) != 1 {
+		f.t.Fatalf("a tampered request changed state: %+v", users)
+	}
+}
+
+func testTimeWindow(f *fixture) {
+	_, admin := f.admin()
+	for _, skew := range []time.Duration{-6 * time.Minute, 6 * time.Minute} {
+		c := f.client(nil, func() time.Time { return f.clock.Now().Add(skew) })
+		_, err := c.WhoAmI(f.ctx, admin)
+		wantKind(f.t, err, fault.Auth, "request with clock skew "+skew.String())
+	}
+	c := f.client(nil, func() time.Time { return f.clock.Now().Add(4 * time.Minute) })
+	_, err := c.WhoAmI(f.ctx, admin)
+	must(f.t, err)
+}
+
+func testSessionExpired(f *fixture) {
+	_, admin := f.admin()
+	f.clock.Advance(time.Hour - time.Second)
+	_, err := f.b.WhoAmI(f.ctx, admin)
+	must(f.t, err)
+	f.clock.Advance(time.Second)
+	_, err = f.b.WhoAmI(f.ctx, admin)
+	wantKind(f.t, err, fault.Auth, "session after one hour")
+}
+
+func testAfterLogout(f *fixture) {
+	_, admin := f.admin()
+	must(f.t, f.b.Logout(f.ctx, admin))
+	_, err := f.b.WhoAmI(f.ctx, admin)
+	wantKind(f.t, err, fault.Auth, "session after logout")
+}
+
+func testAfterRevocation(f *fixture) {
+	_, admin := f.admin()
+	f.invite(admin, "dev@example.com", role.Dev)
+	dev := f.mustLogin("dev@example.com", role.Dev)
+	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
+	_, err := f.b.WhoAmI(f.ctx, dev)
+	wantKind(f.t, err, fault.Auth, "live session of a revoked role")
+	_, err = f.login("dev@example.com", role.Dev, password(role.Dev))
+	wantKind(f.t, err, fault.Auth, "login to a revoked role")
+}
+
+func testAfterRemoval(f *fixture) {
+	_, admin := f.admin()
+	f.invite(admin, "dev@example.com", role.Dev)
+	dev := f.mustLogin("dev@example.com", role.Dev)
+	must(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "dev@example.com"}))
+	_, err := f.b.WhoAmI(f.ctx, dev)
+	wantKind(f.t, err, fault.Auth, "live session of a removed user")
+}
+
+func testStolenSessionID(f *fixture) {
+	_, admin := f.admin()
+	_, other, _ := ed25519.GenerateKey(rand.Reader)
+	thief := backend.Caller{Account: admin.Account, Session: admin.Session, Key: other}
+	_, err := f.b.ListUsers(f.ctx, thief)
+	wantKind(f.t, err, fault.Auth, "session id without its key")
+	if _, err := f.b.WhoAmI(f.ctx, admin); err != nil {
+		f.t.Fatalf("the owner's session must survive a thief's attempt: %v", err)
+	}
+}
+
+func testForgedAnswer(f *fixture) {
+	_, admin := f.admin()
+	_, mitm, _ := ed25519.GenerateKey(rand.Reader)
+	forgeries := map[string]func([]byte) []byte{
+		"altered body": func(b []byte) []byte {
+			var r auth.Response
+			json.Unmarshal(b, &r)
+			r.Body = bytes.Replace(r.Body, []byte(`"admin"`), []byte(`"dev"`), 1)
+			out, _ := json.Marshal(r)
+			return out
+		},
+		"signed by another key": func(b []byte) []byte {
+			var r auth.Response
+			json.Unmarshal(b, &r)
+			r.Sign(mitm)
+			out, _ := json.Marshal(r)
+			return out
+		},
+	}
+	for name, forge := range forgeries {
+		c := f.client(func(t backend.Transport) backend.Transport { return &recorder{next: t, answer: forge} }, nil)
+		_, err := c.WhoAmI(f.ctx, admin)
+		wantKind(f.t, err, fault.Network, name)
+	}
+	// An answer to another request (old nonce) is refused too.
+	var last []byte
+	rec := &recorder{next: f.env.Transport, answer: func(b []byte) []byte {
+		if last == nil {
+			last = b
+			return b
+		}
+		return last
+	}}
+	c := f.client(func(backend.Transport) backend.Transport { return rec }, nil)
+	c.Info(f.ctx)
+	_, err := c.WhoAmI(f.ctx, admin)
+	wantKind(f.t, err, fault.Network, "replayed answer")
+}
+
+func testWrongPin(f *fixture) {
+	code := mustCode(f.t, f.env.Code)
+	c := backend.NewClient(f.env.Transport, backend.ClientOptions{Account: code.Account, Fingerprint: auth.Fingerprint{1}, Now: f.clock.Now})
+	_, err := c.InspectCode(f.ctx, code)
+	wantKind(f.t, err, fault.Network, "service key not matching the code's fingerprint")
+}

@@ -1,0 +1,74 @@
+package backendtest
+
+import (
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/role"
+)
+
+func testUsers(f *fixture) {
+	user, admin := f.admin()
+	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "Vendor@Example.com", Roles: []role.Role{role.Delegate}})
+	must(f.t, err)
+	if inv.User != "vendor@example.com" || inv.Kind != backend.CodeOnboarding || len(inv.Roles) != 1 {
+		f.t.Fatalf("invitation = %+v", inv)
+	}
+	_, err = f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: user, Roles: []role.Role{role.Admin}})
+	wantKind(f.t, err, fault.Conflict, "granting a role the user already has")
+	_, err = f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "x@example.com", Roles: []role.Role{"root"}})
+	wantKind(f.t, err, fault.Usage, "unknown role")
+	users, err := f.b.ListUsers(f.ctx, admin)
+	must(f.t, err)
+	if len(users) != 2 || users[1].Email != "vendor@example.com" || users[1].Roles[0].State != backend.RolePending {
+		f.t.Fatalf("users = %+v", users)
+	}
+	f.redeem(inv.Code)
+	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "vendor@example.com", Role: role.Delegate}))
+	users, _ = f.b.ListUsers(f.ctx, admin)
+	if users[1].Roles[0].State != backend.RoleRevoked {
+		f.t.Fatalf("after revoke: %+v", users[1])
+	}
+	must(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "vendor@example.com"}))
+	wantKind(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "vendor@example.com"}), fault.Invalid, "removing twice")
+	users, _ = f.b.ListUsers(f.ctx, admin)
+	if len(users) != 1 {
+		f.t.Fatalf("after remove: %+v", users)
+	}
+}
+
+func testLastAdmin(f *fixture) {
+	user, admin := f.admin()
+	wantKind(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: user, Role: role.Admin}), fault.Conflict, "revoking the last admin")
+	wantKind(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: user}), fault.Conflict, "removing the last admin")
+}
+
+func testAudit(f *fixture) {
+	user, admin := f.admin()
+	f.login(user, role.Admin, "wrong")
+	_, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
+	must(f.t, err)
+	events, err := f.b.ListAudit(f.ctx, admin, backend.AuditQuery{})
+	must(f.t, err)
+	want := []struct{ op, outcome string }{
+		{"account.create", "ok"}, {"init", "ok"}, {"login", "ok"}, {"login", "bad-credentials"}, {"users.add", "ok"},
+	}
+	for _, w := range want {
+		if count(events, w.op, w.outcome) == 0 {
+			f.t.Errorf("audit lacks %s/%s: %+v", w.op, w.outcome, events)
+		}
+	}
+	for i, e := range events {
+		if e.Time.IsZero() || (i > 0 && e.Seq <= events[i-1].Seq) {
+			f.t.Fatalf("event %d badly ordered or untimed: %+v", i, e)
+		}
+	}
+	last := events[len(events)-1]
+	if last.User != user || last.Role != role.Admin || last.Target != "a@example.com" {
+		f.t.Fatalf("last event = %+v", last)
+	}
+	limited, err := f.b.ListAudit(f.ctx, admin, backend.AuditQuery{Limit: 2})
+	must(f.t, err)
+	if len(limited) != 2 {
+		f.t.Fatalf("limit 2 gave %d events", len(limited))
+	}
+}

@@ -1,0 +1,139 @@
+// Package local is the embedded backend: it runs internal/service in this
+// process on a bbolt store under $APPROOV_HOME/local/. Requests still travel
+// as signed envelopes through backend.Client and service.Handle, so the
+// local backend goes through exactly the checks a remote one does.
+package local
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// Options configure the local service. Zero values take the defaults.
+type Options struct {
+	// Now is the service's clock (default time.Now). Tests share one fake
+	// clock between Options.Now and backend.ClientOptions.Now.
+	Now func() time.Time
+	// Params are the Argon2id costs enrolments must meet (default
+	// auth.ProductionParams; tests inject cheap ones).
+	Params auth.Params
+	// LockTimeout is how long to wait for another process holding the
+	// store (default store.DefaultLockTimeout).
+	LockTimeout time.Duration
+	// Service overrides further service options (TTLs, rate limit); its
+	// Now, Params and Location are set from the fields above.
+	Service service.Options
+}
+
+// Transport serves exchanges with the service on the store at Path. It
+// opens the store for each exchange, so concurrent CLI processes take turns
+// instead of holding the file for a whole command.
+type Transport struct {
+	Path string
+	Opts Options
+}
+
+// Exchange implements backend.Transport.
+func (t *Transport) Exchange(ctx context.Context, request []byte) ([]byte, error) {
+	var answer []byte
+	err := t.withService(func(s *service.Service) error {
+		answer = s.Handle(ctx, request)
+		return nil
+	})
+	return answer, err
+}
+
+func (t *Transport) withService(fn func(*service.Service) error) error {
+	st, err := store.OpenBolt(t.Path, t.Opts.LockTimeout)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	o := t.Opts.Service
+	o.Now, o.Params, o.Location = t.Opts.Now, t.Opts.Params, []string{auth.LocalPrefix + t.Path}
+	return fn(service.New(st, o))
+}
+
+// Open returns the Backend for the account stored at dbPath. Pin the
+// service key with copts.ServiceKey, or give copts.Fingerprint (from a code
+// or token) to fetch and check it on first use.
+func Open(dbPath string, copts backend.ClientOptions, opts Options) *backend.Client {
+	if copts.Now == nil {
+		copts.Now = opts.Now
+	}
+	return backend.NewClient(&Transport{Path: dbPath, Opts: opts}, copts)
+}
+
+// CreateAccount bootstraps an account in a new store at dbPath (conventionally
+// $APPROOV_HOME/local/<account>.db): keys, a first user with admin and dev,
+// and that user's onboarding code (Invitation.Code), which names this store.
+func CreateAccount(ctx context.Context, dbPath string, req service.CreateAccountRequest, opts Options) (service.CreatedAccount, error) {
+	var out service.CreatedAccount
+	err := (&Transport{Path: dbPath, Opts: opts}).withService(func(s *service.Service) error {
+		ids, err := s.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			return fault.New(fault.Conflict, "store %s already holds account %s", dbPath, ids[0])
+		}
+		out, err = s.CreateAccount(ctx, req)
+		return err
+	})
+	return out, err
+}
+
+// ForCode opens the local backend an onboarding code names, pinned to the
+// fingerprint it carries.
+func ForCode(code auth.Code, opts Options) (*backend.Client, error) {
+	return forLocation(code.Backend, code.Account, code.ServiceKey, opts)
+}
+
+// ForToken opens the local backend a management token names.
+func ForToken(t auth.ManagementToken, opts Options) (*backend.Client, error) {
+	return forLocation(t.Backend, t.Account, t.ServiceKey, opts)
+}
+
+func forLocation(locs []string, account string, fp auth.Fingerprint, opts Options) (*backend.Client, error) {
+	path, ok := auth.LocalPath(locs)
+	if !ok {
+		return nil, fault.New(fault.Invalid, "not a local backend: %v", locs)
+	}
+	return Open(path, backend.ClientOptions{Account: account, Fingerprint: fp}, opts), nil
+}
+
+// StorePath is where the store of account lives under an approov home
+// directory ($APPROOV_HOME, default ~/.approov).
+func StorePath(home, account string) string {
+	return filepath.Join(home, "local", account+".db")
+}
+
+// Create bootstraps an account in a new store under home (see StorePath),
+// choosing a random name when req.Name is empty. An existing store of that
+// name is never touched: Create fails with a Conflict.
+func Create(ctx context.Context, home string, req service.CreateAccountRequest, opts Options) (service.CreatedAccount, string, error) {
+	if req.Name == "" {
+		req.Name = service.RandomAccountName()
+	}
+	if err := service.ValidAccountName(req.Name); err != nil {
+		return service.CreatedAccount{}, "", err
+	}
+	path := StorePath(home, req.Name)
+	if _, err := os.Stat(path); err == nil {
+		return service.CreatedAccount{}, "", fault.WithHint(fault.New(fault.Conflict, "a local account %q already exists at %s", req.Name, path),
+			"choose another name with --name")
+	}
+	out, err := CreateAccount(ctx, path, req, opts)
+	if err != nil && fault.KindOf(err) != fault.Conflict {
+		os.Remove(path) // ours: it did not exist a moment ago, and holds no account
+	}
+	return out, path, err
+}

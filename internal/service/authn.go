@@ -1,0 +1,215 @@
+package service
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// authFailure is an authentication failure with its short audit reason.
+type authFailure struct {
+	reason string
+	err    error
+}
+
+func deny(reason string, err error) *authFailure { return &authFailure{reason, err} }
+
+// authSession checks a session-signed request in its own transaction, which
+// commits the nonce and, on failure, the audit record.
+func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error) {
+	var sess *sessionRec
+	var fail *authFailure
+	err := s.update(ctx, func(tx store.Tx) error {
+		sess, fail = s.checkSession(tx, c)
+		if fail == nil {
+			return nil
+		}
+		ev := event{op: c.op.Name, target: c.req.KeyID, outcome: fail.reason}
+		if sess != nil {
+			ev.user, ev.role = sess.User, sess.Role
+		}
+		return s.record(tx, c.acct.ID, ev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fail != nil {
+		return nil, fail.err
+	}
+	return sess, nil
+}
+
+func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure) {
+	var sess sessionRec
+	ok, err := getJSON(tx, store.Sessions, c.req.KeyID, &sess)
+	if err != nil {
+		return nil, deny("error", err)
+	}
+	if !ok || sess.Account != c.acct.ID {
+		return nil, deny("unknown-session", noSession("no such session"))
+	}
+	if err := c.req.Verify(sess.PublicKey); err != nil {
+		return &sess, deny("bad-signature", err)
+	}
+	if _, _, fail := s.liveSession(tx, &sess); fail != nil {
+		return &sess, fail
+	}
+	if err := s.remember(tx, c.req.ReplayKey(), c.req.Expiry()); err != nil {
+		return &sess, deny("replayed", err)
+	}
+	if err := Authorize(Op(c.op.Name), sess.Role); err != nil {
+		return &sess, deny("denied", err)
+	}
+	return &sess, nil
+}
+
+// liveSession checks a session is unexpired and its role still active in
+// the epoch the session was opened in.
+func (s *Service) liveSession(tx store.Tx, sess *sessionRec) (*userRec, *roleRec, *authFailure) {
+	now := s.now()
+	if !now.Before(sess.ExpiresAt) {
+		return nil, nil, deny("expired-session", noSession("session expired"))
+	}
+	u, err := loadUser(tx, sess.Account, sess.User)
+	if err != nil {
+		return nil, nil, deny("error", err)
+	}
+	if u == nil {
+		return nil, nil, deny("revoked", noSession("user no longer exists"))
+	}
+	rr := u.Roles[sess.Role]
+	if rr == nil || rr.Epoch != sess.Epoch || rr.state(now) != backend.RoleActive {
+		return nil, nil, deny("revoked", noSession(fmt.Sprintf("role %s was revoked, expired or re-enrolled", sess.Role)))
+	}
+	return u, rr, nil
+}
+
+func noSession(msg string) error {
+	return fault.WithHint(fault.New(fault.Auth, "%s", msg), "log in again: approov role .")
+}
+
+// authCode checks a code-signed request: the code exists and signed it.
+// Expiry and use are the handlers' business (they answer more precisely).
+func (s *Service) authCode(ctx context.Context, c *call) (*codeRec, error) {
+	var code codeRec
+	var fail *authFailure
+	err := s.update(ctx, func(tx store.Tx) error {
+		fail = s.checkCode(tx, c, &code)
+		if fail == nil {
+			return nil
+		}
+		return s.record(tx, c.acct.ID, event{user: code.User, op: c.op.Name, target: c.req.KeyID, outcome: fail.reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fail != nil {
+		return nil, fail.err
+	}
+	return &code, nil
+}
+
+func (s *Service) checkCode(tx store.Tx, c *call, code *codeRec) *authFailure {
+	id, _ := strings.CutPrefix(c.req.KeyID, auth.CodePrefix)
+	ok, err := getJSON(tx, store.Codes, id, code)
+	if err != nil {
+		return deny("error", err)
+	}
+	if !ok || code.Account != c.acct.ID {
+		return deny("unknown-code", invalidCode())
+	}
+	if err := c.req.Verify(code.PublicKey); err != nil {
+		return deny("bad-signature", invalidCode())
+	}
+	if err := s.remember(tx, c.req.ReplayKey(), c.req.Expiry()); err != nil {
+		return deny("replayed", err)
+	}
+	return nil
+}
+
+func invalidCode() error {
+	return fault.WithHint(fault.New(fault.Auth, "invalid or expired onboarding code"), "ask an admin for a new code: approov users add")
+}
+
+// Replay cache in the store: Nonces maps key → expiry; NonceExp orders keys
+// by expiry for pruning; a counter bounds the total.
+const nonceCount = "\x00count"
+
+// remember records key until expiry, failing on a live duplicate or when
+// the cache is full of live entries (fail closed).
+func (s *Service) remember(tx store.Tx, key string, expiry time.Time) error {
+	now := s.now()
+	n, err := s.pruneNonces(tx, now)
+	if err != nil {
+		return err
+	}
+	if exp, err := tx.Get(store.Nonces, key); err == nil && len(exp) == 8 {
+		if time.Unix(int64(binary.BigEndian.Uint64(exp)), 0).After(now) {
+			return auth.ErrReplay
+		}
+	}
+	if n >= s.opt.MaxNonces {
+		return fault.New(fault.Auth, "too many requests in the replay window; retry in a few minutes")
+	}
+	if err := tx.Put(store.Nonces, key, binary.BigEndian.AppendUint64(nil, uint64(expiry.Unix()))); err != nil {
+		return err
+	}
+	if err := tx.Put(store.NonceExp, expKey(expiry, key), nil); err != nil {
+		return err
+	}
+	return setCount(tx, n+1)
+}
+
+func expKey(t time.Time, key string) string { return fmt.Sprintf("%020d|%s", t.Unix(), key) }
+
+// pruneNonces drops up to 256 expired entries and returns the live count.
+func (s *Service) pruneNonces(tx store.Tx, now time.Time) (int, error) {
+	var n int
+	if raw, err := tx.Get(store.Nonces, nonceCount); err == nil && len(raw) == 8 {
+		n = int(binary.BigEndian.Uint64(raw))
+	}
+	var dead []string
+	limit := expKey(now, "")
+	err := tx.Scan(store.NonceExp, "", func(k string, _ []byte) error {
+		if k >= limit || len(dead) >= 256 {
+			return store.ErrStop
+		}
+		dead = append(dead, k)
+		return nil
+	})
+	for _, k := range dead {
+		if err := dropNonce(tx, k); err != nil {
+			return 0, err
+		}
+		n--
+	}
+	if err != nil || len(dead) == 0 {
+		return max(n, 0), err
+	}
+	return max(n, 0), setCount(tx, max(n, 0))
+}
+
+func setCount(tx store.Tx, n int) error {
+	return tx.Put(store.Nonces, nonceCount, binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+// dropNonce deletes an expiry entry and its nonce, unless the nonce was
+// recorded again later with another expiry.
+func dropNonce(tx store.Tx, k string) error {
+	exp, key, _ := strings.Cut(k, "|")
+	if err := tx.Delete(store.NonceExp, k); err != nil {
+		return err
+	}
+	cur, err := tx.Get(store.Nonces, key)
+	if err != nil || len(cur) != 8 || fmt.Sprintf("%020d", binary.BigEndian.Uint64(cur)) != exp {
+		return nil
+	}
+	return tx.Delete(store.Nonces, key)
+}

@@ -1,0 +1,113 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// call is one authenticated request on its way to a handler.
+type call struct {
+	acct *accountRec
+	req  *auth.Request
+	op   backend.Operation
+	sess *sessionRec // CredSession
+	code *codeRec    // CredCode
+}
+
+type handler func(s *Service, ctx context.Context, c *call) (any, error)
+
+// handlers maps operation names to their implementation.
+var handlers = map[string]handler{
+	backend.OpInfo.Name:         (*Service).info,
+	backend.OpInspectCode.Name:  (*Service).inspectCode,
+	backend.OpRedeem.Name:       (*Service).redeem,
+	backend.OpLoginStart.Name:   (*Service).loginStart,
+	backend.OpLoginFinish.Name:  (*Service).loginFinish,
+	backend.OpWhoAmI.Name:       (*Service).whoami,
+	backend.OpLogout.Name:       (*Service).logout,
+	backend.OpPassword.Name:     (*Service).changePassword,
+	backend.OpUsersAdd.Name:     (*Service).addUser,
+	backend.OpUsersList.Name:    (*Service).listUsers,
+	backend.OpUsersRevoke.Name:  (*Service).revokeRole,
+	backend.OpUsersRemove.Name:  (*Service).removeUser,
+	backend.OpUsersRecover.Name: (*Service).recoverUser,
+	backend.OpAuditList.Name:    (*Service).auditList,
+}
+
+// Handle serves one exchange: raw is the JSON of an auth.Request as it came
+// off the wire; the answer is the JSON of an auth.Response signed with the
+// account's service key (unsigned only when the account is unknown).
+func (s *Service) Handle(ctx context.Context, raw []byte) []byte {
+	var req auth.Request
+	if len(raw) > backend.MaxMessage {
+		return unsigned("", fault.New(fault.Invalid, "request larger than %d bytes", backend.MaxMessage))
+	}
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return unsigned("", fault.New(fault.Invalid, "undecodable request envelope"))
+	}
+	var acct *accountRec
+	err := s.view(ctx, func(tx store.Tx) (err error) {
+		acct, err = loadAccount(tx, req.Account)
+		return err
+	})
+	if err != nil {
+		return unsigned(req.Nonce, err)
+	}
+	out, err := s.dispatch(ctx, acct, &req)
+	return answer(acct, req.Nonce, out, err)
+}
+
+func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Request) (any, error) {
+	op, ok := backend.Lookup(req.Method, req.Path)
+	if !ok {
+		return nil, fault.New(fault.Invalid, "no operation %s %s", req.Method, req.Path)
+	}
+	if err := req.CheckFresh(s.now()); err != nil {
+		s.recordAlone(ctx, acct.ID, event{op: op.Name, target: req.KeyID, outcome: "stale-request"})
+		return nil, err
+	}
+	c := &call{acct: acct, req: req, op: op}
+	var err error
+	switch op.Cred {
+	case backend.CredSession:
+		c.sess, err = s.authSession(ctx, c)
+	case backend.CredCode:
+		c.code, err = s.authCode(ctx, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return handlers[op.Name](s, ctx, c)
+}
+
+// decode unpacks the request body into v.
+func (c *call) decode(v any) error {
+	if err := json.Unmarshal(c.req.Body, v); err != nil {
+		return fault.New(fault.Invalid, "undecodable %s request: %v", c.op.Name, err)
+	}
+	return nil
+}
+
+func answer(acct *accountRec, nonce string, out any, err error) []byte {
+	resp := auth.Response{Nonce: nonce, OK: err == nil}
+	if err != nil {
+		resp.Body, _ = json.Marshal(backend.ToWire(err))
+	} else if resp.Body, err = json.Marshal(out); err != nil {
+		resp.OK = false
+		resp.Body, _ = json.Marshal(backend.ToWire(fault.Wrap(fault.Internal, err)))
+	}
+	resp.Sign(acct.serviceKey())
+	raw, _ := json.Marshal(resp)
+	return raw
+}
+
+func unsigned(nonce string, err error) []byte {
+	body, _ := json.Marshal(backend.ToWire(err))
+	raw, _ := json.Marshal(auth.Response{Nonce: nonce, Body: body})
+	return raw
+}

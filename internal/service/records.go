@@ -1,0 +1,125 @@
+package service
+
+import (
+	"crypto/ed25519"
+	"time"
+
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// accountRec is an account and its keys. Secrets never leave the service.
+type accountRec struct {
+	ID              string    `json:"id"`
+	Created         time.Time `json:"created"`
+	ServiceSeed     []byte    `json:"service_seed"`     // Ed25519 seed signing every answer
+	TokenSecret     []byte    `json:"token_secret"`     // HS256 secret of Approov tokens
+	ConfigKey       []byte    `json:"config_key"`       // P-256 key (PKCS#8) signing SDK configs
+	FakeSaltSecret  []byte    `json:"fake_salt_secret"` // HMAC key of fake salts
+	ChallengeSecret []byte    `json:"challenge_secret"` // HMAC key of login challenges
+	Location        []string  `json:"location"`
+}
+
+func (a *accountRec) serviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(a.ServiceSeed) }
+
+// userRec is a user of an account, keyed account\x00email.
+type userRec struct {
+	Email   string                 `json:"email"`
+	Created time.Time              `json:"created"`
+	Roles   map[role.Role]*roleRec `json:"roles"`
+	PIN     *backend.Verifier      `json:"pin,omitempty"`
+}
+
+// roleRec is one role of a user. Epoch changes on every revocation and
+// re-enrolment; a session is valid only for the epoch it was opened in,
+// which is how revocation kills live sessions on their next request.
+type roleRec struct {
+	Granted   time.Time         `json:"granted"`
+	ExpiresAt time.Time         `json:"expires_at,omitzero"`
+	Revoked   bool              `json:"revoked,omitempty"`
+	Verifier  *backend.Verifier `json:"verifier,omitempty"` // nil: pending
+	CodeID    string            `json:"code_id,omitempty"`  // the code that may enrol it
+	Epoch     uint64            `json:"epoch"`
+}
+
+func (r *roleRec) state(now time.Time) backend.RoleState {
+	switch {
+	case r.Revoked:
+		return backend.RoleRevoked
+	case !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt):
+		return backend.RoleExpired
+	case r.Verifier == nil:
+		return backend.RolePending
+	}
+	return backend.RoleActive
+}
+
+// codeRec is an issued code; only the public half of its key is kept.
+type codeRec struct {
+	ID        string              `json:"id"`
+	Kind      backend.CodeKind    `json:"kind"`
+	Account   string              `json:"account"`
+	User      string              `json:"user"`
+	Roles     []backend.RoleGrant `json:"roles"`
+	PublicKey ed25519.PublicKey   `json:"public_key"`
+	IssuedBy  string              `json:"issued_by"`
+	Created   time.Time           `json:"created"`
+	ExpiresAt time.Time           `json:"expires_at"`
+	UsedAt    time.Time           `json:"used_at,omitzero"`
+}
+
+// sessionRec is a live session, bound to its public key and role epoch.
+type sessionRec struct {
+	ID        string            `json:"id"`
+	Account   string            `json:"account"`
+	User      string            `json:"user"`
+	Role      role.Role         `json:"role"`
+	PublicKey ed25519.PublicKey `json:"public_key"`
+	Epoch     uint64            `json:"epoch"`
+	Created   time.Time         `json:"created"`
+	ExpiresAt time.Time         `json:"expires_at"`
+}
+
+func userKey(account, email string) string { return account + "\x00" + email }
+
+func loadAccount(tx store.Tx, id string) (*accountRec, error) {
+	var a accountRec
+	ok, err := getJSON(tx, store.Accounts, id, &a)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fault.New(fault.Auth, "no account %q on this service", id)
+	}
+	return &a, nil
+}
+
+// loadUser returns nil, nil for an unknown user.
+func loadUser(tx store.Tx, account, email string) (*userRec, error) {
+	var u userRec
+	ok, err := getJSON(tx, store.Users, userKey(account, email), &u)
+	if !ok || err != nil {
+		return nil, err
+	}
+	if u.Roles == nil {
+		u.Roles = map[role.Role]*roleRec{}
+	}
+	return &u, nil
+}
+
+func saveUser(tx store.Tx, account string, u *userRec) error {
+	return putJSON(tx, store.Users, userKey(account, u.Email), u)
+}
+
+// grants lists a user's roles that are not revoked, in role order.
+func (u *userRec) grants(now time.Time) []backend.RoleGrant {
+	var out []backend.RoleGrant
+	for _, r := range role.All {
+		if rr, ok := u.Roles[r]; ok && !rr.Revoked {
+			out = append(out, backend.RoleGrant{Role: r, ExpiresAt: rr.ExpiresAt})
+		}
+	}
+	return out
+}

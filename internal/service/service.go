@@ -1,0 +1,115 @@
+// Package service holds approov's domain rules for accounts, users, roles,
+// onboarding codes, sessions and audit. It is the authority: every backend,
+// local or remote, hands it the signed request envelope as received, and it
+// checks freshness, signature, replay, session, role and permission before
+// any operation runs, then signs its answer with the account's service key.
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// Defaults for Options.
+const (
+	DefaultSessionTTL   = time.Hour
+	DefaultCodeTTL      = 72 * time.Hour
+	MaxCodeTTL          = 30 * 24 * time.Hour
+	DefaultChallengeTTL = 2 * time.Minute
+	DefaultMaxNonces    = 100_000
+)
+
+// Options configure a Service. Zero values take the defaults.
+type Options struct {
+	Now func() time.Time
+	// Params are the Argon2id costs new enrolments must use, and the costs
+	// enrolments are checked against (AtLeast). Default auth.ProductionParams;
+	// tests inject cheap ones.
+	Params       auth.Params
+	SessionTTL   time.Duration
+	CodeTTL      time.Duration
+	ChallengeTTL time.Duration
+	// Location is where codes and tokens say the service lives: a single
+	// "local:<path>" or https:// URLs.
+	Location []string
+	// Limit is the login rate-limit policy.
+	Limit RateLimit
+	// MaxNonces bounds the replay cache.
+	MaxNonces int
+}
+
+func (o *Options) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Params == (auth.Params{}) {
+		o.Params = auth.ProductionParams
+	}
+	setDur(&o.SessionTTL, DefaultSessionTTL)
+	setDur(&o.CodeTTL, DefaultCodeTTL)
+	setDur(&o.ChallengeTTL, DefaultChallengeTTL)
+	if o.Limit == (RateLimit{}) {
+		o.Limit = DefaultRateLimit
+	}
+	if o.MaxNonces <= 0 {
+		o.MaxNonces = DefaultMaxNonces
+	}
+}
+
+func setDur(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+// Service applies the domain rules on a store.
+type Service struct {
+	st  store.Store
+	opt Options
+}
+
+// New returns a Service on st.
+func New(st store.Store, opt Options) *Service {
+	opt.defaults()
+	return &Service{st: st, opt: opt}
+}
+
+func (s *Service) now() time.Time { return s.opt.Now().UTC() }
+
+// getJSON loads key from b into v; found is false when missing.
+func getJSON(tx store.Tx, b store.Bucket, key string, v any) (bool, error) {
+	raw, err := tx.Get(b, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, fault.New(fault.Internal, "corrupt %s record %q: %v", b, key, err)
+	}
+	return true, nil
+}
+
+func putJSON(tx store.Tx, b store.Bucket, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Put(b, key, raw)
+}
+
+// update runs fn in a write transaction of the service's store.
+func (s *Service) update(ctx context.Context, fn func(store.Tx) error) error {
+	return s.st.Update(ctx, fn)
+}
+
+func (s *Service) view(ctx context.Context, fn func(store.Tx) error) error {
+	return s.st.View(ctx, fn)
+}
