@@ -44,7 +44,7 @@ type Account struct {
 // needs to log in with it.
 type Grant struct {
 	Role    role.Role `json:"role"`
-	Expires time.Time `json:"expires,omitempty"` // zero: no expiry
+	Expires time.Time `json:"expires,omitzero"` // zero: no expiry
 	// Method is how a login proves possession: "password" or "token"
 	// (automation's management token).
 	Method string `json:"method"`

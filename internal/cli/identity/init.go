@@ -77,7 +77,7 @@ the code grants (the code itself must then be an argument or a file).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runInit(c.Context(), opts)
+			return RunInit(c.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the password from the first line of stdin")
@@ -98,7 +98,8 @@ type initResult struct {
 	TokenFile string              `json:"token_file,omitempty"`
 }
 
-func runInit(ctx context.Context, opts *InitOptions) error {
+// RunInit redeems the code in opts.Source (account create --init calls it too).
+func RunInit(ctx context.Context, opts *InitOptions) error {
 	code, err := readCode(opts.IO.In, opts.Source)
 	if err != nil {
 		return err

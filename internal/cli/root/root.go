@@ -3,7 +3,10 @@ package root
 
 import (
 	"github.com/approov-cli/approov/internal/build"
+	"github.com/approov-cli/approov/internal/cli/account"
 	"github.com/approov-cli/approov/internal/cli/completion"
+	"github.com/approov-cli/approov/internal/cli/identity"
+	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/spf13/cobra"
@@ -37,6 +40,9 @@ shared approovd server.`,
 	// Command groups: one line each.
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f, nil))
+	cmd.AddCommand(account.NewCmdAccount(f))
+	cmd.AddCommand(identity.NewCmds(f)...)
+	cmd.AddCommand(users.NewCmdUsers(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
