@@ -1,0 +1,153 @@
+package identity_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/approov-cli/approov/internal/app"
+)
+
+// The test binary doubles as the approov binary for the pty tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("APPROOV_TEST_AS_MAIN") == "1" {
+		os.Exit(app.Main())
+	}
+	os.Exit(m.Run())
+}
+
+// term is approov running on a pseudo-terminal, as a user sees it.
+type term struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	pty  *os.File
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	done chan struct{}
+}
+
+func startPTY(t *testing.T, args ...string) *term {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "APPROOV_TEST_AS_MAIN=1")
+	f, err := pty.Start(cmd)
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	tm := &term{t: t, cmd: cmd, pty: f, done: make(chan struct{})}
+	go func() {
+		b := make([]byte, 1024)
+		for {
+			n, err := f.Read(b)
+			tm.mu.Lock()
+			tm.buf.Write(b[:n])
+			tm.mu.Unlock()
+			if err != nil {
+				close(tm.done)
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { cmd.Process.Kill(); f.Close() })
+	return tm
+}
+
+func (tm *term) screen() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.buf.String()
+}
+
+// expect waits until the screen shows want after position from, and returns
+// the position after it.
+func (tm *term) expect(from int, want string) int {
+	tm.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		s := tm.screen()
+		if i := strings.Index(s[from:], want); i >= 0 {
+			return from + i + len(want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tm.t.Fatalf("screen never showed %q; it shows:\n%s", want, tm.screen())
+	return 0
+}
+
+func (tm *term) typeLine(s string) { tm.pty.Write([]byte(s + "\r")) }
+
+// wait returns the exit code.
+func (tm *term) wait() int {
+	tm.t.Helper()
+	err := tm.cmd.Wait()
+	<-tm.done
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	return 0
+}
+
+func TestInteractiveInitAndPasswordPrompt(t *testing.T) {
+	hermetic(t)
+	const adminPW, devPW = "admin password 1", "dev password 22"
+
+	tm := startPTY(t, "account", "create", "--local", "--name", "demo", "--user", "owner@example.com", "--init")
+	at := tm.expect(0, "New password for the admin role on demo: ")
+	tm.typeLine("short")
+	at = tm.expect(at, "too short")
+	at = tm.expect(at, "New password for the admin role on demo: ")
+	tm.typeLine(adminPW)
+	at = tm.expect(at, "Repeat new password for the admin role on demo: ")
+	tm.typeLine(adminPW)
+	at = tm.expect(at, "New password for the dev role on demo: ")
+	tm.typeLine(devPW)
+	at = tm.expect(at, "Repeat new password for the dev role on demo: ")
+	tm.typeLine(devPW)
+	tm.expect(at, "Recovery PIN: ")
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("init exit %d:\n%s", code, tm.screen())
+	}
+	if s := tm.screen(); strings.Contains(s, adminPW) || strings.Contains(s, devPW) {
+		t.Fatalf("a password was echoed:\n%s", s)
+	}
+
+	// Within the hour: no prompt at all.
+	tm = startPTY(t, "users", "list")
+	tm.expect(0, "owner@example.com")
+	if code := tm.wait(); code != 0 || strings.Contains(tm.screen(), "Password") {
+		t.Fatalf("users list in a live session: exit %d, screen:\n%s", code, tm.screen())
+	}
+
+	// After logout, the first command asks once, the next does not.
+	run(t, "", "logout")
+	tm = startPTY(t, "users", "list")
+	tm.expect(0, "Password for admin on demo: ")
+	tm.typeLine(adminPW)
+	tm.expect(0, "owner@example.com")
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, tm.screen())
+	}
+	tm = startPTY(t, "users", "list")
+	tm.expect(0, "owner@example.com")
+	if code := tm.wait(); code != 0 || strings.Contains(tm.screen(), "Password") {
+		t.Fatalf("asked twice within the hour:\n%s", tm.screen())
+	}
+
+	// Ctrl-C at the prompt cancels (exit 130) and leaves the terminal usable.
+	run(t, "", "logout")
+	tm = startPTY(t, "whoami")
+	tm.expect(0, "Password for admin on demo: ")
+	tm.pty.Write([]byte("half\x03"))
+	if code := tm.wait(); code != 130 {
+		t.Fatalf("Ctrl-C: exit %d, want 130:\n%s", code, tm.screen())
+	}
+}
