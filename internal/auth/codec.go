@@ -35,7 +35,9 @@ func seal(prefix, public string, payload []byte) string {
 // unseal decodes and checks the checksum, returning the payload.
 func unseal(prefix, public, body string) ([]byte, bool) {
 	raw, err := b32.DecodeString(body)
-	if err != nil || len(raw) < checksumSize {
+	// Re-encoding must give the input back: base32 decoding ignores stray
+	// trailing bits, which would let a doubled last character through.
+	if err != nil || len(raw) < checksumSize || b32.EncodeToString(raw) != body {
 		return nil, false
 	}
 	payload, sum := raw[:len(raw)-checksumSize], raw[len(raw)-checksumSize:]

@@ -48,10 +48,26 @@ func OpenBolt(path string, timeout time.Duration) (*Bolt, error) {
 		return nil, fault.Wrap(fault.Internal, err)
 	}
 	s := &Bolt{db: db}
-	return s, s.ensureBuckets()
+	if err := s.ensureBuckets(); err != nil {
+		db.Close()
+		return nil, fault.New(fault.Internal, "prepare store %s: %w", path, err)
+	}
+	return s, nil
 }
 
+// ensureBuckets creates missing buckets; a read transaction checks first,
+// so opening an existing store costs no write (and no fsync).
 func (s *Bolt) ensureBuckets() error {
+	missing := false
+	s.db.View(func(tx *bolt.Tx) error {
+		for _, b := range Buckets {
+			missing = missing || tx.Bucket([]byte(b)) == nil
+		}
+		return nil
+	})
+	if !missing {
+		return nil
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range Buckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {

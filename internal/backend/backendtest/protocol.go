@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
@@ -85,7 +86,11 @@ func testReplay(f *fixture) {
 	captured := rec.requests[len(rec.requests)-1]
 	raw, err := f.env.Transport.Exchange(f.ctx, captured)
 	must(f.t, err)
-	wantKind(f.t, answerErr(f, raw), fault.Auth, "replayed request")
+	err = answerErr(f, raw)
+	wantKind(f.t, err, fault.Auth, "replayed request")
+	if !strings.Contains(err.Error(), "replay") {
+		f.t.Fatalf("replayed request refused for another reason: %v", err)
+	}
 	f.clock.Advance(6 * time.Minute) // and after the window, it is stale
 	raw, err = f.env.Transport.Exchange(f.ctx, captured)
 	must(f.t, err)

@@ -1,0 +1,135 @@
+package auth
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"strings"
+	"testing"
+
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+func testFingerprint() Fingerprint {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	return FingerprintOf(pub)
+}
+
+func TestCodeRoundTrip(t *testing.T) {
+	fp := testFingerprint()
+	for _, locs := range [][]string{
+		{"local:/home/ann/.approov/local/acme.db"},
+		{"https://a.example.com", "https://b.example.com:8443/base"},
+	} {
+		c, err := NewCode("acme", locs, fp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.String()
+		if !strings.HasPrefix(s, "aoc_"+c.ID+".") {
+			t.Fatalf("code %q does not start with aoc_<id>.", s)
+		}
+		for _, variant := range []string{s, strings.ToUpper(s), "  " + s + "\n"} {
+			got, err := ParseCode(variant)
+			if err != nil {
+				t.Fatalf("ParseCode(%q): %v", variant, err)
+			}
+			if got.ID != c.ID || !bytes.Equal(got.Secret, c.Secret) || got.Account != "acme" ||
+				got.ServiceKey != fp || strings.Join(got.Backend, " ") != strings.Join(locs, " ") {
+				t.Fatalf("round trip: got %+v, want %+v", got, c)
+			}
+			if !got.PublicKey().Equal(c.PublicKey()) {
+				t.Fatal("code key not reproducible")
+			}
+		}
+	}
+}
+
+// TestCodeEveryTypoCaught changes each character of a code to each other
+// character of the alphabet: no variant may parse.
+func TestCodeEveryTypoCaught(t *testing.T) {
+	c, _ := NewCode("acme", []string{"local:/tmp/x.db"}, testFingerprint())
+	s := c.String()
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz_."
+	for i := range len(s) {
+		for _, r := range alphabet {
+			if byte(r) == s[i] {
+				continue
+			}
+			typo := s[:i] + string(r) + s[i+1:]
+			if _, err := ParseCode(typo); err == nil {
+				t.Fatalf("typo at %d (%q→%q) parsed", i, s[i], r)
+			} else if fault.KindOf(err) != fault.Invalid {
+				t.Fatalf("typo error kind %v", fault.KindOf(err))
+			}
+		}
+	}
+	// dropped and doubled characters
+	for i := range len(s) {
+		if _, err := ParseCode(s[:i] + s[i+1:]); err == nil {
+			t.Fatalf("code with character %d dropped parsed", i)
+		}
+		if _, err := ParseCode(s[:i] + s[i:i+1] + s[i:]); err == nil {
+			t.Fatalf("code with character %d doubled parsed", i)
+		}
+	}
+}
+
+func TestCodeErrorsNeverEchoSecret(t *testing.T) {
+	c, _ := NewCode("acme", []string{"local:/tmp/x.db"}, testFingerprint())
+	s := c.String()
+	body := s[strings.IndexByte(s, '.')+1:]
+	bad := s[:len(s)-1] + "0"
+	if bad == s {
+		bad = s[:len(s)-1] + "1"
+	}
+	_, err := ParseCode(bad)
+	if err == nil || strings.Contains(err.Error(), body[:10]) {
+		t.Fatalf("error %v echoes the secret part", err)
+	}
+}
+
+func TestNewCodeRejectsBadLocations(t *testing.T) {
+	fp := testFingerprint()
+	for _, locs := range [][]string{
+		nil,
+		{"local:relative/path.db"},
+		{"local:/a.db", "local:/b.db"},
+		{"http://plain.example.com"},
+		{"https://user:pw@example.com"},
+		{"ftp://x"},
+		{strings.Repeat("https://x", 9)[:8]},
+		make([]string, 9),
+	} {
+		if _, err := NewCode("acme", locs, fp); err == nil {
+			t.Errorf("NewCode accepted locations %q", locs)
+		}
+	}
+	if _, err := NewCode("", []string{"https://x.example"}, fp); err == nil {
+		t.Error("NewCode accepted an empty account")
+	}
+}
+
+func TestCodeWrongShapes(t *testing.T) {
+	for _, s := range []string{"", "aoc_", "aoc_abc.def", "aom_xyz", "aoc_0123456789abc", strings.Repeat("a", maxEncoded+1), "aoc_0123456789abc.!!!"} {
+		if _, err := ParseCode(s); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("ParseCode(%.20q) = %v, want invalid", s, err)
+		}
+	}
+}
+
+func FuzzParseCode(f *testing.F) {
+	c, _ := NewCode("acme", []string{"https://a.example.com", "https://b.example.com"}, Fingerprint{1, 2, 3})
+	f.Add(c.String())
+	f.Add("aoc_0123456789abc.0000")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		code, err := ParseCode(s)
+		if err != nil {
+			return
+		}
+		again, err := ParseCode(code.String())
+		if err != nil || again.ID != code.ID || !bytes.Equal(again.Secret, code.Secret) || again.Account != code.Account {
+			t.Fatalf("a parsed code does not round-trip: %v", err)
+		}
+	})
+}

@@ -1,0 +1,142 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/backend/backendtest"
+	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// harness runs the service in-process on a bbolt store wrapped by a
+// recording store, with a fake clock.
+type harness struct {
+	t     *testing.T
+	ctx   context.Context
+	clock *backendtest.Clock
+	st    *tracingStore
+	svc   *service.Service
+	b     *backend.Client
+	code  auth.Code
+}
+
+type handlerTransport struct{ svc *service.Service }
+
+func (h handlerTransport) Exchange(ctx context.Context, req []byte) ([]byte, error) {
+	return h.svc.Handle(ctx, req), nil
+}
+
+func newHarness(t *testing.T, mod func(*service.Options)) *harness {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "acme.db")
+	bolt, err := store.OpenBolt(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bolt.Close() })
+	h := &harness{t: t, ctx: context.Background(), clock: backendtest.NewClock(), st: &tracingStore{Store: bolt}}
+	opts := service.Options{Now: h.clock.Now, Params: backendtest.CheapParams, Location: []string{"local:" + path}}
+	if mod != nil {
+		mod(&opts)
+	}
+	h.svc = service.New(h.st, opts)
+	created, err := h.svc.CreateAccount(h.ctx, service.CreateAccountRequest{Name: "acme", FirstUser: "owner@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.code, _ = auth.ParseCode(created.Invitation.Code)
+	h.b = backend.NewClient(handlerTransport{h.svc}, backend.ClientOptions{Account: "acme", Fingerprint: created.Fingerprint, Now: h.clock.Now})
+	return h
+}
+
+// enrol redeems the first code with passwords "pw-<role>".
+func (h *harness) enrol() {
+	h.t.Helper()
+	info, err := h.b.InspectCode(h.ctx, h.code)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var req backend.RedeemRequest
+	for _, g := range info.Roles {
+		e, _, _ := backend.PasswordEnrolment(g.Role, []byte("pw-"+string(g.Role)), info.Params)
+		req.Enrolments = append(req.Enrolments, e)
+	}
+	_, req.PIN, _ = backend.NewPIN(info.Params)
+	if _, err := h.b.Redeem(h.ctx, h.code, req); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) login(user string, r role.Role, pw string) (backend.Caller, error) {
+	req := backend.LoginStartRequest{Account: "acme", User: user, Role: r}
+	ch, err := h.b.LoginStart(h.ctx, req)
+	if err != nil {
+		return backend.Caller{}, err
+	}
+	key, err := backend.PasswordKey([]byte(pw), ch)
+	if err != nil {
+		return backend.Caller{}, err
+	}
+	c, _, err := backend.Login(h.ctx, h.b, req, ch, key)
+	return c, err
+}
+
+// tracingStore records the kind and bucket of every store operation, to
+// compare the work two requests cause.
+type tracingStore struct {
+	store.Store
+	mu    sync.Mutex
+	trace []string
+}
+
+func (s *tracingStore) record(op string) {
+	s.mu.Lock()
+	s.trace = append(s.trace, op)
+	s.mu.Unlock()
+}
+
+func (s *tracingStore) take() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.trace
+	s.trace = nil
+	return out
+}
+
+func (s *tracingStore) View(ctx context.Context, fn func(store.Tx) error) error {
+	s.record("view")
+	return s.Store.View(ctx, func(tx store.Tx) error { return fn(tracingTx{tx, s}) })
+}
+
+func (s *tracingStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	s.record("update")
+	return s.Store.Update(ctx, func(tx store.Tx) error { return fn(tracingTx{tx, s}) })
+}
+
+type tracingTx struct {
+	store.Tx
+	s *tracingStore
+}
+
+func (t tracingTx) Get(b store.Bucket, k string) ([]byte, error) {
+	v, err := t.Tx.Get(b, k)
+	t.s.record(fmt.Sprintf("get %s", b))
+	return v, err
+}
+
+func (t tracingTx) Put(b store.Bucket, k string, v []byte) error {
+	t.s.record(fmt.Sprintf("put %s", b))
+	return t.Tx.Put(b, k, v)
+}
+
+func (t tracingTx) Delete(b store.Bucket, k string) error {
+	t.s.record(fmt.Sprintf("delete %s", b))
+	return t.Tx.Delete(b, k)
+}

@@ -1,0 +1,209 @@
+package service_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/service"
+)
+
+// TestUnknownUserSameWork: a login for an unknown user touches the store in
+// exactly the same sequence as a wrong password for a real user, so the two
+// fall in the same timing class (and the answers are identical in shape).
+func TestUnknownUserSameWork(t *testing.T) {
+	h := newHarness(t, nil)
+	h.enrol()
+	traceLogin := func(user string) ([]string, []string, error) {
+		req := backend.LoginStartRequest{Account: "acme", User: user, Role: role.Admin}
+		h.st.take()
+		ch, err := h.b.LoginStart(h.ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := h.st.take()
+		key, _ := backend.PasswordKey([]byte("wrong"), ch)
+		_, _, err = backend.Login(h.ctx, h.b, req, ch, key)
+		return start, h.st.take(), err
+	}
+	s1, f1, e1 := traceLogin("owner@example.com")
+	s2, f2, e2 := traceLogin("ghost@example.com")
+	if !slices.Equal(s1, s2) || !slices.Equal(f1, f2) {
+		t.Fatalf("store work differs:\nknown   %q / %q\nunknown %q / %q", s1, f1, s2, f2)
+	}
+	if e1 == nil || e1.Error() != e2.Error() || fault.KindOf(e1) != fault.KindOf(e2) {
+		t.Fatalf("errors differ: %v / %v", e1, e2)
+	}
+}
+
+func TestDefaultsAreProduction(t *testing.T) {
+	h := newHarness(t, func(o *service.Options) { o.Params = auth.Params{} })
+	info, err := h.b.Info(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Params != auth.ProductionParams {
+		t.Fatalf("default params %+v, want production %+v", info.Params, auth.ProductionParams)
+	}
+	// An enrolment cheaper than required is refused, before any Argon2 at
+	// production cost is spent by this test.
+	ci, _ := h.b.InspectCode(h.ctx, h.code)
+	e1, _, _ := backend.PasswordEnrolment(role.Admin, []byte("x"), auth.Params{Time: 1, MemoryKiB: 64, Threads: 1})
+	e2 := e1
+	e2.Role = role.Dev
+	req := backend.RedeemRequest{Enrolments: []backend.Enrolment{e1, e2}, PIN: e1.Verifier}
+	if _, err := h.b.Redeem(h.ctx, h.code, req); fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "weaker") {
+		t.Fatalf("weak enrolment: %v, want invalid", err)
+	}
+	if ci.Params != auth.ProductionParams {
+		t.Fatalf("code params %+v", ci.Params)
+	}
+}
+
+func TestReplayCacheBounded(t *testing.T) {
+	h := newHarness(t, func(o *service.Options) { o.MaxNonces = 4 })
+	h.enrol()
+	c, err := h.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The redemption and inspection used 2 slots, the login challenge 1.
+	if _, err := h.b.WhoAmI(h.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.b.WhoAmI(h.ctx, c); fault.KindOf(err) != fault.Auth || !strings.Contains(err.Error(), "too many") {
+		t.Fatalf("full replay cache: %v, want refusal", err)
+	}
+	h.clock.Advance(auth.Window + 2*time.Second)
+	if _, err := h.b.WhoAmI(h.ctx, c); err != nil {
+		t.Fatalf("after the window the cache must have been pruned: %v", err)
+	}
+}
+
+func TestUnknownAccount(t *testing.T) {
+	h := newHarness(t, nil)
+	b := backend.NewClient(handlerTransport{h.svc}, backend.ClientOptions{Account: "ghost", Fingerprint: auth.Fingerprint{1}, Now: h.clock.Now})
+	if _, err := b.Info(h.ctx); fault.KindOf(err) != fault.Auth {
+		t.Fatalf("unknown account: %v", err)
+	}
+}
+
+func TestMalformedEnvelopes(t *testing.T) {
+	h := newHarness(t, nil)
+	for _, raw := range [][]byte{nil, []byte("{"), []byte(`{"account":"acme","method":"POST","path":"/v1/nope","nonce":"n"}`), make([]byte, backend.MaxMessage+1)} {
+		var resp auth.Response
+		if err := json.Unmarshal(h.svc.Handle(h.ctx, raw), &resp); err != nil || resp.OK {
+			t.Errorf("Handle(%.30q) = %+v, %v; want an error answer", raw, resp, err)
+		}
+	}
+}
+
+func TestAuditOfRejectedRequests(t *testing.T) {
+	h := newHarness(t, nil)
+	h.enrol()
+	c, err := h.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := h.b.ServiceKey(h.ctx)
+	stale := backend.NewClient(handlerTransport{h.svc}, backend.ClientOptions{Account: "acme", ServiceKey: key,
+		Now: func() time.Time { return h.clock.Now().Add(-time.Hour) }})
+	stale.WhoAmI(h.ctx, c)
+	dev, _ := h.login("owner@example.com", role.Dev, "pw-dev")
+	h.b.ListUsers(h.ctx, dev)
+	events, err := h.b.ListAudit(h.ctx, c, backend.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, e.Op+"/"+e.Outcome)
+	}
+	for _, want := range []string{"whoami/stale-request", "users.list/denied"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("audit lacks %s: %q", want, got)
+		}
+	}
+}
+
+func TestAuthorizeTable(t *testing.T) {
+	tests := []struct {
+		op      service.Op
+		allowed []role.Role
+	}{
+		{"users.add", []role.Role{role.Admin}},
+		{"audit.list", []role.Role{role.Admin}},
+		{"pin.push", []role.Role{role.Admin}},
+		{"pin.add", []role.Role{role.Admin, role.Dev}},
+		{"registration.add", role.All},
+		{"whoami", role.All},
+		{"password", []role.Role{role.Admin, role.Dev, role.Delegate}},
+		{"app.inspect", role.All}, // no role needed
+	}
+	for _, tt := range tests {
+		for _, r := range role.All {
+			err := service.Authorize(tt.op, r)
+			if want := slices.Contains(tt.allowed, r); (err == nil) != want {
+				t.Errorf("Authorize(%s, %s) = %v, want allowed=%v", tt.op, r, err, want)
+			} else if err != nil && fault.KindOf(err) != fault.Permission {
+				t.Errorf("Authorize(%s, %s) kind %v", tt.op, r, fault.KindOf(err))
+			}
+		}
+	}
+	if err := service.Authorize("rm.rf", role.Admin); fault.KindOf(err) != fault.Permission {
+		t.Error("unknown operation must be refused")
+	}
+	if _, needs, known := service.Roles("app.inspect"); needs || !known {
+		t.Error("app.inspect needs no role")
+	}
+	for _, op := range backend.Operations {
+		if op.Cred == backend.CredSession {
+			if _, _, known := service.Roles(service.Op(op.Name)); !known {
+				t.Errorf("operation %s has no policy", op.Name)
+			}
+		}
+	}
+	if len(service.Ops()) < 40 {
+		t.Errorf("policy has %d ops", len(service.Ops()))
+	}
+}
+
+func TestRecoveryPINRateLimited(t *testing.T) {
+	h := newHarness(t, nil)
+	h.enrol()
+	admin, err := h.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := h.b.RecoverUser(h.ctx, admin, backend.RecoverUserRequest{Email: "owner@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := auth.ParseCode(inv.Code)
+	info, _ := h.b.InspectCode(h.ctx, code)
+	var req backend.RedeemRequest
+	for _, g := range info.Roles {
+		e, _, _ := backend.PasswordEnrolment(g.Role, []byte("new"), info.Params)
+		req.Enrolments = append(req.Enrolments, e)
+	}
+	_, req.PIN, _ = backend.NewPIN(info.Params)
+	req.PINProof, _ = backend.RecoveryProof("1111-1111-1111", info, req.PIN)
+	for i := range 5 {
+		if _, err := h.b.Redeem(h.ctx, code, req); fault.KindOf(err) != fault.Auth {
+			t.Fatalf("wrong PIN %d: %v", i, err)
+		}
+	}
+	_, err = h.b.Redeem(h.ctx, code, req)
+	if d, ok := backend.RetryAfter(err); !ok || d <= 0 {
+		t.Fatalf("sixth wrong PIN: %v, want rate limited", err)
+	}
+	if _, err := h.login("owner@example.com", role.Admin, "pw-admin"); err != nil {
+		t.Fatalf("failed recoveries must not disturb the account: %v", err)
+	}
+}
