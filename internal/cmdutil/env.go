@@ -16,6 +16,7 @@ func EnvironmentVariables() []EnvVar {
 		{Name: "CLICOLOR", Description: "0 disables colour"},
 		{Name: "CLICOLOR_FORCE", Description: "a value other than 0 forces colour even when stdout is not a terminal"},
 		{Name: "TERM", Description: "\"dumb\" disables colour"},
+		{Name: "HOME", Description: "holds ~/.approov unless APPROOV_HOME is set"},
 		{Name: "APPROOV_HOME", Description: "directory of approov's state: accounts, roles, sessions, local backends (default ~/.approov)"},
 		{Name: "APPROOV_ROLE", Description: "the active role, \"role\" or \"role:account\"; set it with eval \"$(approov role <role>)\""},
 		{Name: "APPROOV_MANAGEMENT_TOKEN", Description: "automation role: a management token (aom_…) or the path of a file holding one; it wins over stored sessions and never prompts", Sensitive: true},

@@ -128,6 +128,7 @@ func (s *Store) Load(ctx context.Context) (*State, error) {
 // result atomically. When fn returns an error nothing is written.
 func (s *Store) Update(ctx context.Context, fn func(*State) error) error {
 	return s.locked(ctx, func() error {
+		s.removeStaleTemps()
 		st, err := s.read()
 		if err != nil {
 			return err
@@ -152,7 +153,6 @@ func (s *Store) locked(ctx context.Context, fn func() error) error {
 	defer lk.Close()
 	// The holder's PID helps whoever times out waiting for us.
 	_ = os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
-	s.removeStaleTemps()
 	return fn()
 }
 

@@ -145,8 +145,11 @@ func TestKilledMidWriteLeavesValidFile(t *testing.T) {
 		if _, err := s.Load(context.Background()); err != nil {
 			t.Fatalf("round %d: %v", i, err)
 		}
+		if err := s.Update(context.Background(), func(*State) error { return nil }); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
 		if temps, _ := filepath.Glob(filepath.Join(s.Dir(), tempPrefix+"*")); len(temps) != 0 {
-			t.Fatalf("round %d: stale temp files survive a locked load: %v", i, temps)
+			t.Fatalf("round %d: stale temp files survive a locked update: %v", i, temps)
 		}
 	}
 }

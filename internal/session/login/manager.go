@@ -36,6 +36,7 @@ type Manager struct {
 	o      Options
 	mu     sync.Mutex
 	active *Target
+	seen   *session.State // the state Active read, reused once by Connect
 }
 
 // New returns a Manager.
@@ -74,7 +75,7 @@ func (m *Manager) Active(ctx context.Context) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	m.active = &t
+	m.active, m.seen = &t, st
 	return t, nil
 }
 
@@ -135,7 +136,7 @@ func (m *Manager) stored(ctx context.Context, t Target) (Conn, bool, error) {
 	if err != nil {
 		return Conn{}, false, nil
 	}
-	st, err := s.Load(ctx)
+	st, err := m.takeSeen(ctx, s)
 	if err != nil {
 		return Conn{}, false, err
 	}
@@ -159,6 +160,19 @@ func (m *Manager) stored(ctx context.Context, t Target) (Conn, bool, error) {
 	}
 	caller := backend.Caller{Account: t.Account.ID, Session: sess.ID, Key: ed25519.NewKeyFromSeed(seed)}
 	return Conn{Backend: b, Caller: caller, Target: t, Session: *sess}, true, nil
+}
+
+// takeSeen returns the state Active just read (once: the next caller
+// reloads, as the state may have changed since), else loads it.
+func (m *Manager) takeSeen(ctx context.Context, s *session.Store) (*session.State, error) {
+	m.mu.Lock()
+	st := m.seen
+	m.seen = nil
+	m.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	return s.Load(ctx)
 }
 
 // Login opens a new session for t. The password is asked for on the
