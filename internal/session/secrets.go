@@ -99,7 +99,7 @@ func (s *Store) PutSecret(ctx context.Context, name, value string, p Policy) (Wh
 	if p == PolicyFile {
 		return InFile, s.putFileSecret(name, value)
 	}
-	err := errors.New("no D-Bus session (DBUS_SESSION_BUS_ADDRESS is empty)")
+	err := errors.New("DBUS_SESSION_BUS_ADDRESS is empty, so there is no Secret Service to ask")
 	if s.KeyringReachable() {
 		err = s.keyringCall(ctx, func(k Keyring) error { return k.Set(keyringService, s.keyringUser(name), value) })
 		if err == nil {
@@ -110,7 +110,7 @@ func (s *Store) PutSecret(ctx context.Context, name, value string, p Policy) (Wh
 		return "", fault.WithHint(fault.New(fault.Internal, "cannot store the session key in the OS keyring: %v", err),
 			"use --storage file (or APPROOV_STORAGE=file) to keep it in a 0600 file instead")
 	}
-	s.warnOnce("keyring", "OS keyring unavailable (%v); session key stored in a 0600 file under %s", err, filepath.Join(s.dir, secretsDir))
+	s.warnOnce("keyring", "no OS keyring: %v; the session key is kept in a 0600 file under %s", err, filepath.Join(s.dir, secretsDir))
 	return InFile, s.putFileSecret(name, value)
 }
 

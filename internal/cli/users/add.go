@@ -3,6 +3,7 @@ package users
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -105,7 +106,7 @@ func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv backend.
 	if inv.Kind == backend.CodeRecovery {
 		what, redeem = "Recovery", redeem+"   (with their recovery PIN)"
 	}
-	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %v; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",
-		io.ColorScheme().SuccessIcon(), what, inv.User, names, inv.CodeID, inv.ExpiresAt.Local().Format("2006-01-02 15:04"), redeem)
+	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %s; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",
+		io.ColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format("2006-01-02 15:04"), redeem)
 	return nil
 }
