@@ -61,7 +61,7 @@ the code grants (the code itself must then be an argument or a file).`,
 		Example: `  $ approov init aoc_7GQX4RBWKMZ2A.0d4f…
   $ approov init - < code.txt
   $ approov init code.txt --automation --out ci.token
-  $ echo "$PASSWORD" | approov init code.txt --password-stdin`,
+  $ approov init code.txt --password-stdin < password.txt`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IO, opts.Auth, opts.Prompter, opts.Now, opts.Source = f.IOStreams, f.Auth(), f.Prompter(), f.Now, args[0]

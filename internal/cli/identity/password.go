@@ -40,7 +40,7 @@ gets a new session at once.
 
 With --password-stdin, stdin holds two lines: the current password, then the new one.`,
 		Example: `  $ approov password
-  $ printf '%s\n%s\n' "$OLD" "$NEW" | approov password --password-stdin`,
+  $ approov password --password-stdin < old-and-new.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.IO, opts.Auth, opts.Prompter = f.IOStreams, f.Auth(), f.Prompter()

@@ -47,8 +47,8 @@ With no argument, lists your accounts and roles with their session expiry.
 
 The shell is taken from $SHELL; --shell chooses bash, zsh, sh, fish,
 powershell or cmd.`,
-		Example: `  $ eval "$(approov role admin)"
-  $ eval "$(approov role dev demo)"
+		Example: `  $ approov role admin                     # bash, zsh, sh: run as eval "$(approov role admin)"
+  $ approov role dev demo
   $ approov role dev | source              # fish
   $ approov role admin | Invoke-Expression # PowerShell
   $ approov role .
