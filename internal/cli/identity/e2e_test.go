@@ -91,19 +91,32 @@ func TestZeroSetUpThenAdminCommandWithoutPrompt(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(home, "state.json")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("state.json: %v %v", fi, err)
 	}
-}
 
-func TestNoTerminalNoSessionFailsAtOnce(t *testing.T) {
-	hermetic(t)
-	createLocal(t)
-	run(t, "", "logout")
+	// Without a session and without a terminal: exit 4 at once, with a hint.
+	run(t, "", "logout", "--all")
 	start := time.Now()
-	r := approov(t, "", "users", "list")
+	r = approov(t, "", "users", "list")
 	if r.code != 4 || !strings.Contains(r.errOut, "--password-stdin") || !strings.Contains(r.errOut, "APPROOV_MANAGEMENT_TOKEN") {
 		t.Fatalf("exit %d, stderr %q; want 4 with a hint", r.code, r.errOut)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("took %s: it must fail at once", d)
+	}
+
+	// Opening a role from a script.
+	if r := approov(t, "wrong password\n", "role", "admin", "--password-stdin"); r.code != 4 {
+		t.Fatalf("wrong password: exit %d, stderr %q; want 4", r.code, r.errOut)
+	}
+	r = run(t, adminPassword+"\n", "role", "dev", "--password-stdin")
+	if r.out != "export APPROOV_ROLE=dev:demo\n" {
+		t.Errorf("role dev printed %q", r.out)
+	}
+	t.Setenv("APPROOV_ROLE", "dev:demo")
+	if r := approov(t, "", "users", "list"); r.code != 5 {
+		t.Errorf("users list as dev: exit %d, want 5", r.code)
+	}
+	if r = run(t, "", "role", "dev", "--shell", "fish"); r.out != "set -gx APPROOV_ROLE dev:demo\n" {
+		t.Errorf("fish line %q", r.out)
 	}
 }
 
@@ -112,27 +125,6 @@ func TestNoAccountSaysInit(t *testing.T) {
 	r := approov(t, "", "users", "list")
 	if r.code != 4 || !strings.Contains(r.errOut, "approov init <code>") || !strings.Contains(r.errOut, "account create --local --init") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
-	}
-}
-
-func TestRoleWithPasswordStdin(t *testing.T) {
-	hermetic(t)
-	createLocal(t)
-	run(t, "", "logout", "--all")
-	if r := approov(t, "wrong password\n", "role", "admin", "--password-stdin"); r.code != 4 {
-		t.Fatalf("wrong password: exit %d, stderr %q; want 4", r.code, r.errOut)
-	}
-	r := run(t, adminPassword+"\n", "role", "dev", "--password-stdin")
-	if r.out != "export APPROOV_ROLE=dev:demo\n" {
-		t.Errorf("role dev printed %q", r.out)
-	}
-	t.Setenv("APPROOV_ROLE", "dev:demo")
-	if r := approov(t, "", "users", "list"); r.code != 5 {
-		t.Errorf("users list as dev: exit %d, want 5", r.code)
-	}
-	r = run(t, "", "role", "dev", "--shell", "fish")
-	if r.out != "set -gx APPROOV_ROLE dev:demo\n" {
-		t.Errorf("fish line %q", r.out)
 	}
 }
 

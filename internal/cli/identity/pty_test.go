@@ -2,8 +2,10 @@ package identity_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +98,28 @@ func (tm *term) wait() int {
 	return 0
 }
 
+// killStoredSessions makes every stored session id unknown to the service,
+// as if the sessions had been ended from another machine.
+func killStoredSessions(t *testing.T) {
+	t.Helper()
+	path := filepath.Join(os.Getenv("APPROOV_HOME"), "state.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st["sessions"].([]any) {
+		s.(map[string]any)["id"] = "ses_ended_elsewhere"
+	}
+	b, _ = json.Marshal(st)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestInteractiveInitAndPasswordPrompt(t *testing.T) {
 	hermetic(t)
 	const adminPW, devPW = "admin password 1", "dev password 22"
@@ -140,6 +164,17 @@ func TestInteractiveInitAndPasswordPrompt(t *testing.T) {
 	tm.expect(0, "owner@example.com")
 	if code := tm.wait(); code != 0 || strings.Contains(tm.screen(), "Password") {
 		t.Fatalf("asked twice within the hour:\n%s", tm.screen())
+	}
+
+	// A stored session the service no longer knows (ended elsewhere): the
+	// command logs in again, asking once, and then runs.
+	killStoredSessions(t)
+	tm = startPTY(t, "users", "list")
+	tm.expect(0, "Password for admin on demo: ")
+	tm.typeLine(adminPW)
+	tm.expect(0, "owner@example.com")
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("re-login after a dead session: exit %d:\n%s", code, tm.screen())
 	}
 
 	// Ctrl-C at the prompt cancels (exit 130) and leaves the terminal usable.

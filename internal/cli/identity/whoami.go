@@ -66,11 +66,13 @@ type whoami struct {
 }
 
 func runWhoami(ctx context.Context, opts *WhoamiOptions) error {
-	conn, err := opts.Auth.Connect(ctx)
-	if err != nil {
+	var conn login.Conn
+	var id backend.Identity
+	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
+		conn = c
+		id, err = c.Backend.WhoAmI(ctx, c.Caller)
 		return err
-	}
-	id, err := conn.Backend.WhoAmI(ctx, conn.Caller)
+	})
 	if err != nil {
 		return err
 	}

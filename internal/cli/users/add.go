@@ -74,11 +74,11 @@ Without it the roles last as long as your own admin role.`,
 }
 
 func runAdd(ctx context.Context, opts *AddOptions) error {
-	conn, err := opts.Auth.Connect(ctx)
-	if err != nil {
+	var inv backend.Invitation
+	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
+		inv, err = c.Backend.AddUser(ctx, c.Caller, backend.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
 		return err
-	}
-	inv, err := conn.Backend.AddUser(ctx, conn.Caller, backend.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
+	})
 	if err != nil {
 		return err
 	}

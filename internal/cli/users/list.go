@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -46,11 +47,11 @@ tab-separated with RFC 3339 times; --json gives one object per user.`,
 }
 
 func runList(ctx context.Context, opts *ListOptions) error {
-	conn, err := opts.Auth.Connect(ctx)
-	if err != nil {
+	var users []backend.User
+	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
+		users, err = c.Backend.ListUsers(ctx, c.Caller)
 		return err
-	}
-	users, err := conn.Backend.ListUsers(ctx, conn.Caller)
+	})
 	if err != nil {
 		return err
 	}

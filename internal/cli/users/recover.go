@@ -54,11 +54,11 @@ their roles; their roles keep working until then.`,
 }
 
 func runRecover(ctx context.Context, opts *RecoverOptions) error {
-	conn, err := opts.Auth.Connect(ctx)
-	if err != nil {
+	var inv backend.Invitation
+	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
+		inv, err = c.Backend.RecoverUser(ctx, c.Caller, backend.RecoverUserRequest{Email: opts.Email, CodeTTL: opts.TTL})
 		return err
-	}
-	inv, err := conn.Backend.RecoverUser(ctx, conn.Caller, backend.RecoverUserRequest{Email: opts.Email, CodeTTL: opts.TTL})
+	})
 	if err != nil {
 		return err
 	}

@@ -54,11 +54,10 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 	if err := confirm(opts.IO, opts.Prompter, opts.Yes, q); err != nil {
 		return err
 	}
-	conn, err := opts.Auth.Connect(ctx)
+	err := opts.Auth.Do(ctx, func(c login.Conn) error {
+		return c.Backend.RemoveUser(ctx, c.Caller, backend.RemoveUserRequest{Email: opts.Email})
+	})
 	if err != nil {
-		return err
-	}
-	if err := conn.Backend.RemoveUser(ctx, conn.Caller, backend.RemoveUserRequest{Email: opts.Email}); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ColorScheme().SuccessIcon(), opts.Email)

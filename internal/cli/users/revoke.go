@@ -64,11 +64,10 @@ func runRevoke(ctx context.Context, opts *RevokeOptions) error {
 	if err := confirm(opts.IO, opts.Prompter, opts.Yes, q); err != nil {
 		return err
 	}
-	conn, err := opts.Auth.Connect(ctx)
+	err := opts.Auth.Do(ctx, func(c login.Conn) error {
+		return c.Backend.RevokeRole(ctx, c.Caller, backend.RevokeRoleRequest{Email: opts.Email, Role: opts.Role})
+	})
 	if err != nil {
-		return err
-	}
-	if err := conn.Backend.RevokeRole(ctx, conn.Caller, backend.RevokeRoleRequest{Email: opts.Email, Role: opts.Role}); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked the %s role of %s\n", opts.IO.ColorScheme().SuccessIcon(), opts.Role, opts.Email)

@@ -50,6 +50,9 @@ type Conn struct {
 	Caller  backend.Caller
 	Target  Target
 	Session session.Session
+	// Reused is true for a session read from the store, false for a login
+	// made by this run.
+	Reused bool
 }
 
 // Store returns the session store.
@@ -122,6 +125,32 @@ func (m *Manager) Connect(ctx context.Context) (Conn, error) {
 	return m.ConnectTo(ctx, t)
 }
 
+// Do runs fn with a live session for the active role. When a stored session
+// turns out to be dead at the service (ended by a logout or a password
+// change elsewhere), it is dropped and fn runs once more after a new login;
+// an authentication error means the service did not run the operation.
+func (m *Manager) Do(ctx context.Context, fn func(Conn) error) error {
+	c, err := m.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(c)
+	if err == nil || !c.Reused || fault.KindOf(err) != fault.Auth {
+		return err
+	}
+	if _, rerr := backend.RetryAfter(err); rerr {
+		return err
+	}
+	if ferr := m.Forget(ctx, c.Target); ferr != nil {
+		return err
+	}
+	c, err = m.Login(ctx, c.Target, nil)
+	if err != nil {
+		return err
+	}
+	return fn(c)
+}
+
 // ConnectTo is Connect for a given target.
 func (m *Manager) ConnectTo(ctx context.Context, t Target) (Conn, error) {
 	if c, ok, err := m.stored(ctx, t); ok || err != nil {
@@ -159,7 +188,7 @@ func (m *Manager) stored(ctx context.Context, t Target) (Conn, bool, error) {
 		return Conn{}, false, err
 	}
 	caller := backend.Caller{Account: t.Account.ID, Session: sess.ID, Key: ed25519.NewKeyFromSeed(seed)}
-	return Conn{Backend: b, Caller: caller, Target: t, Session: *sess}, true, nil
+	return Conn{Backend: b, Caller: caller, Target: t, Session: *sess, Reused: true}, true, nil
 }
 
 // takeSeen returns the state Active just read (once: the next caller
