@@ -34,17 +34,15 @@ type enrolment struct {
 // current PIN.
 func enrol(opts *InitOptions, code auth.Code, info backend.CodeInfo) (*enrolment, error) {
 	e := &enrolment{keys: map[role.Role]ed25519.PrivateKey{}}
-	var err error
-	if opts.Automation {
+	// The PIN comes first: a recovery fails fast on a wrong PIN format
+	// before any password is typed.
+	err := e.enrolPIN(opts, info)
+	if err == nil && opts.Automation {
 		err = e.enrolToken(opts, code, info)
-	} else {
+	} else if err == nil {
 		err = e.enrolPasswords(opts, info)
 	}
 	if err != nil {
-		e.cleanup()
-		return nil, err
-	}
-	if err := e.enrolPIN(opts, info); err != nil {
 		e.cleanup()
 		return nil, err
 	}

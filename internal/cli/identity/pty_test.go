@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -136,10 +137,11 @@ func TestInteractiveInitAndPasswordPrompt(t *testing.T) {
 	tm.typeLine(devPW)
 	at = tm.expect(at, "Repeat new password for the dev role on demo: ")
 	tm.typeLine(devPW)
-	tm.expect(at, "Recovery PIN: ")
+	at = tm.expect(at, "Recovery PIN: ")
 	if code := tm.wait(); code != 0 {
 		t.Fatalf("init exit %d:\n%s", code, tm.screen())
 	}
+	pin := regexp.MustCompile(`\d{4}-\d{4}-\d{4}`).FindString(tm.screen()[at:])
 	if s := tm.screen(); strings.Contains(s, adminPW) || strings.Contains(s, devPW) {
 		t.Fatalf("a password was echoed:\n%s", s)
 	}
@@ -185,4 +187,29 @@ func TestInteractiveInitAndPasswordPrompt(t *testing.T) {
 	if code := tm.wait(); code != 130 {
 		t.Fatalf("Ctrl-C: exit %d, want 130:\n%s", code, tm.screen())
 	}
+
+	// Recovery: an admin issues a code; redeeming it needs the PIN.
+	run(t, adminPW+"\n", "role", "admin", "--password-stdin")
+	code := strings.TrimSpace(run(t, "", "users", "recover", "owner@example.com").out)
+	run(t, "", "logout", "--all")
+	const newPW = "recovered password"
+	tm = startPTY(t, "init", code)
+	at = tm.expect(0, "Your current recovery PIN: ")
+	tm.typeLine(pin)
+	for _, r := range []string{"admin", "dev"} {
+		at = tm.expect(at, "New password for the "+r+" role on demo: ")
+		tm.typeLine(newPW)
+		at = tm.expect(at, "Repeat new password for the "+r+" role on demo: ")
+		tm.typeLine(newPW)
+	}
+	tm.expect(at, "Recovery PIN: ")
+	if code := tm.wait(); code != 0 || strings.Contains(tm.screen(), pin) {
+		t.Fatalf("recovery: exit %d (the old PIN must not be echoed):\n%s", code, tm.screen())
+	}
+	run(t, "", "users", "list") // init opened new sessions
+	run(t, "", "logout", "--all")
+	if r := approov(t, adminPW+"\n", "role", "admin", "--password-stdin"); r.code != 4 {
+		t.Errorf("the old password still works after recovery: exit %d", r.code)
+	}
+	run(t, newPW+"\n", "role", "admin", "--password-stdin")
 }
