@@ -51,6 +51,7 @@ func (p Params) AtLeast(min Params) bool {
 	return p.Time >= min.Time && p.MemoryKiB >= min.MemoryKiB && p.Threads >= min.Threads
 }
 
+// String renders p for messages, e.g. "argon2id t=3 m=65536KiB p=4".
 func (p Params) String() string {
 	return fmt.Sprintf("argon2id t=%d m=%dKiB p=%d", p.Time, p.MemoryKiB, p.Threads)
 }

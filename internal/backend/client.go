@@ -68,8 +68,13 @@ func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		return info, fault.New(fault.Network, "undecodable answer from the service: %v", err)
 	}
-	if !resp.OK && c.pinned() == nil {
-		return info, c.decode(&resp, nil) // unverifiable: no key yet
+	if !resp.OK {
+		if key := c.pinned(); key != nil {
+			if err := resp.Verify(key, req.Nonce); err != nil {
+				return info, err
+			}
+		} // else unverifiable, as no key is pinned yet: an error either way
+		return info, c.decode(&resp, nil)
 	}
 	if err := json.Unmarshal(resp.Body, &info); err != nil && resp.OK {
 		return info, fault.New(fault.Network, "undecodable service info: %v", err)

@@ -56,7 +56,10 @@ type RateLimitError struct {
 	After time.Duration
 }
 
+// Error returns the underlying message.
 func (e *RateLimitError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the classified error.
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // RetryAfter reports how long a rate-limited caller must wait.

@@ -156,14 +156,28 @@ func (s *Service) redeem(ctx context.Context, c *call) (any, error) {
 // checkRedeem validates the enrolments against the code (the roles come
 // from the code, never from the client) and, for recovery, the PIN proof.
 func (s *Service) checkRedeem(tx store.Tx, c *call, u *userRec, req *backend.RedeemRequest) *authFailure {
-	granted := make([]role.Role, 0, len(c.code.Roles))
-	for _, g := range c.code.Roles {
+	if fail := s.checkEnrolments(c.code, u, req.Enrolments); fail != nil {
+		return fail
+	}
+	if err := s.validVerifier(role.Admin, req.PIN); err != nil {
+		return deny("invalid", fault.New(fault.Invalid, "recovery PIN verifier: %v", err))
+	}
+	if c.code.Kind == backend.CodeRecovery {
+		return s.checkPIN(tx, c, u, req)
+	}
+	return nil
+}
+
+// checkEnrolments requires exactly one valid key per role the code grants.
+func (s *Service) checkEnrolments(code *codeRec, u *userRec, es []backend.Enrolment) *authFailure {
+	granted := make([]role.Role, 0, len(code.Roles))
+	for _, g := range code.Roles {
 		granted = append(granted, g.Role)
 	}
 	seen := map[role.Role]bool{}
-	for _, e := range req.Enrolments {
+	for _, e := range es {
 		if !slices.Contains(granted, e.Role) {
-			return deny("role-not-granted", fault.New(fault.Permission, "code %s does not grant role %q", c.code.ID, e.Role))
+			return deny("role-not-granted", fault.New(fault.Permission, "code %s does not grant role %q", code.ID, e.Role))
 		}
 		if seen[e.Role] {
 			return deny("invalid", fault.New(fault.Invalid, "role %s enrolled twice", e.Role))
@@ -172,18 +186,12 @@ func (s *Service) checkRedeem(tx store.Tx, c *call, u *userRec, req *backend.Red
 		if err := s.validVerifier(e.Role, e.Verifier); err != nil {
 			return deny("invalid", err)
 		}
-		if rr := u.Roles[e.Role]; rr == nil || rr.Revoked || rr.CodeID != c.code.ID {
-			return deny("role-not-granted", fault.New(fault.Permission, "role %s is no longer granted by code %s", e.Role, c.code.ID))
+		if rr := u.Roles[e.Role]; rr == nil || rr.Revoked || rr.CodeID != code.ID {
+			return deny("role-not-granted", fault.New(fault.Permission, "role %s is no longer granted by code %s", e.Role, code.ID))
 		}
 	}
 	if len(seen) != len(granted) {
 		return deny("invalid", fault.New(fault.Invalid, "enrol a key for each granted role (%s)", joinRoles(granted)))
-	}
-	if err := s.validVerifier(role.Admin, req.PIN); err != nil {
-		return deny("invalid", fault.New(fault.Invalid, "recovery PIN verifier: %v", err))
-	}
-	if c.code.Kind == backend.CodeRecovery {
-		return s.checkPIN(tx, c, u, req)
 	}
 	return nil
 }

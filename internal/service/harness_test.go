@@ -18,7 +18,7 @@ import (
 // harness runs the service in-process on a bbolt store wrapped by a
 // recording store, with a fake clock.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	clock *backendtest.Clock
 	st    *tracingStore
@@ -33,7 +33,7 @@ func (h handlerTransport) Exchange(ctx context.Context, req []byte) ([]byte, err
 	return h.svc.Handle(ctx, req), nil
 }
 
-func newHarness(t *testing.T, mod func(*service.Options)) *harness {
+func newHarness(t testing.TB, mod func(*service.Options)) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "acme.db")
 	bolt, err := store.OpenBolt(path, 0)

@@ -111,38 +111,54 @@ func badCredentials() error {
 }
 
 func (s *Service) checkLogin(tx store.Tx, c *call, req *backend.LoginFinishRequest) (backend.SessionGrant, *authFailure) {
-	now := s.now()
-	ch := req.Challenge
-	if len(ch) != challengeSize || !hmac.Equal(ch[24:], challengeMAC(c.acct, req.User, req.Role, ch[:24])) ||
-		!now.Before(time.Unix(int64(binary.BigEndian.Uint64(ch[:8])), 0)) {
-		return backend.SessionGrant{}, deny("bad-challenge", fault.WithHint(fault.New(fault.Auth, "login challenge invalid or expired"), "log in again"))
+	none := backend.SessionGrant{}
+	exp, fail := s.checkChallenge(c, req)
+	if fail != nil {
+		return none, fail
 	}
 	limitKey := "login\x00" + c.acct.ID + "\x00" + req.User + "\x00" + string(req.Role)
 	if err := s.checkLimit(tx, limitKey); err != nil {
-		return backend.SessionGrant{}, deny("rate-limited", err)
+		return none, deny("rate-limited", err)
 	}
-	if err := s.remember(tx, "chal|"+base64.RawURLEncoding.EncodeToString(ch), time.Unix(int64(binary.BigEndian.Uint64(ch[:8])), 0)); err != nil {
-		return backend.SessionGrant{}, deny("replayed", err)
+	if err := s.remember(tx, "chal|"+base64.RawURLEncoding.EncodeToString(req.Challenge), exp); err != nil {
+		return none, deny("replayed", err)
 	}
 	u, rr, err := s.roleFor(tx, c.acct.ID, req.User, req.Role)
 	if err != nil {
-		return backend.SessionGrant{}, deny("error", err)
+		return none, deny("error", err)
 	}
-	pub := dummyKey
+	pub := dummyKey // unknown users cost one signature check too
 	if rr != nil {
 		pub = rr.Verifier.PublicKey
 	}
-	st := auth.LoginStatement{Account: c.acct.ID, User: req.User, Role: req.Role, Challenge: ch, SessionKey: req.SessionKey}
+	st := auth.LoginStatement{Account: c.acct.ID, User: req.User, Role: req.Role, Challenge: req.Challenge, SessionKey: req.SessionKey}
 	if !auth.VerifyLogin(pub, st, req.Signature) || rr == nil {
 		if err := s.failed(tx, limitKey); err != nil {
-			return backend.SessionGrant{}, deny("error", err)
+			return none, deny("error", err)
 		}
-		return backend.SessionGrant{}, deny("bad-credentials", badCredentials())
+		return none, deny("bad-credentials", badCredentials())
 	}
 	if err := s.succeeded(tx, limitKey); err != nil {
-		return backend.SessionGrant{}, deny("error", err)
+		return none, deny("error", err)
 	}
 	return s.openSession(tx, c.acct.ID, u, req.Role, rr, req.SessionKey)
+}
+
+// checkChallenge checks a challenge's MAC and expiry, returning the expiry.
+func (s *Service) checkChallenge(c *call, req *backend.LoginFinishRequest) (time.Time, *authFailure) {
+	ch := req.Challenge
+	if len(ch) != challengeSize || !hmac.Equal(ch[24:], challengeMAC(c.acct, req.User, req.Role, ch[:24])) {
+		return time.Time{}, deny("bad-challenge", challengeErr())
+	}
+	exp := time.Unix(int64(binary.BigEndian.Uint64(ch[:8])), 0)
+	if !s.now().Before(exp) {
+		return time.Time{}, deny("bad-challenge", challengeErr())
+	}
+	return exp, nil
+}
+
+func challengeErr() error {
+	return fault.WithHint(fault.New(fault.Auth, "login challenge invalid or expired"), "log in again")
 }
 
 // roleFor returns the user and role when the role is active and enrolled.

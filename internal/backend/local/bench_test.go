@@ -65,6 +65,10 @@ func BenchmarkSignedRequest(b *testing.B) {
 	}{
 		{"whoami", func(c *backend.Client, who backend.Caller) error { _, err := c.WhoAmI(ctx, who); return err }},
 		{"users.list", func(c *backend.Client, who backend.Caller) error { _, err := c.ListUsers(ctx, who); return err }},
+		{"users.add", func(c *backend.Client, who backend.Caller) error {
+			_, err := c.AddUser(ctx, who, backend.AddUserRequest{Email: auth.NewNonce() + "@example.com", Roles: []role.Role{role.Dev}})
+			return err
+		}},
 	} {
 		b.Run(op.name, func(b *testing.B) {
 			c, who, _ := liveSession(b)
