@@ -105,15 +105,8 @@ func RunInit(ctx context.Context, opts *InitOptions) error {
 		return err
 	}
 	acct := session.Account{ID: code.Account, Name: code.Account, Backend: code.Backend, ServiceKey: code.ServiceKey.String()}
-	b, err := opts.Auth.Open(ctx, acct)
+	b, info, err := inspect(ctx, opts, acct, code)
 	if err != nil {
-		return err
-	}
-	info, err := b.InspectCode(ctx, code)
-	if err != nil {
-		return err
-	}
-	if err := checkAutomation(opts, info); err != nil {
 		return err
 	}
 	enr, err := enrol(opts, code, info)
@@ -128,16 +121,35 @@ func RunInit(ctx context.Context, opts *InitOptions) error {
 	if err := enr.commitToken(); err != nil {
 		return err
 	}
-	acct.ID, acct.User, acct.Joined = done.Account, done.User, opts.Now().UTC()
-	if opts.Storage != "" {
-		acct.Storage, _ = session.ParsePolicy(opts.Storage)
-	}
-	acct.Roles = grants(done.Roles, enr)
+	acct = joined(opts, acct, done, enr)
 	if err := remember(ctx, opts.Auth, acct); err != nil {
 		return err
 	}
 	openSessions(ctx, opts, b, acct, enr.keys)
 	return reportInit(opts, info, done, enr)
+}
+
+// inspect asks the service what the code grants, without spending it.
+func inspect(ctx context.Context, opts *InitOptions, acct session.Account, code auth.Code) (backend.Backend, backend.CodeInfo, error) {
+	b, err := opts.Auth.Open(ctx, acct)
+	if err != nil {
+		return nil, backend.CodeInfo{}, err
+	}
+	info, err := b.InspectCode(ctx, code)
+	if err != nil {
+		return nil, backend.CodeInfo{}, err
+	}
+	return b, info, checkAutomation(opts, info)
+}
+
+// joined is the local record of the account after a redemption.
+func joined(opts *InitOptions, acct session.Account, done backend.Redeemed, enr *enrolment) session.Account {
+	acct.ID, acct.User, acct.Joined = done.Account, done.User, opts.Now().UTC()
+	if opts.Storage != "" {
+		acct.Storage, _ = session.ParsePolicy(opts.Storage)
+	}
+	acct.Roles = grants(done.Roles, enr)
+	return acct
 }
 
 // readCode takes the code from the argument, a file, or stdin ("-").

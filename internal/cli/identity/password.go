@@ -74,15 +74,8 @@ func runPassword(ctx context.Context, opts *PasswordOptions) error {
 	if err != nil {
 		return err
 	}
-	info, err := conn.Backend.Info(ctx)
+	key, err := changeKey(ctx, conn, fresh)
 	if err != nil {
-		return err
-	}
-	enr, key, err := backend.PasswordEnrolment(t.Role, fresh, info.Params)
-	if err != nil {
-		return err
-	}
-	if err := conn.Backend.ChangePassword(ctx, conn.Caller, enr); err != nil {
 		return err
 	}
 	if err := opts.Auth.Forget(ctx, t); err != nil {
@@ -93,6 +86,20 @@ func runPassword(ctx context.Context, opts *PasswordOptions) error {
 		opts.IO.Warnf("could not open a new session (%v); the next command will ask for the new password", err)
 	}
 	return nil
+}
+
+// changeKey enrols the key derived from the new password, with the
+// service's current Argon2id costs, and returns it.
+func changeKey(ctx context.Context, conn login.Conn, password []byte) (ed25519.PrivateKey, error) {
+	info, err := conn.Backend.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	enr, key, err := backend.PasswordEnrolment(conn.Target.Role, password, info.Params)
+	if err != nil {
+		return nil, err
+	}
+	return key, conn.Backend.ChangePassword(ctx, conn.Caller, enr)
 }
 
 // passwords gets the current and the new password, from stdin or the terminal.
