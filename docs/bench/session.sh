@@ -11,6 +11,7 @@ go build -o "$work/approov" ./cmd/approov
 export APPROOV_HOME="$work/home" HOME="$work" DBUS_SESSION_BUS_ADDRESS= APPROOV_ROLE= APPROOV_MANAGEMENT_TOKEN=
 echo 'bench password 1' | "$work/approov" account create --local --name bench --init --password-stdin 2>/dev/null
 "$work/approov" users add dev@example.com --role dev >/dev/null 2>&1
+echo "load average: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 # median and 90th percentile, in milliseconds, of $runs runs of "approov $*"
 measure() {
