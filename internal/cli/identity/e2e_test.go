@@ -163,6 +163,16 @@ func TestAutomationTokenNeverPrompts(t *testing.T) {
 			}
 		})
 	}
+	// A CI container without a usable home: works from the token alone.
+	t.Run("no home", func(t *testing.T) {
+		t.Setenv("APPROOV_HOME", "")
+		t.Setenv("HOME", "")
+		t.Setenv("APPROOV_MANAGEMENT_TOKEN", tokenFile)
+		r := run(t, "", "whoami", "--json=role,secret_storage")
+		if !strings.Contains(r.out, `"automation"`) || !strings.Contains(r.out, "memory") || !strings.Contains(r.errOut, "not saved") {
+			t.Errorf("whoami without a home: %s / %s", r.out, r.errOut)
+		}
+	})
 	if strings.Contains(string(token), "\n\n") || !strings.HasPrefix(string(token), "aom_") {
 		t.Errorf("token file content malformed")
 	}
