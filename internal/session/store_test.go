@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -71,6 +72,9 @@ func helperWriteForever() int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		if i == 0 {
+			fmt.Println("ready") // the parent kills from now on
+		}
 	}
 }
 
@@ -126,12 +130,17 @@ func TestParallelProcessesLoseNothing(t *testing.T) {
 
 func TestKilledMidWriteLeavesValidFile(t *testing.T) {
 	s, _ := newStore(t)
+	midWrite := 0
 	for i := 0; i < 8; i++ {
 		cmd := helperCmd(t, s.Dir(), "write-forever", "")
+		out, _ := cmd.StdoutPipe()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(60+i*37) * time.Millisecond)
+		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
+			t.Fatalf("helper never got ready: %v", err)
+		}
+		waitForTemp(s.Dir(), 5*time.Second) // kill while a write is under way
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 		b, err := os.ReadFile(s.Path())
@@ -142,6 +151,9 @@ func TestKilledMidWriteLeavesValidFile(t *testing.T) {
 		if err := json.Unmarshal(b, &st); err != nil {
 			t.Fatalf("round %d: state file invalid after SIGKILL: %v", i, err)
 		}
+		if temps, _ := filepath.Glob(filepath.Join(s.Dir(), tempPrefix+"*")); len(temps) > 0 {
+			midWrite++ // killed between creating the temp file and renaming it
+		}
 		if _, err := s.Load(context.Background()); err != nil {
 			t.Fatalf("round %d: %v", i, err)
 		}
@@ -150,6 +162,22 @@ func TestKilledMidWriteLeavesValidFile(t *testing.T) {
 		}
 		if temps, _ := filepath.Glob(filepath.Join(s.Dir(), tempPrefix+"*")); len(temps) != 0 {
 			t.Fatalf("round %d: stale temp files survive a locked update: %v", i, temps)
+		}
+	}
+	if midWrite == 0 {
+		t.Fatal("no kill landed in the middle of a write: the test proved nothing")
+	}
+	t.Logf("%d of 8 kills landed mid-write", midWrite)
+}
+
+// waitForTemp returns once a temp file of an atomic write exists in dir.
+func waitForTemp(dir string, limit time.Duration) {
+	for end := time.Now().Add(limit); time.Now().Before(end); {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), tempPrefix) {
+				return
+			}
 		}
 	}
 }
