@@ -159,6 +159,9 @@ func (s *Store) DeleteSecret(ctx context.Context, name string, w Where) error {
 	return err
 }
 
+// SecretFile is where a secret stored InFile lives (for whoami).
+func (s *Store) SecretFile(name string) string { return filepath.Join(s.dir, secretsDir, name) }
+
 // keyringUser scopes entries to this approov directory, so two APPROOV_HOMEs
 // never see each other's keys.
 func (s *Store) keyringUser(name string) string { return s.dir + "#" + name }

@@ -31,7 +31,7 @@ func listRoles(ctx context.Context, opts *RoleOptions) error {
 	if len(st.Accounts) == 0 && !opts.JSON.Enabled() {
 		return login.NoAccountError()
 	}
-	rows := roleRows(st, opts)
+	rows := roleRows(ctx, st, opts)
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, rows)
 	}
@@ -47,8 +47,8 @@ func listRoles(ctx context.Context, opts *RoleOptions) error {
 	return tp.Render()
 }
 
-func roleRows(st *session.State, opts *RoleOptions) []roleRow {
-	active, _ := opts.Auth.Active(context.Background())
+func roleRows(ctx context.Context, st *session.State, opts *RoleOptions) []roleRow {
+	active, _ := opts.Auth.Active(ctx)
 	rows := []roleRow{}
 	for _, a := range st.Accounts {
 		for _, g := range a.Roles {

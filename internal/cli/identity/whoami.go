@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -95,7 +94,7 @@ func storageText(m *login.Manager, s session.Session) string {
 		return "keyring"
 	case session.InFile:
 		if st, err := m.Store(); err == nil {
-			return "file:" + filepath.Join(st.Dir(), "secrets", s.SecretName())
+			return "file:" + st.SecretFile(s.SecretName())
 		}
 		return "file"
 	}
