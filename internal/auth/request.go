@@ -57,11 +57,26 @@ func (r *Request) CheckFresh(now time.Time) error {
 	}
 	skew := now.Sub(time.Unix(r.Created, 0))
 	if skew > Window || skew < -Window {
-		return fault.WithHint(fault.New(fault.Auth, "request time is %s away from the service clock (limit ±%s)", skew.Round(time.Second), Window),
+		err := fault.WithHint(fault.New(fault.Auth, "request time is %s away from the service clock (limit ±%s)", skew.Round(time.Second), Window),
 			"check this machine's clock")
+		return &SkewError{Skew: skew, Err: err}
 	}
 	return nil
 }
+
+// SkewError is a request refused because its created time is outside the
+// window. Skew is the service clock minus the request's time. Nothing ran:
+// a client may correct its clock offset and retry once.
+type SkewError struct {
+	Skew time.Duration
+	Err  error
+}
+
+// Error returns the underlying message.
+func (e *SkewError) Error() string { return e.Err.Error() }
+
+// Unwrap exposes the classified error.
+func (e *SkewError) Unwrap() error { return e.Err }
 
 // Verify checks the signature against pub.
 func (r *Request) Verify(pub ed25519.PublicKey) error {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"testing"
 	"time"
 
@@ -65,6 +66,10 @@ func TestRequestWindow(t *testing.T) {
 			t.Errorf("CheckFresh at %s: %v, want ok=%v", tt.at.Sub(t0), err, tt.ok)
 		}
 	}
+	var skew *SkewError
+	if err := r.CheckFresh(t0.Add(time.Hour)); !errors.As(err, &skew) || skew.Skew != time.Hour || fault.KindOf(err) != fault.Auth {
+		t.Errorf("stale request: %v, want a SkewError of 1h", err)
+	}
 	r.Nonce = ""
 	if r.CheckFresh(t0) == nil {
 		t.Error("empty nonce accepted")
@@ -85,6 +90,7 @@ func TestResponseSignVerify(t *testing.T) {
 		func(r *Response) { r.Body = []byte(`{"user":"b"}`) },
 		func(r *Response) { r.OK = false },
 		func(r *Response) { r.Nonce = "n2" },
+		func(r *Response) { r.Time++ },
 	}
 	for i, fn := range bad {
 		c := *r

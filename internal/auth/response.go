@@ -11,6 +11,7 @@ import (
 type Response struct {
 	Nonce     string `json:"nonce"`          // the request's nonce
 	OK        bool   `json:"ok"`             // false: Body is an error object
+	Time      int64  `json:"time"`           // the service clock, Unix seconds (for skew correction)
 	Body      []byte `json:"body,omitempty"` // JSON
 	Signature []byte `json:"sig"`
 }
@@ -20,7 +21,7 @@ func (r *Response) bytes() []byte {
 	if r.OK {
 		ok[0] = 1
 	}
-	return transcript(purposeResponse, []byte(r.Nonce), ok, Digest(r.Body))
+	return transcript(purposeResponse, []byte(r.Nonce), ok, int64Bytes(r.Time), Digest(r.Body))
 }
 
 // Sign signs r with the service key.

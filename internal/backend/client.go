@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
@@ -30,8 +31,9 @@ type Client struct {
 	t    Transport
 	opts ClientOptions
 
-	mu  sync.Mutex
-	key ed25519.PublicKey
+	mu   sync.Mutex
+	key  ed25519.PublicKey
+	skew time.Duration // service clock minus local clock
 }
 
 var _ Backend = (*Client)(nil)
@@ -59,7 +61,7 @@ func (c *Client) ServiceKey(ctx context.Context) (ed25519.PublicKey, error) {
 func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
 	var info ServiceInfo
 	req := c.envelope(OpInfo, nil)
-	req.Created, req.Nonce = c.opts.Now().Unix(), auth.NewNonce()
+	req.Created, req.Nonce = c.now().Unix(), auth.NewNonce()
 	raw, err := c.roundTrip(ctx, req)
 	if err != nil {
 		return info, err
@@ -109,8 +111,10 @@ func (c *Client) pin(key ed25519.PublicKey) error {
 		"someone may be intercepting the connection, or the code is for another service")
 }
 
-// call signs req's body with cred (nil: unsigned), exchanges it and decodes
-// the verified answer into out (nil: ignore the body).
+// call signs in with key under keyID (nil key: unsigned), exchanges it and
+// decodes the verified answer into out (nil: ignore the body). A request
+// refused for clock skew ran nothing: call corrects the clock offset from
+// the signed answer's time and retries once.
 func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed25519.PrivateKey, in, out any) error {
 	pub, err := c.ServiceKey(ctx)
 	if err != nil {
@@ -120,24 +124,57 @@ func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed255
 	if err != nil {
 		return fault.Wrap(fault.Internal, err)
 	}
-	req := c.envelope(op, body)
+	for attempt := 0; ; attempt++ {
+		resp, err := c.once(ctx, pub, c.envelope(op, body), keyID, key)
+		if err != nil {
+			return err
+		}
+		err = c.decode(resp, out)
+		var skew *auth.SkewError
+		if attempt > 0 || !errors.As(err, &skew) || resp.Time == 0 {
+			return err
+		}
+		c.mu.Lock()
+		c.skew = time.Unix(resp.Time, 0).Sub(c.opts.Now())
+		c.mu.Unlock()
+	}
+}
+
+// once stamps, signs and exchanges one request and verifies the answer.
+func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, req *auth.Request, keyID string, key ed25519.PrivateKey) (*auth.Response, error) {
+	now := c.now()
 	if key != nil {
-		req.Sign(keyID, key, c.opts.Now())
+		req.Sign(keyID, key, now)
 	} else {
-		req.Created, req.Nonce = c.opts.Now().Unix(), auth.NewNonce()
+		req.Created, req.Nonce = now.Unix(), auth.NewNonce()
 	}
 	raw, err := c.roundTrip(ctx, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var resp auth.Response
 	if err := json.Unmarshal(raw, &resp); err != nil {
-		return fault.New(fault.Network, "undecodable answer from the service: %v", err)
+		return nil, fault.New(fault.Network, "undecodable answer from the service: %v", err)
 	}
 	if err := resp.Verify(pub, req.Nonce); err != nil {
-		return err
+		return nil, err
 	}
-	return c.decode(&resp, out)
+	return &resp, nil
+}
+
+// now is the local clock corrected by the offset learnt from the service.
+func (c *Client) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.opts.Now().Add(c.skew)
+}
+
+// ClockSkew is the offset (service minus local clock) this client learnt
+// from a refused request, zero if none.
+func (c *Client) ClockSkew() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.skew
 }
 
 func (c *Client) envelope(op Operation, body []byte) *auth.Request {

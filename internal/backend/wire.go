@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
 )
 
@@ -24,13 +25,22 @@ type WireError struct {
 	Message    string `json:"message"`
 	Hint       string `json:"hint,omitempty"`
 	RetryAfter int64  `json:"retry_after,omitempty"` // seconds, when rate limited
+	Code       string `json:"code,omitempty"`        // machine-readable detail: "clock-skew"
 }
+
+// CodeClockSkew marks a request refused for its time: nothing ran, and the
+// client may correct its clock offset from the answer's time and retry once.
+const CodeClockSkew = "clock-skew"
 
 // ToWire encodes err for an answer.
 func ToWire(err error) WireError {
 	w := WireError{Kind: fault.KindOf(err).String(), Message: err.Error(), Hint: fault.HintOf(err)}
 	if d, ok := RetryAfter(err); ok {
 		w.RetryAfter = int64((d + time.Second - 1) / time.Second)
+	}
+	var skew *auth.SkewError
+	if errors.As(err, &skew) {
+		w.Code = CodeClockSkew
 	}
 	return w
 }
@@ -46,6 +56,9 @@ func (w WireError) Err() error {
 	var err error = &fault.Error{Kind: kind, Err: errors.New(w.Message), Hint: w.Hint}
 	if w.RetryAfter > 0 {
 		err = &RateLimitError{Err: err, After: time.Duration(w.RetryAfter) * time.Second}
+	}
+	if w.Code == CodeClockSkew {
+		err = &auth.SkewError{Err: err}
 	}
 	return err
 }

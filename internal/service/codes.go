@@ -120,6 +120,11 @@ func (s *Service) codeUser(tx store.Tx, c *call) (*userRec, *authFailure) {
 	if err != nil || u == nil {
 		return nil, deny("unknown-user", invalidCode())
 	}
+	for _, g := range c.code.Roles {
+		if rr := u.Roles[g.Role]; rr == nil || rr.Revoked || rr.CodeID != c.code.ID {
+			return nil, deny("superseded", invalidCode()) // re-invited, revoked or removed since
+		}
+	}
 	return u, nil
 }
 

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
@@ -59,7 +60,7 @@ func (s *Service) Handle(ctx context.Context, raw []byte) []byte {
 		return unsigned(req.Nonce, err)
 	}
 	out, err := s.dispatch(ctx, acct, &req)
-	return answer(acct, req.Nonce, out, err)
+	return answer(acct, req.Nonce, s.now(), out, err)
 }
 
 func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Request) (any, error) {
@@ -67,7 +68,7 @@ func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Requ
 	if !ok {
 		return nil, fault.New(fault.Invalid, "no operation %s %s", req.Method, req.Path)
 	}
-	if err := req.CheckFresh(s.now()); err != nil {
+	if err := s.checkFresh(op, req); err != nil {
 		s.recordAlone(ctx, acct.ID, event{op: op.Name, target: req.KeyID, outcome: "stale-request"})
 		return nil, err
 	}
@@ -85,6 +86,15 @@ func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Requ
 	return handlers[op.Name](s, ctx, c)
 }
 
+// checkFresh applies the time window to every request but Info, which
+// changes nothing and is how a client with a wrong clock first learns the key.
+func (s *Service) checkFresh(op backend.Operation, req *auth.Request) error {
+	if op == backend.OpInfo {
+		return nil
+	}
+	return req.CheckFresh(s.now())
+}
+
 // decode unpacks the request body into v.
 func (c *call) decode(v any) error {
 	if err := json.Unmarshal(c.req.Body, v); err != nil {
@@ -93,8 +103,8 @@ func (c *call) decode(v any) error {
 	return nil
 }
 
-func answer(acct *accountRec, nonce string, out any, err error) []byte {
-	resp := auth.Response{Nonce: nonce, OK: err == nil}
+func answer(acct *accountRec, nonce string, now time.Time, out any, err error) []byte {
+	resp := auth.Response{Nonce: nonce, OK: err == nil, Time: now.Unix()}
 	if err != nil {
 		resp.Body, _ = json.Marshal(backend.ToWire(err))
 	} else if resp.Body, err = json.Marshal(out); err != nil {

@@ -156,3 +156,19 @@ func testRecovery(f *fixture) {
 	wantKind(f.t, err, fault.Auth, "session from before recovery")
 	f.mustLogin("dev@example.com", role.Dev)
 }
+
+// testCodeSuperseded: inviting a user again, or revoking the role, makes
+// the earlier code useless.
+func testCodeSuperseded(f *fixture) {
+	_, admin := f.admin()
+	add := backend.AddUserRequest{Email: "dev@example.com", Roles: []role.Role{role.Dev}}
+	first, err := f.b.AddUser(f.ctx, admin, add)
+	must(f.t, err)
+	second, err := f.b.AddUser(f.ctx, admin, add)
+	must(f.t, err)
+	_, err = f.b.InspectCode(f.ctx, mustCode(f.t, first.Code))
+	wantKind(f.t, err, fault.Auth, "a superseded code")
+	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
+	_, err = f.b.InspectCode(f.ctx, mustCode(f.t, second.Code))
+	wantKind(f.t, err, fault.Auth, "a code for a revoked role")
+}

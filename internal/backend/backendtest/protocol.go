@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -129,16 +130,49 @@ func testTamperedBody(f *fixture) {
 	}
 }
 
+// testTimeWindow: the service refuses requests signed more than 5 minutes
+// from its clock; a client whose clock is off corrects itself from the
+// signed answer and retries exactly once.
 func testTimeWindow(f *fixture) {
 	_, admin := f.admin()
-	for _, skew := range []time.Duration{-6 * time.Minute, 6 * time.Minute} {
-		c := f.client(nil, func() time.Time { return f.clock.Now().Add(skew) })
-		_, err := c.WhoAmI(f.ctx, admin)
-		wantKind(f.t, err, fault.Auth, "request with clock skew "+skew.String())
+	for _, tt := range []struct {
+		skew time.Duration
+		ok   bool
+	}{{-6 * time.Minute, false}, {6 * time.Minute, false}, {-4 * time.Minute, true}, {4 * time.Minute, true}} {
+		req := auth.Request{Account: admin.Account, Method: backend.OpWhoAmI.Method, Path: backend.OpWhoAmI.Path, Body: []byte("{}")}
+		req.Sign(admin.Session, admin.Key, f.clock.Now().Add(tt.skew))
+		raw, _ := json.Marshal(req)
+		ans, err := f.env.Transport.Exchange(f.ctx, raw)
+		must(f.t, err)
+		err = answerErr(f, ans)
+		var skew *auth.SkewError
+		if tt.ok != (err == nil) || (!tt.ok && !errors.As(err, &skew)) {
+			f.t.Fatalf("request %s off: %v, want ok=%v (or a clock-skew refusal)", tt.skew, err, tt.ok)
+		}
 	}
-	c := f.client(nil, func() time.Time { return f.clock.Now().Add(4 * time.Minute) })
+	rec := &recorder{next: f.env.Transport}
+	c := f.client(func(backend.Transport) backend.Transport { return rec }, func() time.Time { return f.clock.Now().Add(10 * time.Minute) })
+	must(f.t, pinOnly(f, c))
+	n := len(rec.requests)
 	_, err := c.WhoAmI(f.ctx, admin)
 	must(f.t, err)
+	if got := len(rec.requests) - n; got != 2 {
+		f.t.Fatalf("a 10-minute-fast client made %d exchanges, want 2 (refused, corrected)", got)
+	}
+	if d := c.ClockSkew(); d > -9*time.Minute || d < -11*time.Minute {
+		f.t.Fatalf("learnt skew %s, want about -10m", d)
+	}
+	_, err = c.WhoAmI(f.ctx, admin)
+	must(f.t, err)
+	if got := len(rec.requests) - n; got != 3 {
+		f.t.Fatal("the corrected client must not need another retry")
+	}
+}
+
+// pinOnly fetches and pins the service key.
+func pinOnly(f *fixture, c *backend.Client) error {
+	_, err := c.ServiceKey(f.ctx)
+	return err
 }
 
 func testSessionExpired(f *fixture) {

@@ -37,6 +37,7 @@ func Run(t *testing.T, newEnv func(t *testing.T, cfg Config) Env) {
 		{"CodeConcurrentRedemption", testConcurrentRedemption},
 		{"CodeTypoCaughtLocally", testCodeTypo},
 		{"CodeCannotGrantOtherRole", testCodeOtherRole},
+		{"CodeSuperseded", testCodeSuperseded},
 		{"Recovery", testRecovery},
 		{"UsersLifecycle", testUsers},
 		{"LastAdminKept", testLastAdmin},

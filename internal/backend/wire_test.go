@@ -1,0 +1,51 @@
+package backend
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+func TestWireErrorRoundTrip(t *testing.T) {
+	for k := fault.Internal; k <= fault.Cancelled; k++ {
+		err := fault.WithHint(fault.New(k, "boom %d", k), "try this")
+		back := ToWire(err).Err()
+		if fault.KindOf(back) != k || back.Error() != err.Error() || fault.HintOf(back) != "try this" {
+			t.Errorf("kind %v: got %v (%v, %q)", k, back, fault.KindOf(back), fault.HintOf(back))
+		}
+	}
+	limited := &RateLimitError{Err: fault.New(fault.Auth, "slow down"), After: 1500 * time.Millisecond}
+	back := ToWire(limited).Err()
+	if d, ok := RetryAfter(back); !ok || d != 2*time.Second || fault.KindOf(back) != fault.Auth {
+		t.Errorf("rate limit: %v, %v, %v", back, d, ok)
+	}
+	skewed := &auth.SkewError{Skew: time.Hour, Err: fault.New(fault.Auth, "late")}
+	w := ToWire(skewed)
+	var s *auth.SkewError
+	if w.Code != CodeClockSkew || !errors.As(w.Err(), &s) || fault.KindOf(w.Err()) != fault.Auth {
+		t.Errorf("skew: %+v", w)
+	}
+	if (WireError{Kind: "nonsense", Message: "m"}).Err() == nil || fault.KindOf((WireError{Kind: "nonsense"}).Err()) != fault.Internal {
+		t.Error("an unknown kind must decode as internal")
+	}
+}
+
+func TestOperations(t *testing.T) {
+	seen := map[string]bool{}
+	for _, op := range Operations {
+		key := op.Method + " " + op.Path
+		if seen[key] || seen[op.Name] {
+			t.Errorf("duplicate operation %s / %s", key, op.Name)
+		}
+		seen[key], seen[op.Name] = true, true
+		if got, ok := Lookup(op.Method, op.Path); !ok || got != op {
+			t.Errorf("Lookup(%s) = %v, %v", key, got, ok)
+		}
+	}
+	if _, ok := Lookup("DELETE", "/v1/users"); ok {
+		t.Error("Lookup matched a method that is not served")
+	}
+}

@@ -1,0 +1,20 @@
+package store_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/approov-cli/approov/internal/store"
+	"github.com/approov-cli/approov/internal/store/storetest"
+)
+
+func TestBoltConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := store.OpenBolt(filepath.Join(t.TempDir(), "s.db"), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
