@@ -62,9 +62,9 @@ func helperWriteForever() int {
 	s := helperStore()
 	for i := 0; ; i++ {
 		err := s.Update(context.Background(), func(st *State) error {
-			st.Accounts = nil
-			for j := 0; j < 2000; j++ {
-				st.PutAccount(Account{ID: fmt.Sprintf("%d-%d", i, j), Name: strings.Repeat("n", 100)})
+			st.Accounts = make([]Account, 200)
+			for j := range st.Accounts {
+				st.Accounts[j] = Account{ID: fmt.Sprintf("%d-%d", i, j), Name: strings.Repeat("n", 2000)}
 			}
 			return nil
 		})
