@@ -8,7 +8,6 @@ import (
 
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
-	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
 )
@@ -41,7 +40,8 @@ With --all, end every session recorded on this machine.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "end every session on this machine")
-	cmdutil.RequireRoles(cmd, role.All...)
+	// Any role may log out, and --all must work even when no role resolves.
+	cmdutil.NoRoleNeeded(cmd)
 	return cmd
 }
 
