@@ -304,7 +304,11 @@ func (m *Manager) Save(ctx context.Context, t Target, b backend.Backend, caller 
 		m.o.Warnf("session not saved (%v); the next command will log in again", err)
 		return conn, nil
 	}
-	where, err := s.PutSecret(ctx, sess.SecretName(), base64.StdEncoding.EncodeToString(caller.Key.Seed()), m.policy(t))
+	policy, err := m.policy(t)
+	if err != nil {
+		return Conn{}, err
+	}
+	where, err := s.PutSecret(ctx, sess.SecretName(), base64.StdEncoding.EncodeToString(caller.Key.Seed()), policy)
 	if err != nil {
 		return Conn{}, err
 	}
@@ -328,14 +332,18 @@ func (m *Manager) Save(ctx context.Context, t Target, b backend.Backend, caller 
 }
 
 // policy is APPROOV_STORAGE, else the account's choice at init, else auto.
-func (m *Manager) policy(t Target) session.Policy {
-	if p, err := session.ParsePolicy(m.getenv("APPROOV_STORAGE")); err == nil && m.getenv("APPROOV_STORAGE") != "" {
-		return p
+func (m *Manager) policy(t Target) (session.Policy, error) {
+	if v := m.getenv("APPROOV_STORAGE"); v != "" {
+		p, err := session.ParsePolicy(v)
+		if err != nil {
+			return "", fault.WithHint(fault.New(fault.Usage, "APPROOV_STORAGE: %v", err), "set it to auto, keyring or file")
+		}
+		return p, nil
 	}
 	if t.Account.Storage != "" {
-		return t.Account.Storage
+		return t.Account.Storage, nil
 	}
-	return session.PolicyAuto
+	return session.PolicyAuto, nil
 }
 
 // Logout ends t's stored session, at the service and locally. The local
