@@ -70,6 +70,7 @@ func createLocal(t *testing.T) {
 
 func TestZeroSetUpThenAdminCommandWithoutPrompt(t *testing.T) {
 	home := hermetic(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent") // the mocked keyring answers
 	createLocal(t)
 	r := run(t, "", "users", "add", "bob@example.com", "--role", "dev", "--expires", "30d")
 	if !strings.HasPrefix(r.out, "aoc_") {
@@ -85,8 +86,8 @@ func TestZeroSetUpThenAdminCommandWithoutPrompt(t *testing.T) {
 	r = run(t, "", "whoami", "--json")
 	var w map[string]any
 	json.Unmarshal([]byte(r.out), &w)
-	if w["role"] != "admin" || !strings.HasPrefix(w["secret_storage"].(string), "file:"+home) {
-		t.Errorf("whoami = %s", r.out)
+	if w["role"] != "admin" || w["secret_storage"] != "keyring" {
+		t.Errorf("whoami = %s, want admin with the key in the keyring", r.out)
 	}
 	if fi, err := os.Stat(filepath.Join(home, "state.json")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("state.json: %v %v", fi, err)
@@ -107,11 +108,15 @@ func TestZeroSetUpThenAdminCommandWithoutPrompt(t *testing.T) {
 	if r := approov(t, "wrong password\n", "role", "admin", "--password-stdin"); r.code != 4 {
 		t.Fatalf("wrong password: exit %d, stderr %q; want 4", r.code, r.errOut)
 	}
+	t.Setenv("APPROOV_STORAGE", "file")
 	r = run(t, adminPassword+"\n", "role", "dev", "--password-stdin")
 	if r.out != "export APPROOV_ROLE=dev:demo\n" {
 		t.Errorf("role dev printed %q", r.out)
 	}
 	t.Setenv("APPROOV_ROLE", "dev:demo")
+	if r := run(t, "", "whoami", "--json=secret_storage"); !strings.Contains(r.out, `"file:`+home) {
+		t.Errorf("with APPROOV_STORAGE=file: %s", r.out)
+	}
 	if r := approov(t, "", "users", "list"); r.code != 5 {
 		t.Errorf("users list as dev: exit %d, want 5", r.code)
 	}
@@ -203,20 +208,5 @@ func TestCorruptStateFailsClosed(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(home, "state.json.corrupt-*")); len(m) != 1 {
 		t.Errorf("corrupt file not moved aside: %v", m)
-	}
-}
-
-func TestKeyringStorage(t *testing.T) {
-	hermetic(t)
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent") // the mock answers
-	createLocal(t)
-	r := run(t, "", "whoami", "--json=secret_storage")
-	if !strings.Contains(r.out, `"keyring"`) {
-		t.Errorf("whoami = %s, want the keyring", r.out)
-	}
-	t.Setenv("APPROOV_STORAGE", "file")
-	run(t, adminPassword+"\n", "role", ".", "--password-stdin")
-	if r := run(t, "", "whoami", "--json=secret_storage"); !strings.Contains(r.out, `"file:`) {
-		t.Errorf("after APPROOV_STORAGE=file: %s", r.out)
 	}
 }
