@@ -217,7 +217,11 @@ func roleNames(gs []backend.RoleGrant) string {
 // new code, not recovered).
 func reportInit(opts *InitOptions, info backend.CodeInfo, done backend.Redeemed, e *enrolment) error {
 	cs := opts.IO.ColorScheme()
-	fmt.Fprintf(opts.IO.ErrOut, "%s Joined account %s as %s with role %s\n", cs.SuccessIcon(), done.Account, done.User, roleNames(done.Roles))
+	noun := "role"
+	if len(done.Roles) > 1 {
+		noun = "roles"
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "%s Joined account %s as %s with %s %s\n", cs.SuccessIcon(), done.Account, done.User, noun, roleNames(done.Roles))
 	if e.token != nil {
 		fmt.Fprintf(opts.IO.ErrOut, "Management token written to %s (mode 0600). Give it to your pipeline as\nAPPROOV_MANAGEMENT_TOKEN (the token, or this path); never commit it.\n", e.tokenPath)
 	} else {
