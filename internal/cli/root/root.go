@@ -6,6 +6,7 @@ import (
 	"github.com/approov-cli/approov/internal/cli/account"
 	"github.com/approov-cli/approov/internal/cli/completion"
 	"github.com/approov-cli/approov/internal/cli/identity"
+	"github.com/approov-cli/approov/internal/cli/pin"
 	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -43,6 +44,7 @@ shared approovd server.`,
 	cmd.AddCommand(account.NewCmdAccount(f))
 	cmd.AddCommand(identity.NewCmds(f)...)
 	cmd.AddCommand(users.NewCmdUsers(f))
+	cmd.AddCommand(pin.NewCmdPin(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
