@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
@@ -103,5 +104,16 @@ func TestRefArgs(t *testing.T) {
 		if got := refArgs(in); got != want {
 			t.Errorf("refArgs(%q) = %q", in, got)
 		}
+	}
+}
+
+func TestRateLimitHint(t *testing.T) {
+	err := rateLimitHint(&backend.RateLimitError{Err: fault.New(fault.Auth, "too many failed attempts"), After: 90 * time.Second})
+	if fault.KindOf(err) != fault.Auth || !strings.Contains(fault.HintOf(err), "wait 1m30s") {
+		t.Fatalf("err %v, hint %q", err, fault.HintOf(err))
+	}
+	plain := fault.New(fault.Auth, "login failed")
+	if rateLimitHint(plain) != plain {
+		t.Error("a plain error gained a hint")
 	}
 }
