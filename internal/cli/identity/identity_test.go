@@ -1,10 +1,13 @@
 package identity
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
@@ -90,5 +93,24 @@ func TestReadCodeRejectsTyposLocally(t *testing.T) {
 	}
 	if _, err := readCode(strings.NewReader("garbage"), "-"); fault.KindOf(err) != fault.Invalid {
 		t.Errorf("stdin garbage: %v", err)
+	}
+}
+
+func TestReadCodeSources(t *testing.T) {
+	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "code.txt")
+	os.WriteFile(file, []byte("\n  "+code.String()+"\r\n"), 0o600)
+	for name, read := range map[string]func() (auth.Code, error){
+		"argument": func() (auth.Code, error) { return readCode(strings.NewReader(""), code.String()) },
+		"stdin":    func() (auth.Code, error) { return readCode(strings.NewReader(code.String()+"\n"), "-") },
+		"file":     func() (auth.Code, error) { return readCode(strings.NewReader(""), file) },
+	} {
+		got, err := read()
+		if err != nil || got.ID != code.ID || got.Account != "demo" {
+			t.Errorf("%s: %+v, %v", name, got, err)
+		}
 	}
 }
