@@ -277,7 +277,7 @@ func (m *Manager) loginHint(err error, t Target) error {
 		return err
 	}
 	ref := t.Ref().String()
-	return fault.WithHint(fault.New(fault.Auth, "your %s session is missing or expired and there is no terminal to ask for the password", t.Role),
+	return fault.WithHint(fault.New(fault.Auth, "opening a %s session needs its password, and there is no terminal to ask for it", t.Role),
 		fmt.Sprintf("echo \"$PASSWORD\" | approov role %s --password-stdin   (or use the automation role with APPROOV_MANAGEMENT_TOKEN)", refArgs(ref)))
 }
 
