@@ -62,7 +62,7 @@ func helperWriteForever() int {
 	s := helperStore()
 	for i := 0; ; i++ {
 		err := s.Update(context.Background(), func(st *State) error {
-			st.Accounts = make([]Account, 200)
+			st.Accounts = make([]Account, 50)
 			for j := range st.Accounts {
 				st.Accounts[j] = Account{ID: fmt.Sprintf("%d-%d", i, j), Name: strings.Repeat("n", 2000)}
 			}
