@@ -1,14 +1,21 @@
 package app
 
 import (
+	"context"
 	"os"
-	"strings"
+	"sync"
 	"time"
 
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/backend/local"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/session"
+	"github.com/approov-cli/approov/internal/session/login"
 )
 
 // newFactory wires the default dependencies. Each entry notes what it depends on.
@@ -17,20 +24,42 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 		IOStreams: ios,      // depends on: the process's streams and environment
 		Now:       time.Now, // depends on: nothing
 	}
-	f.ActiveRole = roleFromEnv // depends on: APPROOV_ROLE
+	// depends on: APPROOV_HOME (else ~/.approov); opened on first use only.
+	f.Sessions = sync.OnceValues(func() (*session.Store, error) {
+		dir, err := session.DefaultDir(os.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		return session.Open(session.Options{Dir: dir, Warnf: ios.Warnf})
+	})
+	// depends on: IOStreams (terminal detection, APPROOV_NO_PROMPT).
+	f.Prompter = sync.OnceValue(func() prompter.Prompter {
+		return prompter.New(ios.In, ios.ErrOut, ios.CanPrompt())
+	})
+	// depends on: Sessions, Prompter, the backends, APPROOV_ROLE,
+	// APPROOV_MANAGEMENT_TOKEN, APPROOV_STORAGE.
+	f.Auth = sync.OnceValue(func() *login.Manager {
+		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now), Prompter: f.Prompter,
+			Getenv: os.Getenv, Now: f.Now, Warnf: ios.Warnf})
+	})
+	// depends on: Auth. The root role gate calls it; it never prompts.
+	f.ActiveRole = func() (role.Role, error) { return f.Auth().ActiveRole() }
 	return f
 }
 
-// roleFromEnv reads APPROOV_ROLE ("role" or "role:account").
-func roleFromEnv() (role.Role, error) {
-	v := os.Getenv("APPROOV_ROLE")
-	if v == "" {
-		return "", fault.WithHint(fault.New(fault.Auth, "no active role"), "eval \"$(approov role admin)\"")
+// openBackend connects to an account's backend, pinned to the service key
+// fingerprint its onboarding code carried.
+func openBackend(now func() time.Time) login.Opener {
+	return func(_ context.Context, acct session.Account) (backend.Backend, error) {
+		fp, err := auth.ParseFingerprint(acct.ServiceKey)
+		if err != nil {
+			return nil, fault.WithHint(fault.New(fault.Internal, "account %s has a damaged service key fingerprint: %v", acct.Name, err),
+				"approov init <code> again")
+		}
+		path, ok := auth.LocalPath(acct.Backend)
+		if !ok {
+			return nil, fault.New(fault.Invalid, "account %s lives on %v: remote backends are not supported by this build yet", acct.Name, acct.Backend)
+		}
+		return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now}), nil
 	}
-	name, _, _ := strings.Cut(v, ":")
-	r, err := role.Parse(name)
-	if err != nil {
-		return "", fault.New(fault.Usage, "APPROOV_ROLE: %v", err)
-	}
-	return r, nil
 }

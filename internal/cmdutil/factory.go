@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/session"
+	"github.com/approov-cli/approov/internal/session/login"
 )
 
 // Factory gives commands their dependencies. Fields that cost something to
@@ -20,4 +23,12 @@ type Factory struct {
 	// ActiveRole resolves the role the user is acting in (APPROOV_ROLE or the
 	// session). It returns a fault.Auth error when no role is active.
 	ActiveRole func() (role.Role, error)
+
+	// Sessions opens ~/.approov (APPROOV_HOME): accounts, roles, sessions.
+	Sessions func() (*session.Store, error)
+	// Auth resolves the active role and gives live, signed backend sessions,
+	// logging in when needed (one prompt per role per hour).
+	Auth func() *login.Manager
+	// Prompter asks for passwords and confirmations on the terminal.
+	Prompter func() prompter.Prompter
 }

@@ -3,9 +3,12 @@ package root
 
 import (
 	"github.com/approov-cli/approov/internal/build"
+	"github.com/approov-cli/approov/internal/cli/account"
 	"github.com/approov-cli/approov/internal/cli/app"
 	"github.com/approov-cli/approov/internal/cli/completion"
+	"github.com/approov-cli/approov/internal/cli/identity"
 	"github.com/approov-cli/approov/internal/cli/pin"
+	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/spf13/cobra"
@@ -40,6 +43,9 @@ shared approovd server.`,
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(completion.NewCmdCompletion(f, nil))
 	cmd.AddCommand(app.NewCmdApp(f))
+	cmd.AddCommand(account.NewCmdAccount(f))
+	cmd.AddCommand(identity.NewCmds(f)...)
+	cmd.AddCommand(users.NewCmdUsers(f))
 	cmd.AddCommand(pin.NewCmdPin(f))
 
 	// Help topics: `approov help <topic>`.

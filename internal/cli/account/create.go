@@ -1,0 +1,144 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/approov-cli/approov/internal/backend/local"
+	"github.com/approov-cli/approov/internal/cli/identity"
+	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/prompter"
+	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/session"
+	"github.com/approov-cli/approov/internal/session/login"
+)
+
+// CreateOptions holds what `approov account create` needs.
+type CreateOptions struct {
+	IO       *iostreams.IOStreams
+	Sessions func() (*session.Store, error)
+	Auth     *login.Manager
+	Prompter prompter.Prompter
+	JSON     *cmdutil.JSONFlags
+	Now      func() time.Time
+
+	Local         bool
+	Name          string
+	User          string
+	Init          bool
+	PasswordStdin bool
+	Storage       string
+}
+
+// NewCmdCreate builds `approov account create`.
+func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{}
+	cmd := &cobra.Command{
+		Use:   "create --local [--name N] [--init]",
+		Short: "Create an account on the embedded local backend",
+		Long: `Create an account that lives on this machine, in an embedded store under
+~/.approov/local (or $APPROOV_HOME/local), like a development server: its keys
+(service signing key, token secret, SDK configuration key) and a first user
+holding the admin and dev roles.
+
+approov prints that user's onboarding code. With --init it is redeemed at once:
+you choose a password for each role and receive your recovery PIN, and can run
+admin commands straight away.`,
+		Example: `  $ approov account create --local --init
+  $ approov account create --local --name demo --user you@example.com
+  $ approov init aoc_…   # later, with the printed code`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.IO, opts.Sessions, opts.Auth, opts.Prompter, opts.Now = f.IOStreams, f.Sessions, f.Auth(), f.Prompter(), f.Now
+			if !opts.Local {
+				return cmdutil.FlagErrorf("--local is required: this build creates accounts on the embedded local backend only")
+			}
+			if _, err := session.ParsePolicy(opts.Storage); err != nil {
+				return err
+			}
+			if opts.PasswordStdin && !opts.Init {
+				return cmdutil.FlagErrorf("--password-stdin only makes sense with --init")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runCreate(c.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Local, "local", false, "create the account on the embedded local backend")
+	cmd.Flags().StringVar(&opts.Name, "name", "", "account name: lower-case letters, digits, dashes (default: random)")
+	cmd.Flags().StringVar(&opts.User, "user", "", "the first user's email (default: <login>@localhost)")
+	cmd.Flags().BoolVar(&opts.Init, "init", false, "redeem the onboarding code at once")
+	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "with --init: read the password for every role from the first line of stdin")
+	cmd.Flags().StringVar(&opts.Storage, "storage", "", "with --init: where session keys go: auto, keyring or file")
+	opts.JSON = cmdutil.AddJSONFlags(cmd, []string{"account", "user", "roles", "store", "service_key", "code_id", "code", "code_expires_at", "token_file"})
+	cmdutil.NoRoleNeeded(cmd)
+	return cmd
+}
+
+// created is what `account create` prints with --json. The code is the
+// command's product, so it is included unless --init spent it.
+type created struct {
+	Account       string    `json:"account"`
+	User          string    `json:"user"`
+	Store         string    `json:"store"`
+	ServiceKey    string    `json:"service_key"`
+	CodeID        string    `json:"code_id"`
+	Code          string    `json:"code,omitempty"`
+	CodeExpiresAt time.Time `json:"code_expires_at"`
+}
+
+func runCreate(ctx context.Context, opts *CreateOptions) error {
+	store, err := opts.Sessions()
+	if err != nil {
+		return err
+	}
+	who := opts.User
+	if who == "" {
+		who = defaultUser()
+	}
+	acct, path, err := local.Create(ctx, store.Dir(), service.CreateAccountRequest{Name: opts.Name, FirstUser: who}, local.Options{Now: opts.Now})
+	if err != nil {
+		return err
+	}
+	inv := acct.Invitation
+	out := created{Account: acct.Account, User: inv.User, Store: path, ServiceKey: acct.Fingerprint.String(),
+		CodeID: inv.CodeID, Code: inv.Code, CodeExpiresAt: inv.ExpiresAt}
+	fmt.Fprintf(opts.IO.ErrOut, "%s Created local account %s (store %s) with user %s (roles admin, dev)\n",
+		opts.IO.ColorScheme().SuccessIcon(), acct.Account, path, inv.User)
+	if opts.Init {
+		return redeem(ctx, opts, out)
+	}
+	if opts.JSON.Enabled() {
+		return opts.JSON.Write(opts.IO, out)
+	}
+	fmt.Fprintln(opts.IO.Out, inv.Code)
+	fmt.Fprintf(opts.IO.ErrOut, "Onboarding code above: single use, expires %s. Redeem it with: approov init <code>\n",
+		inv.ExpiresAt.Local().Format("2006-01-02 15:04"))
+	return nil
+}
+
+// redeem runs init on the fresh code; its JSON output is init's.
+func redeem(ctx context.Context, opts *CreateOptions, out created) error {
+	return identity.RunInit(ctx, &identity.InitOptions{
+		IO: opts.IO, Auth: opts.Auth, Prompter: opts.Prompter, JSON: opts.JSON, Now: opts.Now,
+		Source: out.Code, PasswordStdin: opts.PasswordStdin, Storage: opts.Storage,
+	})
+}
+
+func defaultUser() string {
+	name := "owner"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+		if i := strings.LastIndexAny(name, `\`); i >= 0 { // Windows: DOMAIN\user
+			name = name[i+1:]
+		}
+	}
+	return strings.ReplaceAll(name, " ", "_") + "@localhost"
+}

@@ -1,0 +1,127 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/session"
+	"github.com/approov-cli/approov/internal/session/login"
+)
+
+// WhoamiOptions holds what `approov whoami` needs.
+type WhoamiOptions struct {
+	IO   *iostreams.IOStreams
+	Auth *login.Manager
+	JSON *cmdutil.JSONFlags
+	Now  func() time.Time
+}
+
+// NewCmdWhoami builds `approov whoami`.
+func NewCmdWhoami(f *cmdutil.Factory, runF func(*WhoamiOptions) error) *cobra.Command {
+	opts := &WhoamiOptions{}
+	cmd := &cobra.Command{
+		Use:   "whoami",
+		Short: "Show your account, user, active role and session",
+		Long: `Show the account, user and active role, how the role was chosen, when the
+session expires and where its key is kept (the OS keyring, or a 0600 file).
+The service is asked, so this also checks that the session works: a handy
+smoke test in CI (with APPROOV_MANAGEMENT_TOKEN).`,
+		Example: `  $ approov whoami
+  $ approov whoami --json=role,session_expires_at`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.IO, opts.Auth, opts.Now = f.IOStreams, f.Auth(), f.Now
+			if runF != nil {
+				return runF(opts)
+			}
+			return runWhoami(c.Context(), opts)
+		},
+	}
+	opts.JSON = cmdutil.AddJSONFlags(cmd, whoamiFields)
+	cmdutil.RequireRoles(cmd, role.All...)
+	return cmd
+}
+
+var whoamiFields = []string{"account", "backend", "user", "role", "role_from", "roles", "session_expires_at", "role_expires_at", "secret_storage"}
+
+type whoami struct {
+	Account          string              `json:"account"`
+	Backend          []string            `json:"backend"`
+	User             string              `json:"user"`
+	Role             role.Role           `json:"role"`
+	RoleFrom         string              `json:"role_from"`
+	Roles            []backend.RoleGrant `json:"roles"`
+	SessionExpiresAt time.Time           `json:"session_expires_at"`
+	RoleExpiresAt    *time.Time          `json:"role_expires_at"`
+	SecretStorage    string              `json:"secret_storage"`
+}
+
+func runWhoami(ctx context.Context, opts *WhoamiOptions) error {
+	var conn login.Conn
+	var id backend.Identity
+	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
+		conn = c
+		id, err = c.Backend.WhoAmI(ctx, c.Caller)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w := whoami{Account: id.Account, Backend: conn.Target.Account.Backend, User: id.User, Role: id.Role, RoleFrom: conn.Target.From,
+		Roles: id.Roles, SessionExpiresAt: id.SessionExpiresAt, SecretStorage: storageText(opts.Auth, conn.Session)}
+	if !id.RoleExpiresAt.IsZero() {
+		w.RoleExpiresAt = &id.RoleExpiresAt
+	}
+	if opts.JSON.Enabled() {
+		return opts.JSON.Write(opts.IO, w)
+	}
+	printWhoami(opts, w)
+	return nil
+}
+
+// storageText says where the session key lives, as gh's auth status should.
+func storageText(m *login.Manager, s session.Session) string {
+	switch s.Secret {
+	case session.InKeyring:
+		return "keyring"
+	case session.InFile:
+		if st, err := m.Store(); err == nil {
+			return "file:" + st.SecretFile(s.SecretName())
+		}
+		return "file"
+	}
+	return "memory (not saved)"
+}
+
+func printWhoami(opts *WhoamiOptions, w whoami) {
+	out, cs := opts.IO.Out, opts.IO.ColorScheme()
+	roles := make([]string, len(w.Roles))
+	for i, g := range w.Roles {
+		roles[i] = string(g.Role)
+	}
+	left := w.SessionExpiresAt.Sub(opts.Now()).Round(time.Minute)
+	fmt.Fprintf(out, "account:  %s (%s)\n", cs.Bold(w.Account), strings.Join(w.Backend, ", "))
+	fmt.Fprintf(out, "user:     %s\n", w.User)
+	fmt.Fprintf(out, "role:     %s (chosen by %s)\n", cs.Bold(string(w.Role)), w.RoleFrom)
+	fmt.Fprintf(out, "roles:    %s\n", strings.Join(roles, ", "))
+	fmt.Fprintf(out, "session:  expires %s (%s left)\n", w.SessionExpiresAt.Local().Format("15:04:05"), left)
+	fmt.Fprintf(out, "key in:   %s\n", storageWords(w.SecretStorage))
+}
+
+func storageWords(s string) string {
+	switch {
+	case s == "keyring":
+		return "the OS keyring"
+	case strings.HasPrefix(s, "file:"):
+		return "a 0600 file, " + strings.TrimPrefix(s, "file:")
+	}
+	return s
+}
