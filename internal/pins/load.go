@@ -6,10 +6,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/approov-cli/approov/internal/cms"
 	"io"
 	"strings"
-
-	"github.com/smallstep/pkcs7"
 )
 
 // Bounds on certificate input: a real bundle is a few KiB and a few certificates.
@@ -130,13 +129,8 @@ func loadDER(data []byte) ([]*x509.Certificate, error) {
 	return nil, invalidf("DER input is neither a certificate nor a PKCS#7 bundle: %s", parseErr(err))
 }
 
-func loadPKCS7(der []byte) (certs []*x509.Certificate, err error) {
-	defer func() { // the parser is third-party code fed hostile bytes
-		if r := recover(); r != nil {
-			certs, err = nil, invalidf("malformed PKCS#7 bundle")
-		}
-	}()
-	p7, err := pkcs7.Parse(der)
+func loadPKCS7(der []byte) ([]*x509.Certificate, error) {
+	p7, err := cms.Parse(der)
 	if err != nil {
 		return nil, invalidf("malformed PKCS#7 bundle: %s", parseErr(err))
 	}

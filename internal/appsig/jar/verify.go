@@ -8,14 +8,13 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/approov-cli/approov/internal/cms"
 	"io"
 	"slices"
 	"strings"
 
 	_ "crypto/sha1" // digest algorithms named by JAR manifests
 	_ "crypto/sha512"
-
-	"github.com/smallstep/pkcs7"
 
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"
@@ -138,14 +137,9 @@ func verifySigner(a *zipsafe.Archive, n [2]string, mfRaw []byte, man *Manifest) 
 }
 
 func verifyBlock(name string, block, content []byte) (cert *x509.Certificate, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = invalid("%s: malformed PKCS#7 signature block", name)
-		}
-	}()
-	p7, err := pkcs7.Parse(block)
+	p7, err := cms.Parse(block)
 	if err != nil {
-		return nil, invalid("%s: %v", name, err)
+		return nil, invalid("%s: malformed PKCS#7 signature block: %v", name, err)
 	}
 	if len(p7.Signers) != 1 {
 		return nil, invalid("%s: %d signer infos, expected 1", name, len(p7.Signers))

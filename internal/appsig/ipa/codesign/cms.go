@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"github.com/approov-cli/approov/internal/cms"
 	"strings"
 
 	"github.com/smallstep/pkcs7"
@@ -74,19 +75,11 @@ func OneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-// parseCMS runs pkcs7.Parse, turning a panic on crafted input into an error.
-func parseCMS(der []byte) (p7 *pkcs7.PKCS7, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			p7, err = nil, invalid("malformed CMS signature")
-		}
-	}()
-	if err := CheckBER(der); err != nil {
-		return nil, invalid("malformed CMS signature: %v", err)
-	}
-	p7, err = pkcs7.Parse(der)
+// parseCMS parses the CMS blob through the project's guarded parser.
+func parseCMS(der []byte) (*pkcs7.PKCS7, error) {
+	p7, err := cms.Parse(der)
 	if err != nil {
-		return nil, invalid("malformed CMS signature: %s", OneLine(err))
+		return nil, invalid("malformed CMS signature: %v", err)
 	}
 	return p7, nil
 }

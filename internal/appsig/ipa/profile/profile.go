@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"github.com/approov-cli/approov/internal/cms"
 	"time"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign"
@@ -88,18 +89,11 @@ func Parse(der []byte, lim plists.Limits) (*Profile, error) {
 	return r.profile(p7.GetOnlySigner())
 }
 
-// parseCMS runs pkcs7.Parse, turning a panic on crafted input into an error.
-func parseCMS(der []byte) (p7 *pkcs7.PKCS7, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			p7, err = nil, invalid("malformed CMS")
-		}
-	}()
-	if err := codesign.CheckBER(der); err != nil {
+// parseCMS parses the profile's CMS wrapper through the project's guarded parser.
+func parseCMS(der []byte) (*pkcs7.PKCS7, error) {
+	p7, err := cms.Parse(der)
+	if err != nil {
 		return nil, invalid("malformed CMS: %v", err)
-	}
-	if p7, err = pkcs7.Parse(der); err != nil {
-		return nil, invalid("malformed CMS: %s", codesign.OneLine(err))
 	}
 	return p7, nil
 }

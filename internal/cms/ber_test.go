@@ -1,4 +1,4 @@
-package codesign
+package cms
 
 import (
 	"bytes"
