@@ -8,7 +8,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"github.com/approov-cli/approov/internal/cms"
 	"io"
+	"path"
 	"slices"
 	"strings"
 
@@ -159,7 +161,7 @@ func prepare(a *zipsafe.Archive, opts Options) (*Measurement, *SigningBlock, err
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkMetaSizes(a); err != nil {
+	if err := checkMetaFiles(a); err != nil {
 		return nil, nil, err
 	}
 	m := &Measurement{Package: info.Package, VersionCode: info.VersionCode, VersionName: info.VersionName,
@@ -172,12 +174,36 @@ func prepare(a *zipsafe.Archive, opts Options) (*Measurement, *SigningBlock, err
 	return m, sb, checkV31Present(sb, opts.MaxSDK)
 }
 
-// checkMetaSizes bounds the META-INF files a JAR verifier reads whole.
-func checkMetaSizes(a *zipsafe.Archive) error {
+// checkMetaFiles bounds the META-INF files a JAR verifier reads whole, and
+// checks the structure of every signature block before apkverifier's own
+// PKCS#7 parser (which descends from the one that stalls on crafted BER)
+// sees it.
+func checkMetaFiles(a *zipsafe.Archive) error {
 	for _, f := range a.Files() {
-		if strings.HasPrefix(f.Name, "META-INF/") && f.UncompressedSize > jar.MetaLimit {
+		if !strings.HasPrefix(f.Name, "META-INF/") {
+			continue
+		}
+		if f.UncompressedSize > jar.MetaLimit {
 			return fault.New(fault.Invalid, "%s: %d bytes exceed the limit of %d", f.Name, f.UncompressedSize, jar.MetaLimit)
 		}
+		if err := checkSignatureBlock(a, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkSignatureBlock(a *zipsafe.Archive, f *zipsafe.File) error {
+	ext := strings.ToUpper(path.Ext(f.Name))
+	if ext != ".RSA" && ext != ".DSA" && ext != ".EC" {
+		return nil
+	}
+	raw, err := a.ReadAll(f, jar.MetaLimit)
+	if err != nil {
+		return err
+	}
+	if err := cms.CheckBER(raw); err != nil {
+		return fault.New(fault.Invalid, "%s: malformed PKCS#7 signature block: %v", f.Name, err)
 	}
 	return nil
 }
