@@ -57,7 +57,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 		if err := putJSON(tx, store.Accounts, acct.ID, acct); err != nil {
 			return err
 		}
-		u := &userRec{Email: req.FirstUser, Created: s.now(), Roles: map[role.Role]*roleRec{}}
+		u := newUser(req.FirstUser, s.now())
 		inv, err = s.issueCode(tx, acct, u, backend.CodeOnboarding, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
 		if err != nil {
 			return err

@@ -183,7 +183,7 @@ func (s *Service) openSession(tx store.Tx, account string, u *userRec, r role.Ro
 		exp = rr.ExpiresAt
 	}
 	sess := sessionRec{ID: "ses_" + base64.RawURLEncoding.EncodeToString(randBytes(18)), Account: account, User: u.Email,
-		Role: r, PublicKey: key, Epoch: rr.Epoch, Created: now, ExpiresAt: exp}
+		Role: r, PublicKey: key, Epoch: rr.Epoch, Gen: u.Gen, Created: now, ExpiresAt: exp}
 	if err := s.pruneSessions(tx, now); err != nil {
 		return backend.SessionGrant{}, deny("error", err)
 	}

@@ -28,7 +28,7 @@ func (s *Service) addUser(ctx context.Context, c *call) (any, error) {
 			return err
 		}
 		if u == nil {
-			u = &userRec{Email: req.Email, Created: s.now(), Roles: map[role.Role]*roleRec{}}
+			u = newUser(req.Email, s.now())
 		}
 		for _, r := range req.Roles {
 			if rr := u.Roles[r]; rr != nil && rr.state(s.now()) == backend.RoleActive {

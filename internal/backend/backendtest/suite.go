@@ -24,6 +24,7 @@ func Run(t *testing.T, newEnv func(t *testing.T, cfg Config) Env) {
 		{"SessionAfterLogout", testAfterLogout},
 		{"SessionAfterRoleRevocation", testAfterRevocation},
 		{"SessionAfterUserRemoval", testAfterRemoval},
+		{"SessionAfterUserReAdded", testAfterReAdd},
 		{"StolenSessionID", testStolenSessionID},
 		{"ForgedAnswer", testForgedAnswer},
 		{"WrongPinnedKey", testWrongPin},
