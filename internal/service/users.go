@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -57,6 +58,10 @@ func (s *Service) validInvite(req *backend.AddUserRequest, me *roleRec) error {
 	}
 	if req.RoleExpiresAt.IsZero() {
 		req.RoleExpiresAt = me.ExpiresAt
+	}
+	// A time-limited admin cannot make its power outlive it.
+	if !me.ExpiresAt.IsZero() && req.RoleExpiresAt.After(me.ExpiresAt) {
+		return fault.New(fault.Permission, "your admin role expires %s: you cannot grant roles that last longer", me.ExpiresAt.Format(time.RFC3339))
 	}
 	if !req.RoleExpiresAt.IsZero() && !req.RoleExpiresAt.After(s.now()) {
 		return fault.New(fault.Usage, "role expiry %s is in the past", req.RoleExpiresAt.Format("2006-01-02T15:04:05Z07:00"))

@@ -111,3 +111,21 @@ func testAutomation(f *fixture) {
 	_, err = f.b.ListUsers(f.ctx, ci)
 	wantKind(f.t, err, fault.Permission, "automation listing users")
 }
+
+// testGrantNotBeyondOwnExpiry: an admin whose own role expires cannot hand
+// out roles that outlive it (e.g. to a second address of its own).
+func testGrantNotBeyondOwnExpiry(f *fixture) {
+	_, admin := f.admin()
+	until := f.clock.Now().Add(24 * time.Hour)
+	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "temp@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until})
+	must(f.t, err)
+	f.redeem(inv.Code)
+	temp := f.mustLogin("temp@example.com", role.Admin)
+	_, err = f.b.AddUser(f.ctx, temp, backend.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until.Add(time.Hour)})
+	wantKind(f.t, err, fault.Permission, "a temporary admin granting a role beyond its own expiry")
+	inv, err = f.b.AddUser(f.ctx, temp, backend.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Dev}})
+	must(f.t, err)
+	if got := inv.Roles[0].ExpiresAt; !got.Equal(until) {
+		f.t.Fatalf("default expiry of a temporary admin's grant = %s, want its own %s", got, until)
+	}
+}

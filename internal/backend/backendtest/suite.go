@@ -32,6 +32,7 @@ func Run(t *testing.T, newEnv func(t *testing.T, cfg Config) Env) {
 		{"Permission", testPermission},
 		{"PasswordChange", testPasswordChange},
 		{"RoleExpiry", testRoleExpiry},
+		{"GrantNotBeyondOwnExpiry", testGrantNotBeyondOwnExpiry},
 		{"AutomationToken", testAutomation},
 		{"CodeExpired", testCodeExpired},
 		{"CodeReused", testCodeReused},
