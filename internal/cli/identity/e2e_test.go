@@ -210,3 +210,19 @@ func TestCorruptStateFailsClosed(t *testing.T) {
 		t.Errorf("corrupt file not moved aside: %v", m)
 	}
 }
+
+// Prove, then persist: when `account create --init` cannot redeem the code
+// it just made (here: no terminal for the password), the new account is not
+// left behind, unusable and with its only code unprinted; the same command
+// can simply be run again.
+func TestCreateInitFailureLeavesNoAccount(t *testing.T) {
+	home := hermetic(t)
+	r := approov(t, "", "account", "create", "--local", "--name", "demo", "--init")
+	if r.code != 4 {
+		t.Fatalf("create --init without a terminal: exit %d, want 4\n%s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(home, "local", "demo.db")); !os.IsNotExist(err) {
+		t.Fatalf("the unusable account's store was left behind: %v", err)
+	}
+	createLocal(t)
+}
