@@ -143,7 +143,7 @@ func TestAuthorizeTable(t *testing.T) {
 		{"pin.add", []role.Role{role.Admin, role.Dev}},
 		{"registration.add", role.All},
 		{"whoami", role.All},
-		{"password", []role.Role{role.Admin, role.Dev, role.Delegate}},
+		{"password", role.All},
 		{"app.inspect", role.All}, // no role needed
 	}
 	for _, tt := range tests {

@@ -34,6 +34,7 @@ func Run(t *testing.T, newEnv func(t *testing.T, cfg Config) Env) {
 		{"RoleExpiry", testRoleExpiry},
 		{"GrantNotBeyondOwnExpiry", testGrantNotBeyondOwnExpiry},
 		{"AutomationToken", testAutomation},
+		{"AutomationTokenRotation", testTokenRotation},
 		{"CodeExpired", testCodeExpired},
 		{"CodeReused", testCodeReused},
 		{"CodeConcurrentRedemption", testConcurrentRedemption},

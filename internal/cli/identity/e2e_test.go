@@ -226,3 +226,48 @@ func TestCreateInitFailureLeavesNoAccount(t *testing.T) {
 	}
 	createLocal(t)
 }
+
+// DESIGN §2: password is for any role; for automation it rotates the
+// management token, never prompting.
+func TestAutomationPasswordRotatesToken(t *testing.T) {
+	hermetic(t)
+	createLocal(t)
+	code := strings.TrimSpace(run(t, "", "users", "add", "ci@example.com", "--role", "automation").out)
+	setup := filepath.Join(t.TempDir(), "setup")
+	t.Setenv("APPROOV_HOME", setup)
+	t.Setenv("APPROOV_NO_PROMPT", "1")
+	dir := t.TempDir()
+	first, second, third := filepath.Join(dir, "ci.token"), filepath.Join(dir, "ci-2.token"), filepath.Join(dir, "ci-3.token")
+	run(t, "", "init", code, "--automation", "--out", first)
+
+	// On the machine that ran init, the grant follows the new file.
+	if r := approov(t, "", "password"); r.code != 2 || !strings.Contains(r.errOut, "--out") {
+		t.Fatalf("password without --out: exit %d %q", r.code, r.errOut)
+	}
+	if r := approov(t, "", "password", "--out", first); r.code != 2 {
+		t.Fatalf("password --out onto an existing file: exit %d %q", r.code, r.errOut)
+	}
+	r := run(t, "", "password", "--out", second)
+	if fi, err := os.Stat(second); err != nil || fi.Mode().Perm() != 0o600 || !strings.Contains(r.errOut, second) {
+		t.Fatalf("new token file: %v %v\n%s", fi, err, r.errOut)
+	}
+	if tok, _ := os.ReadFile(second); strings.Contains(r.errOut+r.out, strings.TrimSpace(string(tok))) {
+		t.Fatal("the new token was printed")
+	}
+	run(t, "", "whoami")
+
+	// The pipeline, from the token alone.
+	t.Setenv("APPROOV_HOME", filepath.Join(t.TempDir(), "ci"))
+	t.Setenv("APPROOV_MANAGEMENT_TOKEN", first)
+	if r := approov(t, "", "whoami"); r.code != 4 {
+		t.Fatalf("whoami with the rotated token: exit %d, want 4", r.code)
+	}
+	t.Setenv("APPROOV_MANAGEMENT_TOKEN", second)
+	run(t, "", "whoami") // opens a session that the rotation must end
+	run(t, "", "password", "--out", third)
+	if r := approov(t, "", "whoami"); r.code != 4 {
+		t.Fatalf("whoami with the rotated token: exit %d, want 4", r.code)
+	}
+	t.Setenv("APPROOV_MANAGEMENT_TOKEN", third)
+	run(t, "", "whoami")
+}
