@@ -2,8 +2,10 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -162,15 +164,26 @@ func readCode(stdin io.Reader, src string) (auth.Code, error) {
 			return auth.Code{}, fault.New(fault.Invalid, "cannot read the code from stdin: %v", err)
 		}
 		text = string(b)
-	case !strings.HasPrefix(strings.TrimSpace(src), auth.CodePrefix):
+	case isFile(src) || !strings.Contains(strings.ToLower(src), auth.CodePrefix):
+		// Anything else holding "aoc_" (in any case) is parsed as a code:
+		// an error naming it as a missing file would carry its secret.
 		b, err := readSmallFile(src)
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
 			return auth.Code{}, fault.WithHint(fault.New(fault.Invalid, "%q is neither an onboarding code (aoc_…) nor a readable file: %v", truncate(src, 40), err),
 				"approov init <code>   or   approov init - < code.txt")
 		}
 		text = string(b)
 	}
 	return auth.ParseCode(strings.TrimSpace(text))
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func readSmallFile(path string) ([]byte, error) {

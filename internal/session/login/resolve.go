@@ -140,7 +140,9 @@ func (m *Manager) tokenTarget(st *session.State, spec string) (Target, error) {
 // path of a file holding it.
 func parseTokenSpec(spec string) (auth.ManagementToken, error) {
 	spec = strings.TrimSpace(spec)
-	if strings.HasPrefix(spec, auth.TokenPrefix) {
+	// A value holding "aom_" (in any case, maybe quoted) that is no file is
+	// parsed as a token: an error naming it as a missing path would print it.
+	if _, err := os.Stat(spec); err != nil && strings.Contains(strings.ToLower(spec), auth.TokenPrefix) {
 		tok, err := auth.ParseManagementToken(spec)
 		if err != nil {
 			return tok, fault.WithHint(err, "check APPROOV_MANAGEMENT_TOKEN")

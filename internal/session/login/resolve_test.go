@@ -117,3 +117,22 @@ func TestRateLimitHint(t *testing.T) {
 		t.Error("a plain error gained a hint")
 	}
 }
+
+// APPROOV_MANAGEMENT_TOKEN holding a token with stray quotes or a prefix is
+// parsed as a token, never opened as a path: the error would carry it.
+func TestTokenSpecNeverEchoesTheToken(t *testing.T) {
+	tok, err := auth.NewManagementToken("demo", "ci@example.com", []string{"local:/nowhere"}, auth.Fingerprint{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := parseTokenSpec(strings.ToUpper(tok.String())); err != nil || got.User != "ci@example.com" {
+		t.Errorf("upper-case token: %v", err)
+	}
+	_, body, _ := strings.Cut(tok.String(), "_")
+	for _, spec := range []string{"'" + tok.String() + "'", "Bearer " + tok.String()} {
+		_, err := parseTokenSpec(spec)
+		if err == nil || strings.Contains(strings.ToLower(err.Error()+fault.HintOf(err)), body[:12]) {
+			t.Errorf("parseTokenSpec(%.10s…) = %v: echoes the token", spec, err)
+		}
+	}
+}
