@@ -268,6 +268,14 @@ func TestAutomationPasswordRotatesToken(t *testing.T) {
 	if r := approov(t, "", "whoami"); r.code != 4 {
 		t.Fatalf("whoami with the rotated token: exit %d, want 4", r.code)
 	}
+	// Prove, then persist: a dead token gets no new token file.
+	fourth := filepath.Join(dir, "ci-4.token")
+	if r := approov(t, "", "password", "--out", fourth); r.code != 4 {
+		t.Fatalf("rotating a dead token: exit %d, want 4", r.code)
+	}
+	if _, err := os.Stat(fourth); !os.IsNotExist(err) {
+		t.Fatalf("a token file was created for a refused rotation: %v", err)
+	}
 	t.Setenv("APPROOV_MANAGEMENT_TOKEN", third)
 	run(t, "", "whoami")
 }

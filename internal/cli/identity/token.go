@@ -17,8 +17,8 @@ import (
 )
 
 // rotateToken is `password` for the automation role. The new token is
-// written first, so a rotation can never leave the pipeline without a
-// working token; it is removed again when the service refused it.
+// written before it is enrolled, so a rotation can never leave the pipeline
+// without a working token; it is removed again when the service refused it.
 func rotateToken(ctx context.Context, opts *PasswordOptions, t login.Target) error {
 	if opts.Out == "" || opts.PasswordStdin {
 		return cmdutil.FlagErrorf("the automation role rotates its management token: give --out FILE (and no --password-stdin)")
@@ -28,16 +28,17 @@ func rotateToken(ctx context.Context, opts *PasswordOptions, t login.Target) err
 	if err != nil {
 		return err
 	}
+	// Prove, then persist: a fresh login proves the current token (as
+	// password proves the password) before the new token file is created.
+	conn, err := opts.Auth.Login(ctx, t, nil)
+	if err != nil {
+		return err
+	}
 	path, err := writeTokenFile(opts.Out, fresh)
 	if err != nil {
 		return err
 	}
-	// A fresh login proves the current token, as password proves the password.
-	conn, err := opts.Auth.Login(ctx, t, nil)
-	if err == nil {
-		err = conn.Backend.ChangePassword(ctx, conn.Caller, backend.TokenEnrolment(fresh))
-	}
-	if err != nil {
+	if err := conn.Backend.ChangePassword(ctx, conn.Caller, backend.TokenEnrolment(fresh)); err != nil {
 		return keepOrDrop(opts, path, err)
 	}
 	if err := opts.Auth.Forget(ctx, t); err != nil {
