@@ -83,11 +83,13 @@ func (s *Service) loginStart(ctx context.Context, c *call) (any, error) {
 // with the same error text.
 func (s *Service) loginFinish(ctx context.Context, c *call) (any, error) {
 	var req backend.LoginFinishRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
+	err := c.decode(&req)
+	user, r := normUser(req.User), req.Role
+	if err == nil {
+		user, r, err = loginIdentity(c, req.User, req.Role)
 	}
-	user, r, err := loginIdentity(c, req.User, req.Role)
 	if err != nil {
+		s.recordAlone(ctx, c.acct.ID, event{user: truncate(user, 254), role: role.Role(truncate(string(r), 20)), op: "login", outcome: "invalid-request"})
 		return nil, err
 	}
 	req.User, req.Role = user, r

@@ -117,6 +117,10 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 	stale.WhoAmI(h.ctx, c)
 	dev, _ := h.login("owner@example.com", role.Dev, "pw-dev")
 	h.b.ListUsers(h.ctx, dev)
+	// A login for a role that does not exist is a failed authentication too.
+	if _, err := h.b.LoginFinish(h.ctx, backend.LoginFinishRequest{Account: "acme", User: "owner@example.com", Role: "root"}); err == nil {
+		t.Fatal("login as root succeeded")
+	}
 	events, err := h.b.ListAudit(h.ctx, c, backend.AuditQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +129,7 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 	for _, e := range events {
 		got = append(got, e.Op+"/"+e.Outcome)
 	}
-	for _, want := range []string{"whoami/stale-request", "users.list/denied"} {
+	for _, want := range []string{"whoami/stale-request", "users.list/denied", "login/invalid-request"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("audit lacks %s: %q", want, got)
 		}
