@@ -122,9 +122,6 @@ func (s *Service) checkLogin(tx store.Tx, c *call, req *backend.LoginFinishReque
 	if err := s.checkLimit(tx, limitKey); err != nil {
 		return none, deny("rate-limited", err)
 	}
-	if err := s.remember(tx, "chal|"+base64.RawURLEncoding.EncodeToString(req.Challenge), exp); err != nil {
-		return none, deny("replayed", err)
-	}
 	u, rr, err := s.roleFor(tx, c.acct.ID, req.User, req.Role)
 	if err != nil {
 		return none, deny("error", err)
@@ -139,6 +136,11 @@ func (s *Service) checkLogin(tx store.Tx, c *call, req *backend.LoginFinishReque
 			return none, deny("error", err)
 		}
 		return none, deny("bad-credentials", badCredentials())
+	}
+	// Only a proven login spends its challenge: challenges are free to get,
+	// so failures taking replay-cache slots would let anyone fill it.
+	if err := s.remember(tx, "chal|"+base64.RawURLEncoding.EncodeToString(req.Challenge), exp); err != nil {
+		return none, deny("replayed", err)
 	}
 	if err := s.succeeded(tx, limitKey); err != nil {
 		return none, deny("error", err)

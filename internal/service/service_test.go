@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -209,5 +210,21 @@ func TestRecoveryPINRateLimited(t *testing.T) {
 	}
 	if _, err := h.login("owner@example.com", role.Admin, "pw-admin"); err != nil {
 		t.Fatalf("failed recoveries must not disturb the account: %v", err)
+	}
+}
+
+// Anyone may fetch login challenges: failed logins must not take replay
+// cache slots, or an unauthenticated client could fill the cache (failing
+// closed) and lock every user out. Only a proven login spends its challenge.
+func TestFailedLoginsDoNotFillReplayCache(t *testing.T) {
+	h := newHarness(t, func(o *service.Options) { o.MaxNonces = 4 })
+	h.enrol() // 2 slots: inspection and redemption
+	for i := range 5 {
+		if _, err := h.login(fmt.Sprintf("nobody%d@example.com", i), role.Admin, "guess"); fault.KindOf(err) != fault.Auth {
+			t.Fatalf("unknown user login: %v", err)
+		}
+	}
+	if _, err := h.login("owner@example.com", role.Admin, "pw-admin"); err != nil {
+		t.Fatalf("a real user after failed logins by others: %v", err)
 	}
 }
