@@ -117,6 +117,9 @@ func RunInit(ctx context.Context, opts *InitOptions) error {
 	}
 	defer enr.cleanup()
 	done, err := b.Redeem(ctx, code, enr.request)
+	if err == nil {
+		err = sameAccount(code, done.Account)
+	}
 	if err != nil {
 		return err
 	}
@@ -141,7 +144,19 @@ func inspect(ctx context.Context, opts *InitOptions, acct session.Account, code 
 	if err != nil {
 		return nil, backend.CodeInfo{}, err
 	}
+	if err := sameAccount(code, info.Account); err != nil {
+		return nil, backend.CodeInfo{}, err
+	}
 	return b, info, checkAutomation(opts, info)
+}
+
+// sameAccount refuses an answer about another account than the code pins:
+// recording it would replace that account's entry on this machine.
+func sameAccount(code auth.Code, answered string) error {
+	if answered != code.Account {
+		return fault.New(fault.Network, "the service answered for account %q, but the code is for %q", truncate(answered, 40), code.Account)
+	}
+	return nil
 }
 
 // joined is the local record of the account after a redemption.
