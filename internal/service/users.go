@@ -144,7 +144,9 @@ func (s *Service) removeUser(ctx context.Context, c *call) (any, error) {
 	})
 }
 
-// recoverUser issues a recovery code for every live role of a user.
+// recoverUser issues a recovery code for every live password role of a
+// user. Automation is left out: it never shows its PIN, and its token is
+// replaced by rotation (password) or by revoking and inviting again.
 func (s *Service) recoverUser(ctx context.Context, c *call) (any, error) {
 	var req backend.RecoverUserRequest
 	if err := c.decode(&req); err != nil {
@@ -162,12 +164,12 @@ func (s *Service) recoverUser(ctx context.Context, c *call) (any, error) {
 		}
 		var roles []role.Role
 		for _, r := range role.All {
-			if rr := u.Roles[r]; rr != nil && rr.Verifier != nil && rr.state(s.now()) == backend.RoleActive {
+			if rr := u.Roles[r]; r != role.Automation && rr != nil && rr.Verifier != nil && rr.state(s.now()) == backend.RoleActive {
 				roles = append(roles, r)
 			}
 		}
 		if len(roles) == 0 {
-			return fault.New(fault.Invalid, "%s has no active role to recover", req.Email)
+			return fault.New(fault.Invalid, "%s has no active password role to recover (an automation token is replaced with approov password, or by revoking and adding the role again)", req.Email)
 		}
 		inv, err = s.issueCode(tx, c.acct, u, backend.CodeRecovery, roles, timeZero, req.CodeTTL, c.sess.User)
 		return err

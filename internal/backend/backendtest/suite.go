@@ -42,6 +42,7 @@ func Run(t *testing.T, newEnv func(t *testing.T, cfg Config) Env) {
 		{"CodeCannotGrantOtherRole", testCodeOtherRole},
 		{"CodeSuperseded", testCodeSuperseded},
 		{"Recovery", testRecovery},
+		{"RecoveryNotForTokens", testRecoveryNotForTokens},
 		{"UsersLifecycle", testUsers},
 		{"LastAdminKept", testLastAdmin},
 		{"AuditLog", testAudit},
