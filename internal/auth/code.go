@@ -47,8 +47,8 @@ func NewCode(account string, backend []string, serviceKey Fingerprint) (Code, er
 	if err := ValidateLocations(backend); err != nil {
 		return Code{}, err
 	}
-	if len(account) == 0 || len(account) > 255 {
-		return Code{}, fault.New(fault.Invalid, "account must be 1..255 bytes")
+	if !ValidAccountID(account) {
+		return Code{}, fault.New(fault.Invalid, "invalid account id %q", truncate(account, 60))
 	}
 	id := make([]byte, codeIDBytes)
 	secret := make([]byte, codeSecretSize)
@@ -102,6 +102,9 @@ func decodeCode(id string, payload []byte) (Code, error) {
 	c.Account, c.Backend = r.str8(), r.strings()
 	if v != codeVersion || !r.done() || c.Account == "" {
 		return Code{}, fault.New(fault.Invalid, "onboarding code %s%s has an unsupported layout (version %d)", CodePrefix, id, v)
+	}
+	if !ValidAccountID(c.Account) {
+		return Code{}, fault.New(fault.Invalid, "onboarding code %s%s names an invalid account id", CodePrefix, id)
 	}
 	if err := ValidateLocations(c.Backend); err != nil {
 		return Code{}, err

@@ -133,3 +133,25 @@ func FuzzParseCode(f *testing.F) {
 		}
 	})
 }
+
+// A hostile code or token cannot smuggle shell or terminal syntax in its
+// account id, which approov prints in shell lines and messages.
+func TestAccountIDChecked(t *testing.T) {
+	fp := testFingerprint()
+	for _, acct := range []string{"demo&calc", "x\n", "demo;rm -rf ~", "\x1b[2J", "Acme", "-x"} {
+		if _, err := NewCode(acct, []string{"local:/x.db"}, fp); err == nil {
+			t.Errorf("NewCode(%q) accepted", acct)
+		}
+		if _, err := NewManagementToken(acct, "ci@example.com", []string{"local:/x.db"}, fp); err == nil {
+			t.Errorf("NewManagementToken(%q) accepted", acct)
+		}
+		c := Code{ID: "0123456789abc", Secret: make([]byte, codeSecretSize), Account: acct, Backend: []string{"local:/x.db"}, ServiceKey: fp}
+		if _, err := ParseCode(c.String()); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("ParseCode with account %q: %v", acct, err)
+		}
+		tok := ManagementToken{Account: acct, User: "ci@example.com", Backend: []string{"local:/x.db"}, ServiceKey: fp, Seed: make([]byte, 32)}
+		if _, err := ParseManagementToken(tok.String()); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("ParseManagementToken with account %q: %v", acct, err)
+		}
+	}
+}

@@ -41,8 +41,8 @@ func NewManagementToken(account, user string, backend []string, serviceKey Finge
 	if err := ValidateLocations(backend); err != nil {
 		return ManagementToken{}, err
 	}
-	if len(account) == 0 || len(account) > 255 || len(user) == 0 || len(user) > 255 {
-		return ManagementToken{}, fault.New(fault.Invalid, "account and user must be 1..255 bytes")
+	if !ValidAccountID(account) || len(user) == 0 || len(user) > 255 {
+		return ManagementToken{}, fault.New(fault.Invalid, "invalid account id, or user not 1..255 bytes")
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	rand.Read(seed)
@@ -84,6 +84,9 @@ func ParseManagementToken(s string) (ManagementToken, error) {
 	t.Account, t.User, t.Backend = r.str8(), r.str8(), r.strings()
 	if v != tokenVersion || !r.done() || t.Account == "" || t.User == "" {
 		return ManagementToken{}, fault.New(fault.Invalid, "management token has an unsupported layout (version %d)", v)
+	}
+	if !ValidAccountID(t.Account) {
+		return ManagementToken{}, fault.New(fault.Invalid, "management token names an invalid account id")
 	}
 	if err := ValidateLocations(t.Backend); err != nil {
 		return ManagementToken{}, err

@@ -3,7 +3,9 @@ package backend
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
@@ -53,14 +55,35 @@ func (w WireError) Err() error {
 			kind = k
 		}
 	}
-	var err error = &fault.Error{Kind: kind, Err: errors.New(w.Message), Hint: w.Hint}
+	var err error = &fault.Error{Kind: kind, Err: errors.New(printable(w.Message)), Hint: printable(w.Hint)}
 	if w.RetryAfter > 0 {
-		err = &RateLimitError{Err: err, After: time.Duration(w.RetryAfter) * time.Second}
+		err = &RateLimitError{Err: err, After: time.Duration(min(w.RetryAfter, maxRetryAfter)) * time.Second}
 	}
 	if w.Code == CodeClockSkew {
 		err = &auth.SkewError{Err: err}
 	}
 	return err
+}
+
+// Bounds on what an error answer may make the client print or wait.
+const (
+	maxWireText   = 1024
+	maxRetryAfter = 24 * 60 * 60 // seconds
+)
+
+// printable makes service text safe for a terminal: control characters
+// (escape sequences, newlines) become spaces, and the length is bounded.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > maxWireText {
+		s = strings.ToValidUTF8(s[:maxWireText], "") + "…"
+	}
+	return s
 }
 
 // RateLimitError is a fault.Auth error that says when to try again.

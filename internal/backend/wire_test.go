@@ -2,6 +2,7 @@ package backend
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +48,26 @@ func TestOperations(t *testing.T) {
 	}
 	if _, ok := Lookup("DELETE", "/v1/users"); ok {
 		t.Error("Lookup matched a method that is not served")
+	}
+}
+
+// An error answer is printed to the user's terminal: control characters
+// (escape sequences) are removed, lengths and retry-after bounded.
+func TestWireErrorSanitized(t *testing.T) {
+	w := WireError{Kind: "auth", Message: "bad\x1b]0;pwned\x07\x1b[2J news\nsecond line", Hint: "run \x1b[31mthis", RetryAfter: 1 << 62}
+	err := w.Err()
+	for _, s := range []string{err.Error(), fault.HintOf(err)} {
+		for _, r := range s {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+				t.Fatalf("control character %U kept in %q", r, s)
+			}
+		}
+	}
+	if d, ok := RetryAfter(err); !ok || d <= 0 || d > 24*time.Hour {
+		t.Errorf("retry-after %v not bounded", d)
+	}
+	long := WireError{Kind: "auth", Message: strings.Repeat("x", 10_000)}.Err()
+	if len(long.Error()) > 1100 {
+		t.Errorf("message of %d bytes not bounded", len(long.Error()))
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base32"
-	"regexp"
 	"strings"
 
 	"github.com/approov-cli/approov/internal/auth"
@@ -17,9 +16,6 @@ import (
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
 )
-
-// accountName: lower-case letters, digits and dashes, 1–40 characters.
-var accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
 // CreateAccountRequest bootstraps an account.
 type CreateAccountRequest struct {
@@ -57,7 +53,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 		if err := putJSON(tx, store.Accounts, acct.ID, acct); err != nil {
 			return err
 		}
-		u := &userRec{Email: req.FirstUser, Created: s.now(), Roles: map[role.Role]*roleRec{}}
+		u := newUser(req.FirstUser, s.now())
 		inv, err = s.issueCode(tx, acct, u, backend.CodeOnboarding, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
 		if err != nil {
 			return err
@@ -99,7 +95,7 @@ func RandomAccountName() string {
 // ValidAccountName checks an account name: lower-case letters, digits and
 // dashes, at most 40 characters, not starting with a dash.
 func ValidAccountName(name string) error {
-	if !accountName.MatchString(name) {
+	if !auth.ValidAccountID(name) {
 		return fault.New(fault.Usage, "invalid account name %q (lower-case letters, digits, dashes; at most 40)", truncate(name, 60))
 	}
 	return nil

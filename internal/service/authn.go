@@ -81,7 +81,7 @@ func (s *Service) liveSession(tx store.Tx, sess *sessionRec) (*userRec, *roleRec
 	if err != nil {
 		return nil, nil, deny("error", err)
 	}
-	if u == nil {
+	if u == nil || u.Gen != sess.Gen {
 		return nil, nil, deny("revoked", noSession("user no longer exists"))
 	}
 	rr := u.Roles[sess.Role]

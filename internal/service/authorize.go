@@ -16,7 +16,6 @@ var (
 	adminOnly = []role.Role{role.Admin}
 	adminDev  = []role.Role{role.Admin, role.Dev}
 	builders  = []role.Role{role.Admin, role.Dev, role.Delegate, role.Automation}
-	humans    = []role.Role{role.Admin, role.Dev, role.Delegate}
 )
 
 // policy is DESIGN §2's role column: which roles may run each operation.
@@ -25,7 +24,7 @@ var policy = map[Op][]role.Role{
 	"account.create": nil, "init": nil, "app.inspect": nil, "pin.extract": nil,
 	"pin.check": nil, "pin.export": nil, "completion": nil, "version": nil,
 
-	"role": anyRole, "whoami": anyRole, "logout": anyRole, "password": humans,
+	"role": anyRole, "whoami": anyRole, "logout": anyRole, "password": anyRole, // automation: rotates its token
 
 	"users.add": adminOnly, "users.list": adminOnly, "users.revoke": adminOnly,
 	"users.remove": adminOnly, "users.recover": adminOnly, "audit.list": adminOnly,

@@ -223,8 +223,11 @@ func (s *Service) applyRedeem(tx store.Tx, c *call, u *userRec, req *backend.Red
 		v := e.Verifier
 		rr.Verifier, rr.CodeID, rr.Epoch = &v, "", rr.Epoch+1
 	}
-	pin := req.PIN
-	u.PIN = &pin
+	// An automation-only code never shows its PIN to anyone: it must not
+	// replace the PIN the user holds for its password roles.
+	if pin := req.PIN; u.PIN == nil || !tokenOnly(c.code) {
+		u.PIN = &pin
+	}
 	c.code.UsedAt = s.now()
 	if err := saveUser(tx, c.acct.ID, u); err != nil {
 		return backend.Redeemed{}, deny("error", err)
@@ -236,6 +239,11 @@ func (s *Service) applyRedeem(tx store.Tx, c *call, u *userRec, req *backend.Red
 		_ = s.succeeded(tx, "pin\x00"+c.acct.ID+"\x00"+u.Email)
 	}
 	return backend.Redeemed{Account: c.acct.ID, User: u.Email, Roles: c.code.Roles, CodeID: c.code.ID}, nil
+}
+
+// tokenOnly says whether a code grants the automation role alone.
+func tokenOnly(code *codeRec) bool {
+	return len(code.Roles) == 1 && code.Roles[0].Role == role.Automation
 }
 
 // validVerifier checks an enrolled key: a management token's bare public

@@ -83,11 +83,13 @@ func (s *Service) loginStart(ctx context.Context, c *call) (any, error) {
 // with the same error text.
 func (s *Service) loginFinish(ctx context.Context, c *call) (any, error) {
 	var req backend.LoginFinishRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
+	err := c.decode(&req)
+	user, r := normUser(req.User), req.Role
+	if err == nil {
+		user, r, err = loginIdentity(c, req.User, req.Role)
 	}
-	user, r, err := loginIdentity(c, req.User, req.Role)
 	if err != nil {
+		s.recordAlone(ctx, c.acct.ID, event{user: truncate(user, 254), role: role.Role(truncate(string(r), 20)), op: "login", outcome: "invalid-request"})
 		return nil, err
 	}
 	req.User, req.Role = user, r
@@ -120,9 +122,6 @@ func (s *Service) checkLogin(tx store.Tx, c *call, req *backend.LoginFinishReque
 	if err := s.checkLimit(tx, limitKey); err != nil {
 		return none, deny("rate-limited", err)
 	}
-	if err := s.remember(tx, "chal|"+base64.RawURLEncoding.EncodeToString(req.Challenge), exp); err != nil {
-		return none, deny("replayed", err)
-	}
 	u, rr, err := s.roleFor(tx, c.acct.ID, req.User, req.Role)
 	if err != nil {
 		return none, deny("error", err)
@@ -137,6 +136,11 @@ func (s *Service) checkLogin(tx store.Tx, c *call, req *backend.LoginFinishReque
 			return none, deny("error", err)
 		}
 		return none, deny("bad-credentials", badCredentials())
+	}
+	// Only a proven login spends its challenge: challenges are free to get,
+	// so failures taking replay-cache slots would let anyone fill it.
+	if err := s.remember(tx, "chal|"+base64.RawURLEncoding.EncodeToString(req.Challenge), exp); err != nil {
+		return none, deny("replayed", err)
 	}
 	if err := s.succeeded(tx, limitKey); err != nil {
 		return none, deny("error", err)
@@ -183,7 +187,7 @@ func (s *Service) openSession(tx store.Tx, account string, u *userRec, r role.Ro
 		exp = rr.ExpiresAt
 	}
 	sess := sessionRec{ID: "ses_" + base64.RawURLEncoding.EncodeToString(randBytes(18)), Account: account, User: u.Email,
-		Role: r, PublicKey: key, Epoch: rr.Epoch, Created: now, ExpiresAt: exp}
+		Role: r, PublicKey: key, Epoch: rr.Epoch, Gen: u.Gen, Created: now, ExpiresAt: exp}
 	if err := s.pruneSessions(tx, now); err != nil {
 		return backend.SessionGrant{}, deny("error", err)
 	}

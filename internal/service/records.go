@@ -2,6 +2,7 @@ package service
 
 import (
 	"crypto/ed25519"
+	"encoding/base64"
 	"time"
 
 	"github.com/approov-cli/approov/internal/backend"
@@ -30,6 +31,14 @@ type userRec struct {
 	Created time.Time              `json:"created"`
 	Roles   map[role.Role]*roleRec `json:"roles"`
 	PIN     *backend.Verifier      `json:"pin,omitempty"`
+	// Gen is random per user record: a user removed and invited again
+	// restarts its role epochs, so sessions also carry Gen to stay dead.
+	Gen string `json:"gen,omitempty"`
+}
+
+// newUser returns a fresh user record with its own generation.
+func newUser(email string, now time.Time) *userRec {
+	return &userRec{Email: email, Created: now, Roles: map[role.Role]*roleRec{}, Gen: base64.RawURLEncoding.EncodeToString(randBytes(12))}
 }
 
 // roleRec is one role of a user. Epoch changes on every revocation and
@@ -78,6 +87,7 @@ type sessionRec struct {
 	Role      role.Role         `json:"role"`
 	PublicKey ed25519.PublicKey `json:"public_key"`
 	Epoch     uint64            `json:"epoch"`
+	Gen       string            `json:"gen,omitempty"` // the user record's generation
 	Created   time.Time         `json:"created"`
 	ExpiresAt time.Time         `json:"expires_at"`
 }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -117,6 +118,10 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 	stale.WhoAmI(h.ctx, c)
 	dev, _ := h.login("owner@example.com", role.Dev, "pw-dev")
 	h.b.ListUsers(h.ctx, dev)
+	// A login for a role that does not exist is a failed authentication too.
+	if _, err := h.b.LoginFinish(h.ctx, backend.LoginFinishRequest{Account: "acme", User: "owner@example.com", Role: "root"}); err == nil {
+		t.Fatal("login as root succeeded")
+	}
 	events, err := h.b.ListAudit(h.ctx, c, backend.AuditQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +130,7 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 	for _, e := range events {
 		got = append(got, e.Op+"/"+e.Outcome)
 	}
-	for _, want := range []string{"whoami/stale-request", "users.list/denied"} {
+	for _, want := range []string{"whoami/stale-request", "users.list/denied", "login/invalid-request"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("audit lacks %s: %q", want, got)
 		}
@@ -143,7 +148,7 @@ func TestAuthorizeTable(t *testing.T) {
 		{"pin.add", []role.Role{role.Admin, role.Dev}},
 		{"registration.add", role.All},
 		{"whoami", role.All},
-		{"password", []role.Role{role.Admin, role.Dev, role.Delegate}},
+		{"password", role.All},
 		{"app.inspect", role.All}, // no role needed
 	}
 	for _, tt := range tests {
@@ -205,5 +210,21 @@ func TestRecoveryPINRateLimited(t *testing.T) {
 	}
 	if _, err := h.login("owner@example.com", role.Admin, "pw-admin"); err != nil {
 		t.Fatalf("failed recoveries must not disturb the account: %v", err)
+	}
+}
+
+// Anyone may fetch login challenges: failed logins must not take replay
+// cache slots, or an unauthenticated client could fill the cache (failing
+// closed) and lock every user out. Only a proven login spends its challenge.
+func TestFailedLoginsDoNotFillReplayCache(t *testing.T) {
+	h := newHarness(t, func(o *service.Options) { o.MaxNonces = 4 })
+	h.enrol() // 2 slots: inspection and redemption
+	for i := range 5 {
+		if _, err := h.login(fmt.Sprintf("nobody%d@example.com", i), role.Admin, "guess"); fault.KindOf(err) != fault.Auth {
+			t.Fatalf("unknown user login: %v", err)
+		}
+	}
+	if _, err := h.login("owner@example.com", role.Admin, "pw-admin"); err != nil {
+		t.Fatalf("a real user after failed logins by others: %v", err)
 	}
 }

@@ -57,8 +57,9 @@ func (s *Service) logout(ctx context.Context, c *call) (any, error) {
 	})
 }
 
-// changePassword re-enrols the caller's own role key; bumping the epoch
-// ends every session of that role, the caller's included.
+// changePassword re-enrols the caller's own role key (for automation, a new
+// management token); bumping the epoch ends every session of that role, the
+// caller's included.
 func (s *Service) changePassword(ctx context.Context, c *call) (any, error) {
 	var e backend.Enrolment
 	if err := c.decode(&e); err != nil {

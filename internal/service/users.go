@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -28,7 +29,7 @@ func (s *Service) addUser(ctx context.Context, c *call) (any, error) {
 			return err
 		}
 		if u == nil {
-			u = &userRec{Email: req.Email, Created: s.now(), Roles: map[role.Role]*roleRec{}}
+			u = newUser(req.Email, s.now())
 		}
 		for _, r := range req.Roles {
 			if rr := u.Roles[r]; rr != nil && rr.state(s.now()) == backend.RoleActive {
@@ -57,6 +58,10 @@ func (s *Service) validInvite(req *backend.AddUserRequest, me *roleRec) error {
 	}
 	if req.RoleExpiresAt.IsZero() {
 		req.RoleExpiresAt = me.ExpiresAt
+	}
+	// A time-limited admin cannot make its power outlive it.
+	if !me.ExpiresAt.IsZero() && req.RoleExpiresAt.After(me.ExpiresAt) {
+		return fault.New(fault.Permission, "your admin role expires %s: you cannot grant roles that last longer", me.ExpiresAt.Format(time.RFC3339))
 	}
 	if !req.RoleExpiresAt.IsZero() && !req.RoleExpiresAt.After(s.now()) {
 		return fault.New(fault.Usage, "role expiry %s is in the past", req.RoleExpiresAt.Format("2006-01-02T15:04:05Z07:00"))
@@ -139,7 +144,9 @@ func (s *Service) removeUser(ctx context.Context, c *call) (any, error) {
 	})
 }
 
-// recoverUser issues a recovery code for every live role of a user.
+// recoverUser issues a recovery code for every live password role of a
+// user. Automation is left out: it never shows its PIN, and its token is
+// replaced by rotation (password) or by revoking and inviting again.
 func (s *Service) recoverUser(ctx context.Context, c *call) (any, error) {
 	var req backend.RecoverUserRequest
 	if err := c.decode(&req); err != nil {
@@ -157,12 +164,12 @@ func (s *Service) recoverUser(ctx context.Context, c *call) (any, error) {
 		}
 		var roles []role.Role
 		for _, r := range role.All {
-			if rr := u.Roles[r]; rr != nil && rr.Verifier != nil && rr.state(s.now()) == backend.RoleActive {
+			if rr := u.Roles[r]; r != role.Automation && rr != nil && rr.Verifier != nil && rr.state(s.now()) == backend.RoleActive {
 				roles = append(roles, r)
 			}
 		}
 		if len(roles) == 0 {
-			return fault.New(fault.Invalid, "%s has no active role to recover", req.Email)
+			return fault.New(fault.Invalid, "%s has no active password role to recover (an automation token is replaced with approov password, or by revoking and adding the role again)", req.Email)
 		}
 		inv, err = s.issueCode(tx, c.acct, u, backend.CodeRecovery, roles, timeZero, req.CodeTTL, c.sess.User)
 		return err

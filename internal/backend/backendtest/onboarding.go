@@ -172,3 +172,33 @@ func testCodeSuperseded(f *fixture) {
 	_, err = f.b.InspectCode(f.ctx, mustCode(f.t, second.Code))
 	wantKind(f.t, err, fault.Auth, "a code for a revoked role")
 }
+
+// testRecoveryNotForTokens: recovery needs the PIN, which the automation
+// role never shows; a lost token is replaced by rotation or a new code.
+func testRecoveryNotForTokens(f *fixture) {
+	_, admin := f.admin()
+	f.invite(admin, "ci@example.com", role.Automation)
+	_, err := f.b.RecoverUser(f.ctx, admin, backend.RecoverUserRequest{Email: "ci@example.com"})
+	wantKind(f.t, err, fault.Invalid, "a recovery code for the automation role")
+	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "ci@example.com", Roles: []role.Role{role.Dev}})
+	must(f.t, err)
+	_, pin, _ := f.redeem(inv.Code)
+	// Redeeming an automation code (init never shows its PIN) must not
+	// replace the PIN the user holds for its password roles.
+	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "ci@example.com", Role: role.Automation}))
+	f.invite(admin, "ci@example.com", role.Automation)
+	inv, err = f.b.RecoverUser(f.ctx, admin, backend.RecoverUserRequest{Email: "ci@example.com"})
+	must(f.t, err)
+	if len(inv.Roles) != 1 || inv.Roles[0].Role != role.Dev {
+		f.t.Fatalf("recovery code roles = %+v, want dev only", inv.Roles)
+	}
+	code := mustCode(f.t, inv.Code)
+	info, err := f.b.InspectCode(f.ctx, code)
+	must(f.t, err)
+	req, _, _ := f.redeemRequest(code, info)
+	req.PINProof, err = backend.RecoveryProof(pin, info, req.PIN)
+	must(f.t, err)
+	if _, err := f.b.Redeem(f.ctx, code, req); err != nil {
+		f.t.Fatalf("recovery with the PIN shown for the dev role, after an automation code: %v", err)
+	}
+}

@@ -268,3 +268,18 @@ func testWrongPin(f *fixture) {
 	_, err := c.InspectCode(f.ctx, code)
 	wantKind(f.t, err, fault.Network, "service key not matching the code's fingerprint")
 }
+
+// testAfterReAdd: removing a user and inviting the same email again must not
+// bring the removed user's live sessions back (their role epochs restart).
+func testAfterReAdd(f *fixture) {
+	_, admin := f.admin()
+	f.invite(admin, "dev@example.com", role.Dev)
+	old := f.mustLogin("dev@example.com", role.Dev)
+	must(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "dev@example.com"}))
+	f.invite(admin, "dev@example.com", role.Dev)
+	_, err := f.b.WhoAmI(f.ctx, old)
+	wantKind(f.t, err, fault.Auth, "session of a removed user after the email was invited again")
+	if _, err := f.b.WhoAmI(f.ctx, f.mustLogin("dev@example.com", role.Dev)); err != nil {
+		f.t.Fatalf("the new user's own session: %v", err)
+	}
+}

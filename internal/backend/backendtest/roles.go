@@ -3,6 +3,7 @@ package backendtest
 import (
 	"time"
 
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
@@ -110,4 +111,44 @@ func testAutomation(f *fixture) {
 	}
 	_, err = f.b.ListUsers(f.ctx, ci)
 	wantKind(f.t, err, fault.Permission, "automation listing users")
+}
+
+// testGrantNotBeyondOwnExpiry: an admin whose own role expires cannot hand
+// out roles that outlive it (e.g. to a second address of its own).
+func testGrantNotBeyondOwnExpiry(f *fixture) {
+	_, admin := f.admin()
+	until := f.clock.Now().Add(24 * time.Hour)
+	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "temp@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until})
+	must(f.t, err)
+	f.redeem(inv.Code)
+	temp := f.mustLogin("temp@example.com", role.Admin)
+	_, err = f.b.AddUser(f.ctx, temp, backend.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until.Add(time.Hour)})
+	wantKind(f.t, err, fault.Permission, "a temporary admin granting a role beyond its own expiry")
+	inv, err = f.b.AddUser(f.ctx, temp, backend.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Dev}})
+	must(f.t, err)
+	if got := inv.Roles[0].ExpiresAt; !got.Equal(until) {
+		f.t.Fatalf("default expiry of a temporary admin's grant = %s, want its own %s", got, until)
+	}
+}
+
+// testTokenRotation: `password` for the automation role enrols a new
+// management token; the old token and its sessions stop working.
+func testTokenRotation(f *fixture) {
+	_, admin := f.admin()
+	_, old := f.invite(admin, "ci@example.com", role.Automation)
+	ci, err := f.loginKey(old.User, role.Automation, old.PrivateKey())
+	must(f.t, err)
+	fresh, err := auth.NewManagementToken(old.Account, old.User, old.Backend, old.ServiceKey)
+	must(f.t, err)
+	pw, _, err := backend.PasswordEnrolment(role.Automation, []byte("a password"), CheapParams)
+	must(f.t, err)
+	wantKind(f.t, f.b.ChangePassword(f.ctx, ci, pw), fault.Invalid, "a password for the automation role")
+	must(f.t, f.b.ChangePassword(f.ctx, ci, backend.TokenEnrolment(fresh)))
+	_, err = f.b.WhoAmI(f.ctx, ci)
+	wantKind(f.t, err, fault.Auth, "session of the rotated token")
+	_, err = f.loginKey(old.User, role.Automation, old.PrivateKey())
+	wantKind(f.t, err, fault.Auth, "login with the rotated token")
+	if _, err := f.loginKey(fresh.User, role.Automation, fresh.PrivateKey()); err != nil {
+		f.t.Fatalf("login with the new token: %v", err)
+	}
 }

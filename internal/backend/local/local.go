@@ -39,6 +39,8 @@ type Options struct {
 type Transport struct {
 	Path string
 	Opts Options
+
+	create bool // only CreateAccount makes a new store
 }
 
 // Exchange implements backend.Transport.
@@ -52,6 +54,12 @@ func (t *Transport) Exchange(ctx context.Context, request []byte) ([]byte, error
 }
 
 func (t *Transport) withService(fn func(*service.Service) error) error {
+	// The path comes from a code or token, which may be hostile: a client
+	// opens an existing store and never creates a file (or directories).
+	if fi, err := os.Stat(t.Path); !t.create && (err != nil || !fi.Mode().IsRegular()) {
+		return fault.WithHint(fault.New(fault.Network, "no local approov store at %s", t.Path),
+			"the code or token names an embedded store on another machine, or one that was deleted")
+	}
 	st, err := store.OpenBolt(t.Path, t.Opts.LockTimeout)
 	if err != nil {
 		return err
@@ -77,7 +85,7 @@ func Open(dbPath string, copts backend.ClientOptions, opts Options) *backend.Cli
 // and that user's onboarding code (Invitation.Code), which names this store.
 func CreateAccount(ctx context.Context, dbPath string, req service.CreateAccountRequest, opts Options) (service.CreatedAccount, error) {
 	var out service.CreatedAccount
-	err := (&Transport{Path: dbPath, Opts: opts}).withService(func(s *service.Service) error {
+	err := (&Transport{Path: dbPath, Opts: opts, create: true}).withService(func(s *service.Service) error {
 		ids, err := s.Accounts(ctx)
 		if err != nil {
 			return err

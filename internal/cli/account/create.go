@@ -3,12 +3,14 @@ package account
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/user"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend/local"
 	"github.com/approov-cli/approov/internal/cli/identity"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -124,12 +126,32 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 	return nil
 }
 
-// redeem runs init on the fresh code; its JSON output is init's.
+// redeem runs init on the fresh code; its JSON output is init's. Prove,
+// then persist: when the code could not be redeemed, the new account would
+// be unusable (its only code is never printed), so its store is removed.
 func redeem(ctx context.Context, opts *CreateOptions, out created) error {
-	return identity.RunInit(ctx, &identity.InitOptions{
+	err := identity.RunInit(ctx, &identity.InitOptions{
 		IO: opts.IO, Auth: opts.Auth, Prompter: opts.Prompter, JSON: opts.JSON, Now: opts.Now,
 		Source: out.Code, PasswordStdin: opts.PasswordStdin, Storage: opts.Storage,
 	})
+	if err != nil && unspent(context.WithoutCancel(ctx), opts, out.Code) && os.Remove(out.Store) == nil {
+		fmt.Fprintf(opts.IO.ErrOut, "Account %s was not kept, as its code could not be redeemed; run the command again.\n", out.Account)
+	}
+	return err
+}
+
+// unspent says whether code can still be redeemed, asking its service.
+func unspent(ctx context.Context, opts *CreateOptions, text string) bool {
+	code, err := auth.ParseCode(text)
+	if err != nil {
+		return false
+	}
+	b, err := local.ForCode(code, local.Options{Now: opts.Now})
+	if err != nil {
+		return false
+	}
+	_, err = b.InspectCode(ctx, code)
+	return err == nil
 }
 
 func defaultUser() string {

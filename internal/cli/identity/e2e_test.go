@@ -210,3 +210,72 @@ func TestCorruptStateFailsClosed(t *testing.T) {
 		t.Errorf("corrupt file not moved aside: %v", m)
 	}
 }
+
+// Prove, then persist: when `account create --init` cannot redeem the code
+// it just made (here: no terminal for the password), the new account is not
+// left behind, unusable and with its only code unprinted; the same command
+// can simply be run again.
+func TestCreateInitFailureLeavesNoAccount(t *testing.T) {
+	home := hermetic(t)
+	r := approov(t, "", "account", "create", "--local", "--name", "demo", "--init")
+	if r.code != 4 {
+		t.Fatalf("create --init without a terminal: exit %d, want 4\n%s", r.code, r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(home, "local", "demo.db")); !os.IsNotExist(err) {
+		t.Fatalf("the unusable account's store was left behind: %v", err)
+	}
+	createLocal(t)
+}
+
+// DESIGN §2: password is for any role; for automation it rotates the
+// management token, never prompting.
+func TestAutomationPasswordRotatesToken(t *testing.T) {
+	hermetic(t)
+	createLocal(t)
+	code := strings.TrimSpace(run(t, "", "users", "add", "ci@example.com", "--role", "automation").out)
+	setup := filepath.Join(t.TempDir(), "setup")
+	t.Setenv("APPROOV_HOME", setup)
+	t.Setenv("APPROOV_NO_PROMPT", "1")
+	dir := t.TempDir()
+	first, second, third := filepath.Join(dir, "ci.token"), filepath.Join(dir, "ci-2.token"), filepath.Join(dir, "ci-3.token")
+	run(t, "", "init", code, "--automation", "--out", first)
+
+	// On the machine that ran init, the grant follows the new file.
+	if r := approov(t, "", "password"); r.code != 2 || !strings.Contains(r.errOut, "--out") {
+		t.Fatalf("password without --out: exit %d %q", r.code, r.errOut)
+	}
+	if r := approov(t, "", "password", "--out", first); r.code != 2 {
+		t.Fatalf("password --out onto an existing file: exit %d %q", r.code, r.errOut)
+	}
+	r := run(t, "", "password", "--out", second)
+	if fi, err := os.Stat(second); err != nil || fi.Mode().Perm() != 0o600 || !strings.Contains(r.errOut, second) {
+		t.Fatalf("new token file: %v %v\n%s", fi, err, r.errOut)
+	}
+	if tok, _ := os.ReadFile(second); strings.Contains(r.errOut+r.out, strings.TrimSpace(string(tok))) {
+		t.Fatal("the new token was printed")
+	}
+	run(t, "", "whoami")
+
+	// The pipeline, from the token alone.
+	t.Setenv("APPROOV_HOME", filepath.Join(t.TempDir(), "ci"))
+	t.Setenv("APPROOV_MANAGEMENT_TOKEN", first)
+	if r := approov(t, "", "whoami"); r.code != 4 {
+		t.Fatalf("whoami with the rotated token: exit %d, want 4", r.code)
+	}
+	t.Setenv("APPROOV_MANAGEMENT_TOKEN", second)
+	run(t, "", "whoami") // opens a session that the rotation must end
+	run(t, "", "password", "--out", third)
+	if r := approov(t, "", "whoami"); r.code != 4 {
+		t.Fatalf("whoami with the rotated token: exit %d, want 4", r.code)
+	}
+	// Prove, then persist: a dead token gets no new token file.
+	fourth := filepath.Join(dir, "ci-4.token")
+	if r := approov(t, "", "password", "--out", fourth); r.code != 4 {
+		t.Fatalf("rotating a dead token: exit %d, want 4", r.code)
+	}
+	if _, err := os.Stat(fourth); !os.IsNotExist(err) {
+		t.Fatalf("a token file was created for a refused rotation: %v", err)
+	}
+	t.Setenv("APPROOV_MANAGEMENT_TOKEN", third)
+	run(t, "", "whoami")
+}

@@ -114,3 +114,23 @@ func TestReadCodeSources(t *testing.T) {
 		}
 	}
 }
+
+// Codes are case-insensitive, so an upper-cased code is a code, not a file
+// name; and an argument that is neither must not be echoed when it holds a
+// code (with a stray prefix): the message would carry its secret.
+func TestReadCodeNeverEchoesASecret(t *testing.T) {
+	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readCode(strings.NewReader(""), strings.ToUpper(code.String())); err != nil || got.ID != code.ID {
+		t.Errorf("upper-case code: %+v, %v", got, err)
+	}
+	_, secret, _ := strings.Cut(code.String(), ".")
+	for _, arg := range []string{"code=" + code.String(), "'" + strings.ToUpper(code.String())} {
+		_, err := readCode(strings.NewReader(""), arg)
+		if err == nil || strings.Contains(strings.ToLower(err.Error()), secret[:8]) {
+			t.Errorf("readCode(%.12s…) = %v: echoes the code's secret", arg, err)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package identity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -115,6 +117,9 @@ func RunInit(ctx context.Context, opts *InitOptions) error {
 	}
 	defer enr.cleanup()
 	done, err := b.Redeem(ctx, code, enr.request)
+	if err == nil {
+		err = sameAccount(code, done.Account)
+	}
 	if err != nil {
 		return err
 	}
@@ -139,7 +144,19 @@ func inspect(ctx context.Context, opts *InitOptions, acct session.Account, code 
 	if err != nil {
 		return nil, backend.CodeInfo{}, err
 	}
+	if err := sameAccount(code, info.Account); err != nil {
+		return nil, backend.CodeInfo{}, err
+	}
 	return b, info, checkAutomation(opts, info)
+}
+
+// sameAccount refuses an answer about another account than the code pins:
+// recording it would replace that account's entry on this machine.
+func sameAccount(code auth.Code, answered string) error {
+	if answered != code.Account {
+		return fault.New(fault.Network, "the service answered for account %q, but the code is for %q", truncate(answered, 40), code.Account)
+	}
+	return nil
 }
 
 // joined is the local record of the account after a redemption.
@@ -162,15 +179,26 @@ func readCode(stdin io.Reader, src string) (auth.Code, error) {
 			return auth.Code{}, fault.New(fault.Invalid, "cannot read the code from stdin: %v", err)
 		}
 		text = string(b)
-	case !strings.HasPrefix(strings.TrimSpace(src), auth.CodePrefix):
+	case isFile(src) || !strings.Contains(strings.ToLower(src), auth.CodePrefix):
+		// Anything else holding "aoc_" (in any case) is parsed as a code:
+		// an error naming it as a missing file would carry its secret.
 		b, err := readSmallFile(src)
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
 			return auth.Code{}, fault.WithHint(fault.New(fault.Invalid, "%q is neither an onboarding code (aoc_…) nor a readable file: %v", truncate(src, 40), err),
 				"approov init <code>   or   approov init - < code.txt")
 		}
 		text = string(b)
 	}
 	return auth.ParseCode(strings.TrimSpace(text))
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func readSmallFile(path string) ([]byte, error) {

@@ -24,6 +24,7 @@ type PasswordOptions struct {
 	Auth          *login.Manager
 	Prompter      prompter.Prompter
 	PasswordStdin bool
+	Out           string // automation: where the new management token goes
 }
 
 // NewCmdPassword builds `approov password`.
@@ -31,16 +32,22 @@ func NewCmdPassword(f *cmdutil.Factory, runF func(*PasswordOptions) error) *cobr
 	opts := &PasswordOptions{}
 	cmd := &cobra.Command{
 		Use:   "password",
-		Short: "Change the active role's password",
+		Short: "Change the active role's password, or rotate the automation role's token",
 		Long: `Change the password of the active role. approov asks for the current password
 (a live session alone is not enough: whoever finds your terminal unlocked must
 not be able to lock you out), then for the new one twice. The service replaces
 the role's key and ends every session of the role, everywhere; this machine
 gets a new session at once.
 
-With --password-stdin, stdin holds two lines: the current password, then the new one.`,
+With --password-stdin, stdin holds two lines: the current password, then the new one.
+
+For the automation role, password rotates the management token instead and
+never prompts: the new token is written to --out FILE (mode 0600, never an
+existing file), then enrolled; the old token and every session it opened stop
+working at once.`,
 		Example: `  $ approov password
-  $ approov password --password-stdin < old-and-new.txt`,
+  $ approov password --password-stdin < old-and-new.txt
+  $ approov password --out ci-new.token   # automation: rotate the token`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.IO, opts.Auth, opts.Prompter = f.IOStreams, f.Auth(), f.Prompter()
@@ -51,7 +58,8 @@ With --password-stdin, stdin holds two lines: the current password, then the new
 		},
 	}
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the current and the new password from the first two lines of stdin")
-	cmdutil.RequireRoles(cmd, role.Admin, role.Dev, role.Delegate)
+	cmd.Flags().StringVar(&opts.Out, "out", "", "automation role: write the new management token to `FILE` (mode 0600)")
+	cmdutil.RequireRoles(cmd, role.All...)
 	return cmd
 }
 
@@ -61,7 +69,10 @@ func runPassword(ctx context.Context, opts *PasswordOptions) error {
 		return err
 	}
 	if t.Token != nil {
-		return fault.New(fault.Permission, "the automation role has a management token, not a password; ask an admin for a new automation code to replace it")
+		return rotateToken(ctx, opts, t)
+	}
+	if opts.Out != "" {
+		return cmdutil.FlagErrorf("--out is for the automation role, which rotates its management token")
 	}
 	current, fresh, err := passwords(opts, t)
 	if err != nil {

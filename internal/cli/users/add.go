@@ -43,7 +43,8 @@ code that expires in 72 hours: hand it over privately; the user runs
 "approov init <code>" (an automation code: "approov init <code> --automation --out FILE").
 
 --expires limits the roles: a duration (90d, 2w, 36h) or a date (2027-01-31).
-Without it the roles last as long as your own admin role.`,
+Without it the roles last as long as your own admin role, and they can never
+outlast it.`,
 		Example: `  $ approov users add alice@example.com --role dev
   $ approov users add ci@example.com --role automation --expires 180d
   $ approov users add bob@example.com --role admin,dev --json`,

@@ -71,7 +71,7 @@ func (m *Manager) target(st *session.State, ref session.RoleRef, from string) (T
 	}
 	t := Target{Account: *acct, Role: ref.Role, From: from}
 	if g.Method == session.MethodToken && g.TokenFile != "" {
-		tok, err := readToken(g.TokenFile)
+		tok, err := readToken(g.TokenFile, m.o.Warnf)
 		if err != nil {
 			return Target{}, err
 		}
@@ -123,7 +123,7 @@ func (m *Manager) onlyRole(st *session.State) (Target, error) {
 // token itself names the account, user, backend and service key, so a CI
 // machine needs no init.
 func (m *Manager) tokenTarget(st *session.State, spec string) (Target, error) {
-	tok, err := parseTokenSpec(spec)
+	tok, err := parseTokenSpec(spec, m.o.Warnf)
 	if err != nil {
 		return Target{}, err
 	}
@@ -138,26 +138,32 @@ func (m *Manager) tokenTarget(st *session.State, spec string) (Target, error) {
 
 // parseTokenSpec reads APPROOV_MANAGEMENT_TOKEN: the token itself, or the
 // path of a file holding it.
-func parseTokenSpec(spec string) (auth.ManagementToken, error) {
+func parseTokenSpec(spec string, warnf func(string, ...any)) (auth.ManagementToken, error) {
 	spec = strings.TrimSpace(spec)
-	if strings.HasPrefix(spec, auth.TokenPrefix) {
+	// A value holding "aom_" (in any case, maybe quoted) that is no file is
+	// parsed as a token: an error naming it as a missing path would print it.
+	if _, err := os.Stat(spec); err != nil && strings.Contains(strings.ToLower(spec), auth.TokenPrefix) {
 		tok, err := auth.ParseManagementToken(spec)
 		if err != nil {
 			return tok, fault.WithHint(err, "check APPROOV_MANAGEMENT_TOKEN")
 		}
 		return tok, nil
 	}
-	return readToken(spec)
+	return readToken(spec, warnf)
 }
 
-// readToken reads a management token file (bounded: a token is small).
-func readToken(path string) (auth.ManagementToken, error) {
+// readToken reads a management token file (bounded: a token is small),
+// warning, as ssh does for keys, when others may read it.
+func readToken(path string, warnf func(string, ...any)) (auth.ManagementToken, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return auth.ManagementToken{}, fault.WithHint(fault.New(fault.Auth, "cannot read the management token: %v", err),
 			"APPROOV_MANAGEMENT_TOKEN holds a token (aom_…) or the path of a file holding one")
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		warnf("the management token file %s is accessible to other users (mode %04o); run: chmod 600 %s", path, fi.Mode().Perm(), path)
+	}
 	buf := make([]byte, 8192)
 	n, _ := f.Read(buf)
 	tok, err := auth.ParseManagementToken(string(buf[:n]))

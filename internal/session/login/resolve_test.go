@@ -2,6 +2,7 @@ package login
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +116,44 @@ func TestRateLimitHint(t *testing.T) {
 	plain := fault.New(fault.Auth, "login failed")
 	if rateLimitHint(plain) != plain {
 		t.Error("a plain error gained a hint")
+	}
+}
+
+// APPROOV_MANAGEMENT_TOKEN holding a token with stray quotes or a prefix is
+// parsed as a token, never opened as a path: the error would carry it.
+func TestTokenSpecNeverEchoesTheToken(t *testing.T) {
+	tok, err := auth.NewManagementToken("demo", "ci@example.com", []string{"local:/nowhere"}, auth.Fingerprint{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := parseTokenSpec(strings.ToUpper(tok.String()), t.Logf); err != nil || got.User != "ci@example.com" {
+		t.Errorf("upper-case token: %v", err)
+	}
+	_, body, _ := strings.Cut(tok.String(), "_")
+	for _, spec := range []string{"'" + tok.String() + "'", "Bearer " + tok.String()} {
+		_, err := parseTokenSpec(spec, t.Logf)
+		if err == nil || strings.Contains(strings.ToLower(err.Error()+fault.HintOf(err)), body[:12]) {
+			t.Errorf("parseTokenSpec(%.10s…) = %v: echoes the token", spec, err)
+		}
+	}
+}
+
+func TestTokenFileModeWarned(t *testing.T) {
+	tok, err := auth.NewManagementToken("demo", "ci@example.com", []string{"local:/nowhere"}, auth.Fingerprint{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []os.FileMode{0o600, 0o644, 0o640} {
+		path := filepath.Join(t.TempDir(), "ci.token")
+		os.WriteFile(path, []byte(tok.String()+"\n"), mode)
+		os.Chmod(path, mode)
+		var warned []string
+		_, err := parseTokenSpec(path, func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) })
+		if err != nil || (len(warned) == 1) != (mode != 0o600) {
+			t.Errorf("mode %04o: err %v, warnings %q", mode, err, warned)
+		}
+		if len(warned) == 1 && !strings.Contains(warned[0], "chmod 600") {
+			t.Errorf("warning without the fix: %q", warned[0])
+		}
 	}
 }
