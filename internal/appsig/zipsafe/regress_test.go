@@ -1,7 +1,10 @@
 package zipsafe
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/binary"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -44,5 +47,52 @@ func TestLocalHeaderIntoCentralDirectory(t *testing.T) {
 	}
 	if _, err := open(oneEntry(flagDescriptor, 0)); err == nil {
 		t.Error("entry without a data descriptor accepted")
+	}
+}
+
+// TestEOCDSignatureInComment: an archive comment holding a second end record
+// would be read differently by libziparchive (last signature wins) and by
+// apksigner (comment length must reach the end of the file).
+func TestEOCDSignatureInComment(t *testing.T) {
+	b := build(t, sample...)
+	fake := append([]byte(sigEOCD), make([]byte, eocdLen-4)...)
+	binary.LittleEndian.PutUint16(fake[20:], 0xffff) // does not reach the end
+	withComment := append(bytes.Clone(b), fake...)
+	binary.LittleEndian.PutUint16(withComment[len(b)-2:], uint16(len(fake)))
+	_, err := open(withComment)
+	assertInvalid(t, err)
+	if !strings.Contains(err.Error(), "followed by another") {
+		t.Fatalf("err = %v", err)
+	}
+	plain := append(bytes.Clone(b), "comment"...)
+	binary.LittleEndian.PutUint16(plain[len(b)-2:], 7)
+	if _, err := open(plain); err != nil {
+		t.Fatalf("plain comment: %v", err)
+	}
+}
+
+// TestReadAllAllocatesWhatInflates: a deflated entry of a few bytes that
+// declares 1 MiB used to cost a 1 MiB buffer before its data failed.
+func TestReadAllAllocatesWhatInflates(t *testing.T) {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	fw, err := w.CreateRaw(&zip.FileHeader{Name: "big", Method: zip.Deflate,
+		CompressedSize64: 5, UncompressedSize64: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write([]byte{0x4b, 0x4c, 0x4a, 0x06, 0x00}) // "abc"
+	w.Close()
+	a, err := open(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = a.ReadAll(a.Lookup("big"), 1<<20)
+	runtime.ReadMemStats(&after)
+	assertInvalid(t, err)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 256<<10 {
+		t.Errorf("ReadAll of a 5-byte entry allocated %d bytes", n)
 	}
 }
