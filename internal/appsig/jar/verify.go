@@ -133,7 +133,13 @@ func verifySigner(a *zipsafe.Archive, n [2]string, mfRaw []byte, man *Manifest) 
 	}
 	sum := sha256.Sum256(cert.Raw)
 	return &Signer{Name: n[0], Cert: cert, CertSHA256: hex.EncodeToString(sum[:]),
-		APKSignedWith: sig.Main.Attrs["x-android-apk-signed"]}, nil
+		APKSignedWith: signedWith(sig)}, nil
+}
+
+// signedWith is the .SF's X-Android-APK-Signed attribute, "" when absent.
+func signedWith(sig *Manifest) string {
+	v, _ := sig.Main.Attrs.Get("x-android-apk-signed")
+	return v
 }
 
 func verifyBlock(name string, block, content []byte) (cert *x509.Certificate, err error) {
@@ -176,9 +182,9 @@ func checkSF(sfName string, sig *Manifest, mfRaw []byte, man *Manifest) error {
 }
 
 // checkDigest compares the strongest "<alg><suffix>" attribute with the digest of data.
-func checkDigest(attrs map[string]string, suffix string, data []byte) (ok, found bool) {
+func checkDigest(attrs Attrs, suffix string, data []byte) (ok, found bool) {
 	for _, alg := range digestAlgs {
-		want, present := attrs[alg.attr+suffix]
+		want, present := attrs.Get(alg.attr + suffix)
 		if !present {
 			continue
 		}
@@ -192,7 +198,7 @@ func checkDigest(attrs map[string]string, suffix string, data []byte) (ok, found
 // entryDigest returns the strongest digest attribute of a manifest section.
 func entryDigest(s *Section) (crypto.Hash, []byte, bool) {
 	for _, alg := range digestAlgs {
-		if v, ok := s.Attrs[alg.attr+"-digest"]; ok {
+		if v, ok := s.Attrs.Get(alg.attr + "-digest"); ok {
 			d, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 			return alg.hash, d, err == nil
 		}
