@@ -121,8 +121,13 @@ func FuzzParseSigningBlock(f *testing.F) {
 		a.ReaderAt().ReadAt(b, a.SigningBlockOffset())
 		f.Add(b)
 	}
+	f.Add(smallSigningBlock())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		sb, err := ParseSigningBlock(b)
+		var sb *SigningBlock
+		var err error
+		if n := allocated(func() { sb, err = ParseSigningBlock(b) }); n > 16*uint64(len(b))+4096 {
+			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
+		}
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped %v", err)

@@ -63,3 +63,55 @@ func allocated(fn func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// lp prefixes b with its little-endian uint32 length.
+func lp(parts ...[]byte) []byte {
+	var body []byte
+	for _, p := range parts {
+		body = append(body, p...)
+	}
+	return append(binary.LittleEndian.AppendUint32(nil, uint32(len(body))), body...)
+}
+
+// smallSigningBlock is a minimal APK Signing Block with one v2 signer and
+// one v3 signer (one digest, one certificate, one signature each) and a
+// padding pair: a small seed the fuzzer can mutate quickly.
+func smallSigningBlock() []byte {
+	le := binary.LittleEndian
+	u32 := func(v uint32) []byte { return le.AppendUint32(nil, v) }
+	signed := func(v3 bool) []byte {
+		parts := [][]byte{lp(lp(u32(0x103), lp([]byte("digest")))), lp(lp([]byte("cert")))}
+		if v3 {
+			parts = append(parts, u32(24), u32(0x7fffffff))
+		}
+		return lp(append(parts, lp(lp(u32(attrRotationMin), u32(33))))...)
+	}
+	signer := func(v3 bool) []byte {
+		parts := [][]byte{signed(v3)}
+		if v3 {
+			parts = append(parts, u32(24), u32(0x7fffffff))
+		}
+		return lp(append(parts, lp(lp(u32(0x103), lp([]byte("sig")))), lp([]byte("key")))...)
+	}
+	pair := func(id uint32, val []byte) []byte {
+		return append(le.AppendUint64(nil, uint64(4+len(val))), append(u32(id), val...)...)
+	}
+	pairs := append(pair(BlockV2, lp(signer(false))), pair(BlockV3, lp(signer(true)))...)
+	pairs = append(pairs, pair(BlockVerityPad, make([]byte, 8))...)
+	size := uint64(len(pairs) + 24)
+	b := le.AppendUint64(nil, size)
+	b = append(b, pairs...)
+	b = le.AppendUint64(b, size)
+	return append(b, "APK Sig Block 42"...)
+}
+
+func TestSmallSigningBlock(t *testing.T) {
+	sb, err := ParseSigningBlock(smallSigningBlock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sb.V2) != 1 || len(sb.V3) != 1 || string(sb.V3[0].Certs[0]) != "cert" || sb.V3[0].MinSDK != 24 ||
+		sb.V2[0].RotationMinSDK != 33 || len(sb.Others) != 1 || sb.Others[0].Size != 8 {
+		t.Fatalf("parsed %+v", sb)
+	}
+}
