@@ -125,7 +125,7 @@ func FuzzParseSigningBlock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var sb *SigningBlock
 		var err error
-		if n := allocated(func() { sb, err = ParseSigningBlock(b) }); n > 16*uint64(len(b))+4096 {
+		if n := allocated(func() { sb, err = ParseSigningBlock(b) }); n > 16*uint64(len(b))+64<<10 {
 			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {

@@ -99,7 +99,7 @@ func FuzzParseManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m *Manifest
 		var err error
-		if n := allocated(func() { m, err = ParseManifest(b) }); n > 32*uint64(len(b))+4096 {
+		if n := allocated(func() { m, err = ParseManifest(b) }); n > 32*uint64(len(b))+64<<10 {
 			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {
