@@ -23,7 +23,8 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		checkArchiveLayout(t, a)
-		for _, fl := range a.Files() {
+		zr := sameAsArchiveZip(t, data, a)
+		for i, fl := range a.Files() {
 			rc, err := a.Open(fl)
 			if err != nil {
 				assertInvalid(t, err)
@@ -37,10 +38,55 @@ func FuzzOpen(f *testing.F) {
 				assertInvalid(t, err)
 			} else if uint64(n) != fl.UncompressedSize {
 				t.Fatalf("%q: clean read of %d bytes, declared %d", fl.Name, n, fl.UncompressedSize)
+			} else {
+				sameContent(t, a, fl, zr.File[i])
 			}
 			rc.Close()
 		}
 	})
+}
+
+// sameAsArchiveZip: an archive zipsafe accepts has one reading, so the
+// standard library must see the same entries in the same order.
+func sameAsArchiveZip(t *testing.T, data []byte, a *Archive) *zip.Reader {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("archive/zip rejects an accepted archive: %v", err)
+	}
+	if len(zr.File) != len(a.Files()) {
+		t.Fatalf("archive/zip sees %d entries, zipsafe %d", len(zr.File), len(a.Files()))
+	}
+	for i, fl := range a.Files() {
+		zf := zr.File[i]
+		if zf.Name != fl.Name || zf.Method != fl.Method || zf.CRC32 != fl.CRC32 ||
+			zf.UncompressedSize64 != fl.UncompressedSize || zf.CompressedSize64 != fl.CompressedSize {
+			t.Fatalf("entry %d: archive/zip sees %q %d/%d, zipsafe %q %d/%d", i, zf.Name,
+				zf.CompressedSize64, zf.UncompressedSize64, fl.Name, fl.CompressedSize, fl.UncompressedSize)
+		}
+		if off, err := zf.DataOffset(); err != nil || off != fl.DataOffset {
+			t.Fatalf("entry %q: archive/zip data at %d (%v), zipsafe %d", fl.Name, off, err, fl.DataOffset)
+		}
+	}
+	return zr
+}
+
+// sameContent: an entry zipsafe reads cleanly reads the same in archive/zip.
+func sameContent(t *testing.T, a *Archive, fl *File, zf *zip.File) {
+	t.Helper()
+	want, err := a.ReadAll(fl, 1<<20)
+	if err != nil {
+		t.Fatalf("%q: ReadAll after a clean read: %v", fl.Name, err)
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		t.Fatalf("%q: archive/zip cannot open it: %v", fl.Name, err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%q: archive/zip reads %d bytes (%v), zipsafe %d", fl.Name, len(got), err, len(want))
+	}
 }
 
 // checkArchiveLayout asserts what Open promises about an accepted archive:
