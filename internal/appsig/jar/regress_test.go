@@ -1,10 +1,17 @@
 package jar
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/appsig/zipsafe"
+	"github.com/approov-cli/approov/internal/fault"
 )
 
 func get(a Attrs, k string) string {
@@ -55,5 +62,33 @@ func TestParseManifestAttributes(t *testing.T) {
 	}
 	if _, ok := m.Main.Attrs.Get("c"); ok {
 		t.Error("absent attribute found")
+	}
+}
+
+// TestTooManySigners: every JAR signer costs a hash of the whole manifest,
+// so the count is bounded before any is read.
+func TestTooManySigners(t *testing.T) {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	add := func(name, body string) {
+		fw, _ := w.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+		io.WriteString(fw, body)
+	}
+	add("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n\n")
+	for i := range MaxSigners + 1 {
+		add(fmt.Sprintf("META-INF/S%d.SF", i), "Signature-Version: 1.0\n\n")
+		add(fmt.Sprintf("META-INF/S%d.RSA", i), "x")
+	}
+	w.Close()
+	a, err := zipsafe.Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%d JAR signers; at most %d", MaxSigners+1, MaxSigners)
+	if _, err := Verify(context.Background(), a, Options{}); fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), want) {
+		t.Errorf("Verify: %v", err)
+	}
+	if _, err := ListSigners(a); fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), want) {
+		t.Errorf("ListSigners: %v", err)
 	}
 }

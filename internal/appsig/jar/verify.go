@@ -67,6 +67,9 @@ func Verify(ctx context.Context, a *zipsafe.Archive, opts Options) (*Result, err
 	if len(names) == 0 {
 		return nil, invalid("no signature (META-INF/*.SF with a .RSA, .DSA or .EC block)")
 	}
+	if err := checkSignerCount(names); err != nil {
+		return nil, err
+	}
 	mfRaw, err := a.ReadAll(mf, MetaLimit)
 	if err != nil {
 		return nil, err
@@ -88,6 +91,18 @@ func Verify(ctx context.Context, a *zipsafe.Archive, opts Options) (*Result, err
 	}
 	res.EntrySHA256, err = verifyEntries(ctx, a, man, opts.EntryHashes)
 	return res, err
+}
+
+// MaxSigners bounds the JAR signers read: each one costs a read and a hash
+// of the whole manifest (up to MetaLimit), so thousands of copies of one
+// small signer would cost hours. Real APKs and bundles have one or two.
+const MaxSigners = 16
+
+func checkSignerCount(names [][2]string) error {
+	if len(names) > MaxSigners {
+		return invalid("%d JAR signers; at most %d are accepted", len(names), MaxSigners)
+	}
+	return nil
 }
 
 // signatureFiles returns the base names X with META-INF/X.SF and a block
