@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"crypto/ed25519"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,10 +126,12 @@ func FuzzParseCode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		code, err := ParseCode(s)
 		if err != nil {
+			checkParseErr(t, s, err)
 			return
 		}
 		again, err := ParseCode(code.String())
-		if err != nil || again.ID != code.ID || !bytes.Equal(again.Secret, code.Secret) || again.Account != code.Account {
+		if err != nil || again.ID != code.ID || !bytes.Equal(again.Secret, code.Secret) || again.Account != code.Account ||
+			!slices.Equal(again.Backend, code.Backend) || again.ServiceKey != code.ServiceKey || again.String() != code.String() {
 			t.Fatalf("a parsed code does not round-trip: %v", err)
 		}
 	})
@@ -153,5 +156,18 @@ func TestAccountIDChecked(t *testing.T) {
 		if _, err := ParseManagementToken(tok.String()); fault.KindOf(err) != fault.Invalid {
 			t.Errorf("ParseManagementToken with account %q: %v", acct, err)
 		}
+	}
+}
+
+// checkParseErr: a rejected code or token is an Invalid error of one line
+// that does not echo the secret it was given.
+func checkParseErr(t *testing.T, s string, err error) {
+	t.Helper()
+	msg := err.Error()
+	if fault.KindOf(err) != fault.Invalid || strings.ContainsAny(msg, "\n\r") {
+		t.Fatalf("error %q of kind %v", msg, fault.KindOf(err))
+	}
+	if len(s) >= 24 && strings.Contains(msg, s) {
+		t.Fatalf("error %q echoes the whole input", msg)
 	}
 }

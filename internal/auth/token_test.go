@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -61,10 +62,12 @@ func FuzzParseManagementToken(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		tok, err := ParseManagementToken(s)
 		if err != nil {
+			checkParseErr(t, s, err)
 			return
 		}
 		again, err := ParseManagementToken(tok.String())
-		if err != nil || again.User != tok.User || !bytes.Equal(again.Seed, tok.Seed) {
+		if err != nil || again.User != tok.User || !bytes.Equal(again.Seed, tok.Seed) || again.Account != tok.Account ||
+			!slices.Equal(again.Backend, tok.Backend) || again.ServiceKey != tok.ServiceKey || again.String() != tok.String() {
 			t.Fatalf("a parsed token does not round-trip: %v", err)
 		}
 	})

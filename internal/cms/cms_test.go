@@ -3,9 +3,12 @@ package cms
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/smallstep/pkcs7"
 )
 
 // seed reads a committed `go test fuzz v1` corpus file holding one []byte.
@@ -47,11 +50,33 @@ func TestParseRejectsOversizeAndGarbage(t *testing.T) {
 	}
 }
 
+// FuzzParse: any input parses or fails with a one-line error, never a
+// panic, and costs allocation in proportion to its size (smallstep/pkcs7's
+// BER-to-DER pass re-encodes every nesting level).
 func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p7, err := Parse(b)
-		if err == nil && p7 == nil {
+		var p7 *pkcs7.PKCS7
+		var err error
+		if n := allocated(func() { p7, err = Parse(b) }); n > 64*uint64(len(b))+1<<20 {
+			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
+		}
+		if err != nil {
+			if strings.ContainsAny(err.Error(), "\r\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+			return
+		}
+		if p7 == nil {
 			t.Fatal("nil result without error")
 		}
 	})
+}
+
+// allocated reports the bytes fn allocates on the heap.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

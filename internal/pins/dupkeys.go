@@ -32,6 +32,9 @@ func duplicateKey(data []byte) (string, bool) {
 			if top.keys[key] {
 				return key, true
 			}
+			if top.keys == nil { // made on the first key: "{}" costs no map
+				top.keys = map[string]bool{}
+			}
 			top.keys[key], top.wantKey = true, false
 			continue
 		}
@@ -43,7 +46,7 @@ func duplicateKey(data []byte) (string, bool) {
 func step(stack []*jsonFrame, top *jsonFrame, tok json.Token) []*jsonFrame {
 	switch tok {
 	case json.Delim('{'):
-		return append(stack, &jsonFrame{object: true, wantKey: true, keys: map[string]bool{}})
+		return append(stack, &jsonFrame{object: true, wantKey: true})
 	case json.Delim('['):
 		return append(stack, &jsonFrame{})
 	case json.Delim('}'), json.Delim(']'):

@@ -1,6 +1,8 @@
 package pins_test
 
 import (
+	"crypto/x509"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -18,7 +20,9 @@ func FuzzLoadCertificates(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		certs, err := pins.LoadCertificates(data)
+		var certs []*x509.Certificate
+		var err error
+		checkAlloc(t, data, func() { certs, err = pins.LoadCertificates(data) })
 		if err != nil {
 			checkErr(t, err)
 			return
@@ -49,8 +53,11 @@ func FuzzParsePin(f *testing.F) {
 
 func FuzzLoadPinSet(f *testing.F) {
 	f.Add([]byte(`{"schema":1,"domains":[]}`))
+	f.Add([]byte(`{"schema":1,"domains":[{},{},{"pins":[{},{}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		set, _, err := pins.LoadPinSet(data)
+		var set *pins.PinSet
+		var err error
+		checkAlloc(t, data, func() { set, _, err = pins.LoadPinSet(data) })
 		if err != nil {
 			checkErr(t, err)
 			return
@@ -68,6 +75,19 @@ func FuzzLoadPinSet(f *testing.F) {
 			t.Fatalf("canonical form is not stable:\n%s\n%s", out, out2)
 		}
 	})
+}
+
+// checkAlloc fails when fn, parsing data, allocates far more than its size
+// (slack for the fuzzing engine's own concurrent allocations).
+func checkAlloc(t *testing.T, data []byte, fn func()) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64*uint64(len(data))+1<<20 {
+		t.Fatalf("parsing %d bytes allocated %d", len(data), n)
+	}
 }
 
 // checkErr: every rejection is an Invalid error of one short printable line.

@@ -65,16 +65,16 @@ type rawPinEntry struct {
 }
 
 type rawDomain struct {
-	Name              string        `json:"domain"`
-	IncludeSubdomains bool          `json:"include_subdomains"`
-	Expires           string        `json:"expires"`
-	Pins              []rawPinEntry `json:"pins"`
+	Name              string  `json:"domain"`
+	IncludeSubdomains bool    `json:"include_subdomains"`
+	Expires           string  `json:"expires"`
+	Pins              pinList `json:"pins"`
 }
 
 type rawPinSet struct {
-	Schema      int         `json:"schema"`
-	BaseVersion uint64      `json:"base_version"`
-	Domains     []rawDomain `json:"domains"`
+	Schema      int        `json:"schema"`
+	BaseVersion uint64     `json:"base_version"`
+	Domains     domainList `json:"domains"`
 }
 
 // ExpiresTime returns the end of the expiry day (UTC), and false when unset.
@@ -129,14 +129,14 @@ func (raw *rawPinSet) build() (*PinSet, []string, error) {
 	if raw.Schema != SchemaVersion {
 		return nil, nil, invalidf("pin set schema %d is not supported (this version reads schema %d)", raw.Schema, SchemaVersion)
 	}
-	if len(raw.Domains) > MaxDomains {
-		return nil, nil, invalidf("pin set has %d domains; at most %d are accepted", len(raw.Domains), MaxDomains)
+	if raw.Domains.total > MaxDomains {
+		return nil, nil, invalidf("pin set has %d domains; at most %d are accepted", raw.Domains.total, MaxDomains)
 	}
-	set := &PinSet{Schema: SchemaVersion, BaseVersion: raw.BaseVersion, Domains: make([]Domain, 0, len(raw.Domains))}
+	set := &PinSet{Schema: SchemaVersion, BaseVersion: raw.BaseVersion, Domains: make([]Domain, 0, len(raw.Domains.items))}
 	var warns []string
 	seen := map[string]bool{}
-	for i := range raw.Domains {
-		d, w, err := raw.Domains[i].build()
+	for i := range raw.Domains.items {
+		d, w, err := raw.Domains.items[i].build()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -160,14 +160,14 @@ func (rd *rawDomain) build() (Domain, []string, error) {
 	if _, ok := d.ExpiresTime(); !ok && rd.Expires != "" {
 		return d, nil, invalidf("domain %s: expires %q is not a date (yyyy-mm-dd)", name, truncate(rd.Expires, 40))
 	}
-	if len(rd.Pins) == 0 {
+	if rd.Pins.total == 0 {
 		return d, nil, invalidf("domain %s has no pins", name)
 	}
-	if len(rd.Pins) > MaxPinsPerDomain {
-		return d, nil, invalidf("domain %s has %d pins; at most %d are accepted", name, len(rd.Pins), MaxPinsPerDomain)
+	if rd.Pins.total > MaxPinsPerDomain {
+		return d, nil, invalidf("domain %s has %d pins; at most %d are accepted", name, rd.Pins.total, MaxPinsPerDomain)
 	}
 	var warns []string
-	d.Pins, warns, err = buildPins(name, rd.Pins)
+	d.Pins, warns, err = buildPins(name, rd.Pins.items)
 	return d, warns, err
 }
 

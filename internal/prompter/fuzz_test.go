@@ -2,7 +2,10 @@ package prompter
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/fault"
 )
 
 // FuzzEditLine: any keystrokes give a bounded password or an error, never a panic.
@@ -12,6 +15,12 @@ func FuzzEditLine(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, keys []byte) {
 		pw, err := editLine(bytes.NewReader(keys))
+		if k := fault.KindOf(err); err != nil && k != fault.Cancelled && k != fault.Invalid {
+			t.Fatalf("error of kind %v: %v", k, err)
+		}
+		if err != nil && len(keys) >= 16 && strings.Contains(err.Error(), string(keys)) {
+			t.Fatalf("error %q echoes the keystrokes", err)
+		}
 		if err == nil && len(pw) > maxPassword {
 			t.Fatalf("password of %d bytes accepted", len(pw))
 		}
@@ -27,6 +36,9 @@ func FuzzPasswordFromStdin(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		pw, err := PasswordFromStdin(bytes.NewReader(in))
+		if err != nil && (fault.KindOf(err) != fault.Invalid || (len(in) >= 16 && strings.Contains(err.Error(), string(in)))) {
+			t.Fatalf("error %q of kind %v", err, fault.KindOf(err))
+		}
 		if err == nil && (len(pw) == 0 || len(pw) > maxPassword || bytes.IndexByte(pw, '\n') >= 0) {
 			t.Fatalf("bad password %q accepted", pw)
 		}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -26,7 +27,11 @@ func FuzzReadState(f *testing.F) {
 		}
 		st, err := s.Load(context.Background())
 		if err != nil {
+			checkNothingLost(t, s.Path(), data)
 			return
+		}
+		if b, err := os.ReadFile(s.Path()); err != nil || !bytes.Equal(b, data) {
+			t.Fatalf("loading changed the state file: %v", err)
 		}
 		// Whatever loaded can be used and written back.
 		_, _ = ParseRoleRef(st.LastUsed)
@@ -37,6 +42,25 @@ func FuzzReadState(f *testing.F) {
 			t.Fatalf("a state that loads must save: %v", err)
 		}
 	})
+}
+
+// checkNothingLost: a state file that failed to load is either still in
+// place or moved aside, byte for byte.
+func checkNothingLost(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if b, err := os.ReadFile(path); err == nil {
+		if !bytes.Equal(b, data) {
+			t.Fatal("a state file that failed to load was changed")
+		}
+		return
+	}
+	aside, _ := filepath.Glob(path + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Fatalf("state file gone, %d copies aside", len(aside))
+	}
+	if b, err := os.ReadFile(aside[0]); err != nil || !bytes.Equal(b, data) {
+		t.Fatalf("the copy aside differs: %v", err)
+	}
 }
 
 func FuzzParseRoleRef(f *testing.F) {

@@ -122,9 +122,23 @@ func TestInspect(t *testing.T) {
 func FuzzDecodeManifest(f *testing.F) {
 	f.Add(manifestOf(f))
 	f.Add(xmlElement("manifest", rawAttr("package", "p", 0)))
+	f.Add(manyEmpty(8))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := DecodeManifest(b); err != nil && fault.KindOf(err) != fault.Invalid {
-			t.Fatalf("untyped %v", err)
+		var info *ManifestInfo
+		var err error
+		n := allocated(func() { info, err = DecodeManifest(b) })
+		if limit := 8*uint64(len(b)) + 64<<10; n > limit {
+			t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(b), n, limit)
+		}
+		if err != nil {
+			if fault.KindOf(err) != fault.Invalid {
+				t.Fatalf("untyped %v", err)
+			}
+			return
+		}
+		again, err := DecodeManifest(b)
+		if err != nil || *again != *info {
+			t.Fatalf("second decode differs: %+v, %v", again, err)
 		}
 	})
 }

@@ -40,9 +40,25 @@ type attr struct {
 
 // element is the part of aapt.pb.XmlElement we use.
 type element struct {
-	name     string
-	attrs    []attr
-	children [][]byte // raw XmlNode messages, decoded only at depth 1
+	name  string
+	attrs []attr // only the attributes the measurement reads
+	raw   []byte // the XmlElement message, walked again for the root's children
+}
+
+// wantedNames are the attribute names read when an attribute has no resource ID.
+var wantedNames = map[string]bool{"package": true, "versionCode": true, "versionCodeMajor": true,
+	"versionName": true, "minSdkVersion": true, "targetSdkVersion": true}
+
+// wanted reports whether the measurement reads a; keeping only those bounds
+// what a manifest of many tiny attributes makes us allocate.
+func wanted(a attr) bool {
+	switch a.resID {
+	case 0:
+		return wantedNames[a.name]
+	case resVersionCode, resVersionName, resVersionCodeMajor, resMinSdk, resTargetSdk:
+		return true
+	}
+	return false
 }
 
 func manifestErr(format string, a ...any) error {
@@ -115,16 +131,31 @@ func DecodeManifest(b []byte) (*ManifestInfo, error) {
 		}
 	}
 	info.VersionCode = major<<32 | minor
-	for _, c := range root.children {
-		el, err := decodeNode(c)
-		if err != nil {
-			return nil, err
-		}
-		if el != nil && el.name == "uses-sdk" {
-			info.MinSDK, info.TargetSDK = sdkAttrs(el)
-		}
+	if err := readSDK(root, info); err != nil {
+		return nil, err
 	}
 	return info, nil
+}
+
+// readSDK decodes the root's children (XmlElement.child, 5) one at a time,
+// holding none of them, and takes the SDK levels from <uses-sdk>.
+func readSDK(root *element, info *ManifestInfo) error {
+	var childErr error
+	err := walk(root.raw, func(num protowire.Number, v []byte, _ uint64) {
+		if num != 5 || childErr != nil {
+			return
+		}
+		el, err := decodeNode(v)
+		if err != nil {
+			childErr = err
+		} else if el != nil && el.name == "uses-sdk" {
+			info.MinSDK, info.TargetSDK = sdkAttrs(el)
+		}
+	})
+	if err == nil {
+		err = childErr
+	}
+	return err
 }
 
 func sdkAttrs(el *element) (minSDK, targetSDK int) {
@@ -179,7 +210,7 @@ func decodeNode(b []byte) (*element, error) {
 	if elBytes == nil {
 		return nil, nil
 	}
-	el := &element{}
+	el := &element{raw: elBytes}
 	var attrErr error
 	err := walk(elBytes, func(num protowire.Number, v []byte, _ uint64) {
 		switch num {
@@ -190,9 +221,9 @@ func decodeNode(b []byte) (*element, error) {
 			if err != nil {
 				attrErr = err
 			}
-			el.attrs = append(el.attrs, a)
-		case 5:
-			el.children = append(el.children, v)
+			if wanted(a) {
+				el.attrs = append(el.attrs, a)
+			}
 		}
 	})
 	if err == nil {

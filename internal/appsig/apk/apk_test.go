@@ -121,8 +121,13 @@ func FuzzParseSigningBlock(f *testing.F) {
 		a.ReaderAt().ReadAt(b, a.SigningBlockOffset())
 		f.Add(b)
 	}
+	f.Add(smallSigningBlock())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		sb, err := ParseSigningBlock(b)
+		var sb *SigningBlock
+		var err error
+		if n := allocated(func() { sb, err = ParseSigningBlock(b) }); n > 16*uint64(len(b))+64<<10 {
+			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
+		}
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped %v", err)
@@ -146,8 +151,24 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Add(raw[:100])
 	f.Add([]byte{3, 0, 8, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := DecodeManifest(b); err != nil && fault.KindOf(err) != fault.Invalid {
-			t.Fatalf("untyped %v", err)
+		var info *ManifestInfo
+		var err error
+		n := allocated(func() { info, err = DecodeManifest(b) })
+		if limit := 16*uint64(len(b)) + 64<<10; n > limit {
+			t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(b), n, limit)
+		}
+		if err != nil {
+			if fault.KindOf(err) != fault.Invalid {
+				t.Fatalf("untyped %v", err)
+			}
+			return
+		}
+		if info.VersionCode < 0 || info.MinSDK < 0 || info.TargetSDK < 0 {
+			t.Fatalf("negative values in %+v", *info)
+		}
+		again, err := DecodeManifest(b)
+		if err != nil || *again != *info {
+			t.Fatalf("second decode differs: %+v, %v", again, err)
 		}
 	})
 }

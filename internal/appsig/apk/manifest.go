@@ -67,8 +67,9 @@ type axml struct {
 	pool         []byte // string pool chunk
 	poolCount    uint32
 	poolUTF8     bool
-	poolStrings  uint32 // offset of string data within pool
-	resIDs       []byte // resource map chunk body
+	poolStrings  uint32            // offset of string data within pool
+	resIDs       []byte            // resource map chunk body
+	strs         map[uint32]string // decoded pool strings: each is decoded once
 	depth        int
 	sawManifest  bool
 	finished     bool // </manifest> seen
@@ -147,22 +148,36 @@ func (d *axml) checkStrings() error {
 }
 
 // str returns pool string i; an out-of-range index is an error, 0xffffffff is "".
+// Strings are memoised: a manifest naming one long string from many tags
+// would otherwise cost its length in allocations per reference.
 func (d *axml) str(i uint32) (string, error) {
 	if i == 0xffffffff {
 		return "", nil
+	}
+	if s, ok := d.strs[i]; ok {
+		return s, nil
 	}
 	b, err := d.strLen(i)
 	if err != nil {
 		return "", err
 	}
-	if d.poolUTF8 {
-		return string(b), nil
+	s := decodeString(b, d.poolUTF8)
+	if d.strs == nil {
+		d.strs = map[uint32]string{}
+	}
+	d.strs[i] = s
+	return s, nil
+}
+
+func decodeString(b []byte, isUTF8 bool) string {
+	if isUTF8 {
+		return string(b)
 	}
 	u := make([]uint16, len(b)/2)
 	for k := range u {
 		u[k] = binary.LittleEndian.Uint16(b[2*k:])
 	}
-	return string(utf16.Decode(u)), nil
+	return string(utf16.Decode(u))
 }
 
 // strLen returns the bytes of pool string i after checking its bounds.

@@ -3,6 +3,7 @@ package ipa
 import (
 	"reflect"
 	"sort"
+	"strings"
 )
 
 // ungrantedEntitlements lists, sorted, the signed entitlements the profile
@@ -27,20 +28,63 @@ func entitlementGranted(v, granted any) bool {
 	patterns, isPatterns := stringsOf(granted)
 	switch x := v.(type) {
 	case string:
-		return isPatterns && anyMatches(patterns, x)
+		return isPatterns && newGrantMatcher(patterns).matches(x)
 	case []any:
 		if !isPatterns {
 			return reflect.DeepEqual(v, granted)
 		}
+		m := newGrantMatcher(patterns)
 		for _, e := range x {
 			s, ok := e.(string)
-			if !ok || !anyMatches(patterns, s) {
+			if !ok || !m.matches(s) {
 				return false
 			}
 		}
 		return true
 	}
 	return reflect.DeepEqual(v, granted)
+}
+
+// grantMatcher applies a profile's values for one entitlement as
+// appIDMatches does, but in N log M for N signed values and M patterns
+// rather than N×M (20,000 of each took 4.5 s; a 4 MiB plist holds 200,000).
+// Exact values go in a set; "prefix*" wildcards in a sorted list from which
+// every prefix already covered by a shorter one is dropped. In such a
+// prefix-free list at most one entry is a prefix of s, and it is the
+// greatest entry not above s.
+type grantMatcher struct {
+	exact    map[string]bool
+	prefixes []string
+}
+
+func newGrantMatcher(patterns []string) *grantMatcher {
+	m := &grantMatcher{exact: map[string]bool{}}
+	var all []string
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			all = append(all, prefix)
+		} else {
+			m.exact[p] = true
+		}
+	}
+	sort.Strings(all)
+	for _, p := range all {
+		if n := len(m.prefixes); n == 0 || !strings.HasPrefix(p, m.prefixes[n-1]) {
+			m.prefixes = append(m.prefixes, p)
+		}
+	}
+	return m
+}
+
+func (m *grantMatcher) matches(s string) bool {
+	if m.exact[s] {
+		return true
+	}
+	i := sort.SearchStrings(m.prefixes, s) // first entry >= s
+	if i < len(m.prefixes) && m.prefixes[i] == s {
+		return true
+	}
+	return i > 0 && strings.HasPrefix(s, m.prefixes[i-1])
 }
 
 // stringsOf returns a string or an array of strings as a list.
@@ -60,13 +104,4 @@ func stringsOf(v any) ([]string, bool) {
 		return out, true
 	}
 	return nil, false
-}
-
-func anyMatches(patterns []string, s string) bool {
-	for _, p := range patterns {
-		if appIDMatches(p, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -64,7 +65,16 @@ func FuzzInspect(f *testing.F) {
 	f.Add([]byte(fuzzInfo), codesigntest.Fat(exe, codesigntest.Synth(codesigntest.CPUX86_64, 500, nil)),
 		[]byte(`<plist><dict><key>files2</key><dict><key>x</key><dict><key>hash2</key><data>AA==</data></dict></dict></dict></plist>`), []byte("x"))
 	f.Fuzz(func(t *testing.T, info, exe, resources, profile []byte) {
-		m, err := Inspect(context.Background(), fuzzIPA(t, info, exe, resources, profile))
+		a := fuzzIPA(t, info, exe, resources, profile)
+		var m *Measurement
+		var err error
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		m, err = Inspect(context.Background(), a)
+		runtime.ReadMemStats(&after)
+		if n, size := after.TotalAlloc-before.TotalAlloc, uint64(a.Size()); n > 64*size+4<<20 {
+			t.Fatalf("inspecting %d bytes allocated %d", size, n)
+		}
 		if err != nil && fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("untyped error: %v", err)
 		}

@@ -1,6 +1,7 @@
 package ipa
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -88,9 +89,18 @@ func checkAppIdentifiers(m *Measurement, prof *profile.Profile) error {
 		return invalid("signed entitlements name application %s, not %s", got, want)
 	}
 	if missing := ungrantedEntitlements(m.Entitlements, m.Profile.Entitlements); len(missing) > 0 { // both in JSON form
-		return invalid("provisioning profile does not grant the signed entitlement %s", strings.Join(missing, ", "))
+		return invalid("provisioning profile does not grant the signed entitlement %s", listSome(missing, 5))
 	}
 	return nil
+}
+
+// listSome joins the first n names and counts the rest, keeping an error
+// about a hostile plist with thousands of keys to one readable line.
+func listSome(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
 
 // appIDMatches applies a profile's application identifier, which may end in

@@ -72,7 +72,7 @@ func TestParseManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := m.ByName["a/very/long/name.txt"]
-	if s == nil || s.Attrs["sha-256-digest"] != "abc" || m.Main.Attrs["manifest-version"] != "1.0" {
+	if s == nil || get(s.Attrs, "sha-256-digest") != "abc" || get(m.Main.Attrs, "manifest-version") != "1.0" {
 		t.Fatalf("parsed %+v", m)
 	}
 	if string(m.Main.Raw) != "Manifest-Version: 1.0\r\nCreated-By: x\r\n\r\n" {
@@ -95,8 +95,13 @@ func FuzzParseManifest(f *testing.F) {
 	f.Add([]byte("Manifest-Version: 1.0\r\n\r\nName: a\r\nSHA-256-Digest: abc\r\n\r\n"))
 	f.Add([]byte("Signature-Version: 1.0\nSHA-256-Digest-Manifest: x\nX-Android-APK-Signed: 2, 3\n\nName: b\n c\nSHA1-Digest: y\n"))
 	f.Add([]byte("\r\r\n\n Name"))
+	f.Add([]byte("A: 1\n\nName: x\nB: 2\n\n\n\nName: y\n\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := ParseManifest(b)
+		var m *Manifest
+		var err error
+		if n := allocated(func() { m, err = ParseManifest(b) }); n > 32*uint64(len(b))+64<<10 {
+			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
+		}
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped %v", err)
@@ -104,11 +109,15 @@ func FuzzParseManifest(f *testing.F) {
 			return
 		}
 		n := len(m.Main.Raw)
-		for _, s := range m.Sections {
+		for i := range m.Sections {
+			s := &m.Sections[i]
 			n += len(s.Raw)
+			if name, _ := s.Attrs.Get("name"); s.Name == "" || name != s.Name || m.ByName[s.Name] != s {
+				t.Fatalf("section %d: name %q, attribute %q, indexed %v", i, s.Name, name, m.ByName[s.Name] == s)
+			}
 		}
-		if n > len(b) {
-			t.Fatalf("sections cover %d > %d bytes", n, len(b))
+		if n > len(b) || len(m.ByName) != len(m.Sections) {
+			t.Fatalf("sections cover %d > %d bytes or are indexed twice", n, len(b))
 		}
 	})
 }

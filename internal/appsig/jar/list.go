@@ -17,8 +17,12 @@ import (
 // over the certificate's original bytes, so certificates Go cannot parse
 // still get the digest Android computes.
 func ListSigners(a *zipsafe.Archive) ([]Signer, error) {
+	names := signatureFiles(a)
+	if err := checkSignerCount(names); err != nil {
+		return nil, err
+	}
 	var out []Signer
-	for _, n := range signatureFiles(a) {
+	for _, n := range names {
 		block, err := a.ReadAll(a.Lookup(n[1]), MetaLimit)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,8 @@ package jar
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/approov-cli/approov/internal/fault"
@@ -15,9 +17,26 @@ const maxSections = 1_000_000
 
 // Section is one blank-line-separated block of a manifest or .SF file.
 type Section struct {
-	Name  string            // value of the "Name" attribute; "" for the main section
-	Attrs map[string]string // attribute names are case-insensitive: keys are lower-cased
-	Raw   []byte            // exact bytes including the terminating blank line, as digested by .SF files
+	Name  string // value of the "Name" attribute; "" for the main section
+	Attrs Attrs  // attribute names are case-insensitive: keys are lower-cased
+	Raw   []byte // exact bytes including the terminating blank line, as digested by .SF files
+}
+
+// Attr is one attribute of a section.
+type Attr struct{ Key, Value string }
+
+// Attrs are a section's attributes sorted by key. A slice rather than a map:
+// a manifest of many tiny sections would otherwise cost a map per section,
+// some fifty times the bytes it arrived in.
+type Attrs []Attr
+
+// Get returns the value of the attribute with the lower-cased key k.
+func (a Attrs) Get(k string) (string, bool) {
+	i, ok := slices.BinarySearchFunc(a, k, func(x Attr, k string) int { return cmp.Compare(x.Key, k) })
+	if !ok {
+		return "", false
+	}
+	return a[i].Value, true
 }
 
 // Manifest is a parsed MANIFEST.MF or .SF file.
@@ -36,7 +55,13 @@ func invalid(format string, a ...any) error {
 // lines, any of \r\n, \n or \r as line ends. Duplicate entry sections are
 // rejected: two readers could pick different ones.
 func ParseManifest(b []byte) (*Manifest, error) {
-	m := &Manifest{ByName: map[string]*Section{}}
+	n := countSections(b)
+	if n > maxSections {
+		return nil, invalid("manifest has too many sections")
+	}
+	// Sized up front: growing by appending would allocate several times the
+	// final slice for a manifest of many small sections.
+	m := &Manifest{Sections: make([]Section, 0, n), ByName: make(map[string]*Section, n)}
 	first := true
 	for len(b) > 0 {
 		raw, rest := splitSection(b)
@@ -55,9 +80,6 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		if s.Name == "" {
 			return nil, invalid("manifest section without a Name attribute")
 		}
-		if len(m.Sections) >= maxSections {
-			return nil, invalid("manifest has too many sections")
-		}
 		m.Sections = append(m.Sections, s)
 	}
 	for i := range m.Sections {
@@ -68,6 +90,19 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		m.ByName[s.Name] = s
 	}
 	return m, nil
+}
+
+// countSections counts the sections after the main one that hold a line.
+func countSections(b []byte) int {
+	n := -1
+	for len(b) > 0 {
+		var raw []byte
+		raw, b = splitSection(b)
+		if n < 0 || len(bytes.Trim(raw, "\r\n")) > 0 {
+			n++
+		}
+	}
+	return max(n, 0)
 }
 
 // splitSection cuts b after the first empty line (or at its end).
@@ -101,47 +136,50 @@ func lineEnd(b []byte) int {
 }
 
 func parseSection(raw []byte) (Section, error) {
-	s := Section{Attrs: map[string]string{}, Raw: raw}
-	var key, dup string
+	s := Section{Raw: raw}
+	var key []byte
 	var val strings.Builder
 	flush := func() {
-		if key == "" {
-			return
+		if key != nil {
+			s.Attrs = append(s.Attrs, Attr{Key: strings.ToLower(string(key)), Value: val.String()})
 		}
-		k := strings.ToLower(key)
-		if _, seen := s.Attrs[k]; seen {
-			dup = key
-		}
-		s.Attrs[k] = val.String()
 	}
 	for b := raw; len(b) > 0; {
 		n := lineEnd(b)
-		line := string(bytes.TrimRight(b[:n], "\r\n"))
+		line := bytes.TrimRight(b[:n], "\r\n")
 		b = b[n:]
 		switch {
-		case line == "":
+		case len(line) == 0:
 		case line[0] == ' ':
-			if key == "" {
+			if key == nil {
 				return s, invalid("manifest continuation line without an attribute")
 			}
-			val.WriteString(line[1:])
+			val.Write(line[1:])
 		default:
-			k, v, ok := strings.Cut(line, ": ")
-			if !ok || k == "" {
-				return s, invalid("malformed manifest line %q", truncate(line))
+			k, v, ok := bytes.Cut(line, []byte(": "))
+			if !ok || len(k) == 0 {
+				return s, invalid("malformed manifest line %q", truncate(string(line)))
 			}
 			flush()
 			key = k
 			val.Reset()
-			val.WriteString(v)
+			val.Write(v)
 		}
 	}
 	flush()
-	if dup != "" {
-		return s, invalid("manifest section repeats attribute %q", dup)
+	return s, s.sortAttrs()
+}
+
+// sortAttrs sorts the attributes by key, rejecting a repeated one.
+func (s *Section) sortAttrs() error {
+	slices.SortStableFunc(s.Attrs, func(x, y Attr) int { return cmp.Compare(x.Key, y.Key) })
+	for i := 1; i < len(s.Attrs); i++ {
+		if s.Attrs[i].Key == s.Attrs[i-1].Key {
+			return invalid("manifest section repeats attribute %q", truncate(s.Attrs[i].Key))
+		}
 	}
-	s.Name = s.Attrs["name"]
-	return s, nil
+	s.Name, _ = s.Attrs.Get("name")
+	return nil
 }
 
 func truncate(s string) string {

@@ -67,6 +67,9 @@ func Verify(ctx context.Context, a *zipsafe.Archive, opts Options) (*Result, err
 	if len(names) == 0 {
 		return nil, invalid("no signature (META-INF/*.SF with a .RSA, .DSA or .EC block)")
 	}
+	if err := checkSignerCount(names); err != nil {
+		return nil, err
+	}
 	mfRaw, err := a.ReadAll(mf, MetaLimit)
 	if err != nil {
 		return nil, err
@@ -88,6 +91,18 @@ func Verify(ctx context.Context, a *zipsafe.Archive, opts Options) (*Result, err
 	}
 	res.EntrySHA256, err = verifyEntries(ctx, a, man, opts.EntryHashes)
 	return res, err
+}
+
+// MaxSigners bounds the JAR signers read: each one costs a read and a hash
+// of the whole manifest (up to MetaLimit), so thousands of copies of one
+// small signer would cost hours. Real APKs and bundles have one or two.
+const MaxSigners = 16
+
+func checkSignerCount(names [][2]string) error {
+	if len(names) > MaxSigners {
+		return invalid("%d JAR signers; at most %d are accepted", len(names), MaxSigners)
+	}
+	return nil
 }
 
 // signatureFiles returns the base names X with META-INF/X.SF and a block
@@ -133,7 +148,13 @@ func verifySigner(a *zipsafe.Archive, n [2]string, mfRaw []byte, man *Manifest) 
 	}
 	sum := sha256.Sum256(cert.Raw)
 	return &Signer{Name: n[0], Cert: cert, CertSHA256: hex.EncodeToString(sum[:]),
-		APKSignedWith: sig.Main.Attrs["x-android-apk-signed"]}, nil
+		APKSignedWith: signedWith(sig)}, nil
+}
+
+// signedWith is the .SF's X-Android-APK-Signed attribute, "" when absent.
+func signedWith(sig *Manifest) string {
+	v, _ := sig.Main.Attrs.Get("x-android-apk-signed")
+	return v
 }
 
 func verifyBlock(name string, block, content []byte) (cert *x509.Certificate, err error) {
@@ -176,9 +197,9 @@ func checkSF(sfName string, sig *Manifest, mfRaw []byte, man *Manifest) error {
 }
 
 // checkDigest compares the strongest "<alg><suffix>" attribute with the digest of data.
-func checkDigest(attrs map[string]string, suffix string, data []byte) (ok, found bool) {
+func checkDigest(attrs Attrs, suffix string, data []byte) (ok, found bool) {
 	for _, alg := range digestAlgs {
-		want, present := attrs[alg.attr+suffix]
+		want, present := attrs.Get(alg.attr + suffix)
 		if !present {
 			continue
 		}
@@ -192,7 +213,7 @@ func checkDigest(attrs map[string]string, suffix string, data []byte) (ok, found
 // entryDigest returns the strongest digest attribute of a manifest section.
 func entryDigest(s *Section) (crypto.Hash, []byte, bool) {
 	for _, alg := range digestAlgs {
-		if v, ok := s.Attrs[alg.attr+"-digest"]; ok {
+		if v, ok := s.Attrs.Get(alg.attr + "-digest"); ok {
 			d, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 			return alg.hash, d, err == nil
 		}

@@ -39,7 +39,7 @@ func (a *Archive) ReadAll(f *File, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	buf := make([]byte, 0, f.UncompressedSize)
+	buf := make([]byte, 0, initialCap(f))
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)] // room to observe overrun or EOF
@@ -53,6 +53,17 @@ func (a *Archive) ReadAll(f *File, max int64) ([]byte, error) {
 			return nil, err
 		}
 	}
+}
+
+// initialCap is what ReadAll allocates up front: the declared size when the
+// data is stored (its bytes are in the file), else no more than the
+// compressed size can plausibly inflate to before the data proves itself, so
+// that a tiny entry declaring a large size costs no more than it inflates to.
+func initialCap(f *File) uint64 {
+	if f.Method == methodStored {
+		return f.UncompressedSize
+	}
+	return min(f.UncompressedSize, 4*f.CompressedSize+64<<10)
 }
 
 type entryReader struct {

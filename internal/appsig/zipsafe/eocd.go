@@ -58,6 +58,11 @@ func findEOCD(r io.ReaderAt, size int64) (int64, []byte, error) {
 	for c := 0; c <= int(tail)-eocdLen; c++ {
 		p := int(tail) - eocdLen - c
 		if string(buf[p:p+4]) == sigEOCD && int(binary.LittleEndian.Uint16(buf[p+20:])) == c {
+			if bytes.Contains(buf[p+1:], []byte(sigEOCD)) {
+				// libziparchive takes the last signature, apksigner the
+				// exact comment length: two readers, two archives.
+				return 0, nil, invalid("end-of-central-directory record is followed by another one")
+			}
 			return size - tail + int64(p), buf[p : p+eocdLen], nil
 		}
 	}

@@ -65,6 +65,10 @@ func (a *Archive) checkLocal(f *File) error {
 		return invalid("entry %q: no local header at offset %d", f.Name, f.HeaderOffset)
 	}
 	nameLen, extraLen := int64(le.Uint16(h[26:])), int64(le.Uint16(h[28:]))
+	f.DataOffset = f.HeaderOffset + localHeaderLen + nameLen + extraLen
+	if f.DataOffset > a.cdOffset {
+		return invalid("entry %q: local header runs into the central directory", f.Name)
+	}
 	varPart := make([]byte, nameLen+extraLen)
 	if err := readAt(a.r, varPart, f.HeaderOffset+localHeaderLen, "local header of "+f.Name); err != nil {
 		return err
@@ -79,7 +83,6 @@ func (a *Archive) checkLocal(f *File) error {
 	if err := checkLocalSizes(f, h, varPart[nameLen:], flags); err != nil {
 		return err
 	}
-	f.DataOffset = f.HeaderOffset + localHeaderLen + nameLen + extraLen
 	return a.setEnd(f)
 }
 

@@ -2,6 +2,8 @@ package users
 
 import (
 	"testing"
+
+	"github.com/approov-cli/approov/internal/fault"
 )
 
 // FuzzParseExpiry: --expires never panics and never yields a past time.
@@ -11,6 +13,9 @@ func FuzzParseExpiry(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		exp, err := parseExpiry(s, now)
+		if err != nil && fault.KindOf(err) != fault.Usage {
+			t.Fatalf("--expires %q: error of kind %v: %v", s, fault.KindOf(err), err)
+		}
 		if err == nil && s != "" && !exp.After(now) {
 			t.Fatalf("--expires %q gave %v, not in the future", s, exp)
 		}

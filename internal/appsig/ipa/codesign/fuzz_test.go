@@ -1,6 +1,7 @@
 package codesign
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
@@ -15,8 +16,13 @@ func FuzzParseExecutable(f *testing.F) {
 	f.Add(codesigntest.Synth(codesigntest.CPUARM64, 3*4096-50, nil))
 	f.Add(codesigntest.Synth(codesigntest.CPUARM64, 200, ents))
 	f.Add(codesigntest.Fat(codesigntest.Synth(codesigntest.CPUARM64, 300, nil), codesigntest.Synth(codesigntest.CPUX86_64, 5000, ents)))
+	f.Add(relocClaim(1 << 20))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if err := parseAndVerify(data); err != nil && fault.KindOf(err) != fault.Invalid {
+		var err error
+		if n := allocated(func() { err = parseAndVerify(data) }); n > 8*uint64(len(data))+1<<20 {
+			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
+		}
+		if err != nil && fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("untyped error: %v", err)
 		}
 	})
@@ -28,15 +34,24 @@ func FuzzParseExecutable(f *testing.F) {
 func FuzzParseSignature(f *testing.F) {
 	f.Add(codesigntest.Synth(codesigntest.CPUARM64, 100, ents)[100:])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		sig, err := ParseSignature(data, DefaultLimits())
+		var sig *Signature
+		var err error
+		if n := allocated(func() { sig, err = ParseSignature(data, DefaultLimits()) }); n > 8*uint64(len(data))+64<<10 {
+			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
+		}
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped error: %v", err)
 			}
 			return
 		}
+		if len(sig.CodeDirectories) == 0 || sig.CodeDirectories[0].Slot != SlotCodeDirectory || sig.Primary() == nil {
+			t.Fatal("accepted signature without a CodeDirectory in slot 0")
+		}
 		for _, cd := range sig.CodeDirectories {
-			_ = cd.CDHash()
+			if !bytes.Equal(sig.Blobs[cd.Slot], cd.Raw) || len(cd.CDHash()) != cdHashLen {
+				t.Fatalf("CodeDirectory in slot %d is not its blob", cd.Slot)
+			}
 			_ = sig.verifyEmbeddedSlots(cd)
 		}
 		if _, err := sig.VerifyCMS(); err != nil && fault.KindOf(err) != fault.Invalid {

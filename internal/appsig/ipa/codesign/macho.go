@@ -210,16 +210,19 @@ func checkMachHeader(hdr []byte, size int64, lim Limits) (uint64, error) {
 
 // Load commands whose data debug/macho would read from outside the header.
 const (
-	lcSymtab   = 0x2
-	lcDysymtab = 0xb
-	lcMasked   = 0x7fffffff // unknown to debug/macho: kept as raw bytes
+	lcSymtab    = 0x2
+	lcDysymtab  = 0xb
+	lcSegment   = 0x1
+	lcSegment64 = 0x19
+	lcMasked    = 0x7fffffff // unknown to debug/macho: kept as raw bytes
 )
 
 // maskDataCommands returns a copy of the header and load commands in which
-// LC_SYMTAB and LC_DYSYMTAB are renamed, so that debug/macho reads nothing
-// beyond the commands (symbol tables may be as large as the file and are
-// not part of the measurement). Malformed commands are left for debug/macho
-// to report.
+// LC_SYMTAB and LC_DYSYMTAB are renamed and section relocation counts are
+// zeroed, so that debug/macho reads nothing beyond the commands (symbol
+// tables may be as large as the file, a relocation count makes it allocate
+// up to 10 MiB, and neither is part of the measurement). Malformed commands
+// are left for debug/macho to report.
 func maskDataCommands(cmds []byte) []byte {
 	out := slices.Clone(cmds)
 	le := binary.LittleEndian
@@ -232,12 +235,30 @@ func maskDataCommands(cmds []byte) []byte {
 		if cmd == lcSymtab || cmd == lcDysymtab {
 			le.PutUint32(out[off:], lcMasked)
 		}
-		if size < 8 {
+		if size < 8 || size > uint64(len(out))-off {
 			break
+		}
+		if cmd == lcSegment || cmd == lcSegment64 {
+			zeroRelocations(out[off:off+size], cmd == lcSegment64)
 		}
 		off += size
 	}
 	return out
+}
+
+// zeroRelocations clears nreloc in every section header of a segment command.
+func zeroRelocations(seg []byte, wide bool) {
+	hdr, sect, nreloc := uint64(56), uint64(68), uint64(52) // segment_command, section
+	if wide {
+		hdr, sect, nreloc = 72, 80, 60 // segment_command_64, section_64
+	}
+	if uint64(len(seg)) < hdr {
+		return
+	}
+	n := uint64(binary.LittleEndian.Uint32(seg[hdr-8:])) // nsects
+	for i := uint64(0); i < n && hdr+(i+1)*sect <= uint64(len(seg)); i++ {
+		binary.LittleEndian.PutUint32(seg[hdr+i*sect+nreloc:], 0)
+	}
 }
 
 // newMachoFile runs debug/macho, turning a panic on crafted input into an error.

@@ -12,6 +12,10 @@ import (
 // expanded once per reference.
 const trailerSize = 32
 
+// minSharedValues is how many values any binary plist may expand to,
+// whatever its size.
+const minSharedValues = 4096
+
 var errBinary = errors.New("malformed binary property list")
 
 type bplist struct {
@@ -40,6 +44,12 @@ func checkBinary(data []byte, lim Limits) error {
 		p.numObjs*uint64(p.offSize) > uint64(len(data))-p.tableOff {
 		return errBinary
 	}
+	// Every value of a real binary plist is an object or a reference (at
+	// least a byte each) to a uniqued leaf: CoreFoundation shares strings,
+	// numbers, dates and data, not containers. A tree larger than the file
+	// comes from shared containers, a few bytes that decode to millions of
+	// values. Small graphs (up to minSharedValues) stay acceptable.
+	p.lim.MaxValues = min(p.lim.MaxValues, max(len(data), minSharedValues))
 	p.expanded = make([]uint64, p.numObjs)
 	p.inProcess = make([]bool, p.numObjs)
 	_, err := p.walk(top, 0)

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"io"
 	"math/big"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +122,14 @@ func TestParseRejects(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(fixtureProfile(f))
 	f.Fuzz(func(t *testing.T, der []byte) {
-		if _, err := Parse(der, plists.DefaultLimits()); err != nil && fault.KindOf(err) != fault.Invalid {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Parse(der, plists.DefaultLimits())
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 64*uint64(len(der))+1<<20 {
+			t.Fatalf("parsing %d bytes allocated %d", len(der), n)
+		}
+		if err != nil && fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("untyped error: %v", err)
 		}
 	})

@@ -1,0 +1,38 @@
+package plists
+
+import (
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// allocated reports the bytes fn allocates on the heap. Fuzz targets use it
+// to catch inputs that make a parser allocate far more than their size.
+func allocated(fn func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	fn()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestSharedContainersBoundedByInput: 138 bytes of arrays sharing arrays
+// expand to 2^20-1 values, within DefaultLimits' MaxValues, and used to cost
+// 29 MB. A binary plist may now expand to at most one value per input byte
+// (or minSharedValues).
+func TestSharedContainersBoundedByInput(t *testing.T) {
+	b := bplistDAG(19)
+	var v any
+	var err error
+	n := allocated(func() { err = Decode(b, &v, "x", DefaultLimits()) })
+	if err == nil || !strings.Contains(err.Error(), "too many values") {
+		t.Fatalf("err = %v", err)
+	}
+	if n > 64<<10 {
+		t.Errorf("decoding %d bytes allocated %d", len(b), n)
+	}
+	var small any
+	if err := Decode(bplistDAG(5), &small, "x", DefaultLimits()); err != nil {
+		t.Errorf("63 values from %d bytes: %v", len(bplistDAG(5)), err)
+	}
+}
