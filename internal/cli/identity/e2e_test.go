@@ -13,6 +13,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/app"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/session"
 )
 
 const adminPassword = "correct horse battery"
@@ -278,4 +279,31 @@ func TestAutomationPasswordRotatesToken(t *testing.T) {
 	}
 	t.Setenv("APPROOV_MANAGEMENT_TOKEN", third)
 	run(t, "", "whoami")
+}
+
+// security.md C9: a session that expired a second ago is not refreshed
+// silently: without a terminal the command fails with exit 4 and a hint,
+// and whoami shows the session as expired.
+func TestExpiredSessionNeedsLogin(t *testing.T) {
+	home := hermetic(t)
+	createLocal(t)
+	s, err := session.Open(session.Options{Dir: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(context.Background(), func(st *session.State) error {
+		for i := range st.Sessions {
+			st.Sessions[i].Expires = time.Now().Add(-time.Second)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := approov(t, "", "users", "list"); r.code != 4 || !strings.Contains(r.errOut, "--password-stdin") {
+		t.Fatalf("expired session: exit %d, stderr %q; want 4 with a hint", r.code, r.errOut)
+	}
+	if r := run(t, "", "role"); !strings.Contains(r.out, "expired") {
+		t.Errorf("role list does not show the expired session:\n%s", r.out)
+	}
 }
