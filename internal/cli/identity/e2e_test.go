@@ -307,3 +307,19 @@ func TestExpiredSessionNeedsLogin(t *testing.T) {
 		t.Errorf("role list does not show the expired session:\n%s", r.out)
 	}
 }
+
+// Check that the result can be kept before spending the code: a corrupt
+// state file found only after the redemption would cost the code.
+func TestInitChecksStateBeforeSpendingCode(t *testing.T) {
+	hermetic(t)
+	createLocal(t)
+	code := strings.TrimSpace(run(t, "", "users", "add", "bob@example.com", "--role", "dev").out)
+	bob := filepath.Join(t.TempDir(), "bob")
+	t.Setenv("APPROOV_HOME", bob)
+	os.MkdirAll(bob, 0o700)
+	os.WriteFile(filepath.Join(bob, "state.json"), []byte(`{"version":1,"accounts":[`), 0o600)
+	if r := approov(t, "bob's password\n", "init", code, "--password-stdin"); r.code != 1 || !strings.Contains(r.errOut, "corrupt") {
+		t.Fatalf("init on a corrupt state: exit %d, stderr %q", r.code, r.errOut)
+	}
+	run(t, "bob's password\n", "init", code, "--password-stdin") // the code is still good
+}
