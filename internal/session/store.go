@@ -148,6 +148,10 @@ func (s *Store) Update(ctx context.Context, fn func(*State) error) error {
 // across a prompt.
 func (s *Store) LoginLock(ctx context.Context, wait time.Duration) (unlock func(), err error) {
 	lk := flock.New(filepath.Join(s.dir, loginLockFile), flock.SetPermissions(0o600))
+	if ok, err := lk.TryLock(); err == nil && ok {
+		return func() { lk.Close() }, nil
+	}
+	s.warnf("waiting for another approov command that is logging in (at most %s)", wait)
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	ok, err := lk.TryLockContext(ctx, 20*time.Millisecond)
