@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
@@ -83,8 +84,30 @@ func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Requ
 	if err != nil {
 		return nil, err
 	}
-	return handlers[op.Name](s, ctx, c)
+	out, err := handlers[op.Name](s, ctx, c)
+	if errors.As(err, new(undecodable)) && op.Cred != backend.CredNone {
+		s.recordAlone(ctx, acct.ID, c.event("undecodable"))
+	}
+	return out, err
 }
+
+// event is an audit record of this call by its authenticated caller.
+func (c *call) event(outcome string) event {
+	e := event{op: c.op.Name, target: c.req.KeyID, outcome: outcome}
+	switch {
+	case c.sess != nil:
+		e.user, e.role = c.sess.User, c.sess.Role
+	case c.code != nil:
+		e.user, e.target = c.code.User, c.code.ID
+	}
+	return e
+}
+
+// undecodable marks a request body that did not decode, which dispatch
+// audits for authenticated calls (login audits its own).
+type undecodable struct{ error }
+
+func (u undecodable) Unwrap() error { return u.error }
 
 // checkFresh applies the time window to every request but Info, which
 // changes nothing and is how a client with a wrong clock first learns the key.
@@ -98,7 +121,7 @@ func (s *Service) checkFresh(op backend.Operation, req *auth.Request) error {
 // decode unpacks the request body into v.
 func (c *call) decode(v any) error {
 	if err := json.Unmarshal(c.req.Body, v); err != nil {
-		return fault.New(fault.Invalid, "undecodable %s request: %v", c.op.Name, err)
+		return undecodable{fault.New(fault.Invalid, "undecodable %s request: %v", c.op.Name, err)}
 	}
 	return nil
 }

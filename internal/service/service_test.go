@@ -122,6 +122,11 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 	if _, err := h.b.LoginFinish(h.ctx, backend.LoginFinishRequest{Account: "acme", User: "owner@example.com", Role: "root"}); err == nil {
 		t.Fatal("login as root succeeded")
 	}
+	// A signed mutation whose body does not decode is a failed mutation.
+	bad := auth.Request{Account: "acme", Method: backend.OpUsersAdd.Method, Path: backend.OpUsersAdd.Path, Body: []byte("{not json")}
+	bad.Sign(c.Session, c.Key, h.clock.Now())
+	raw, _ := json.Marshal(bad)
+	h.svc.Handle(h.ctx, raw)
 	events, err := h.b.ListAudit(h.ctx, c, backend.AuditQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +135,7 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 	for _, e := range events {
 		got = append(got, e.Op+"/"+e.Outcome)
 	}
-	for _, want := range []string{"whoami/stale-request", "users.list/denied", "login/invalid-request"} {
+	for _, want := range []string{"whoami/stale-request", "users.list/denied", "login/invalid-request", "users.add/undecodable"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("audit lacks %s: %q", want, got)
 		}

@@ -115,7 +115,7 @@ func (s *Service) revokeRole(ctx context.Context, c *call) (any, error) {
 			return fault.New(fault.Invalid, "%s has no %s role to revoke", req.Email, req.Role)
 		}
 		if req.Role == role.Admin {
-			if err := s.keepAnAdmin(tx, c.acct.ID, req.Email); err != nil {
+			if err := s.keepAnAdmin(tx, c.acct.ID, req.Email, rr.ExpiresAt.IsZero()); err != nil {
 				return err
 			}
 		}
@@ -136,7 +136,7 @@ func (s *Service) removeUser(ctx context.Context, c *call) (any, error) {
 			return err
 		}
 		if rr := u.Roles[role.Admin]; rr != nil && rr.state(s.now()) == backend.RoleActive {
-			if err := s.keepAnAdmin(tx, c.acct.ID, req.Email); err != nil {
+			if err := s.keepAnAdmin(tx, c.acct.ID, req.Email, rr.ExpiresAt.IsZero()); err != nil {
 				return err
 			}
 		}
@@ -185,21 +185,27 @@ func (s *Service) existingUser(tx store.Tx, account, email string) (*userRec, er
 	return u, err
 }
 
-// keepAnAdmin refuses a change that would leave no active admin but email.
-func (s *Service) keepAnAdmin(tx store.Tx, account, email string) error {
+// keepAnAdmin refuses a change that would leave no active admin but email;
+// when email's admin role is permanent, no permanent one: an account whose
+// admins all expire ends up with none.
+func (s *Service) keepAnAdmin(tx store.Tx, account, email string, permanent bool) error {
 	others := 0
 	err := tx.Scan(store.Users, account+"\x00", func(_ string, v []byte) error {
 		var u userRec
 		if err := json.Unmarshal(v, &u); err != nil {
 			return err
 		}
-		if rr := u.Roles[role.Admin]; u.Email != email && rr != nil && rr.state(s.now()) == backend.RoleActive {
+		if rr := u.Roles[role.Admin]; u.Email != email && rr != nil && rr.state(s.now()) == backend.RoleActive && (!permanent || rr.ExpiresAt.IsZero()) {
 			others++
 		}
 		return nil
 	})
 	if err == nil && others == 0 {
-		err = fault.New(fault.Conflict, "%s is the last active admin of account %s", email, account)
+		what := "active admin"
+		if permanent {
+			what = "admin without an expiry"
+		}
+		err = fault.New(fault.Conflict, "%s is the last %s of account %s", email, what, account)
 	}
 	return err
 }

@@ -30,10 +30,11 @@ import (
 
 // File names inside the approov directory.
 const (
-	stateFile  = "state.json"
-	lockFile   = "state.lock"
-	secretsDir = "secrets"
-	tempPrefix = ".tmp-"
+	stateFile     = "state.json"
+	lockFile      = "state.lock"
+	loginLockFile = "login.lock"
+	secretsDir    = "secrets"
+	tempPrefix    = ".tmp-"
 )
 
 // DefaultLockTimeout bounds the wait for another approov process.
@@ -138,6 +139,26 @@ func (s *Store) Update(ctx context.Context, fn func(*State) error) error {
 		}
 		return s.write(st)
 	})
+}
+
+// LoginLock takes the cross-process login lock, waiting at most wait (a
+// user may be typing a password in another terminal). Holding it, a process
+// re-reads the state before logging in, so commands started together log in
+// once (security.md S2). It is not the state lock, which is never held
+// across a prompt.
+func (s *Store) LoginLock(ctx context.Context, wait time.Duration) (unlock func(), err error) {
+	lk := flock.New(filepath.Join(s.dir, loginLockFile), flock.SetPermissions(0o600))
+	if ok, err := lk.TryLock(); err == nil && ok {
+		return func() { lk.Close() }, nil
+	}
+	s.warnf("waiting for another approov command that is logging in (at most %s)", wait)
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	ok, err := lk.TryLockContext(ctx, 20*time.Millisecond)
+	if err != nil || !ok {
+		return nil, fault.New(fault.Internal, "timed out after %s waiting for another approov login", wait)
+	}
+	return func() { lk.Close() }, nil
 }
 
 // locked runs fn holding the cross-process lock, waiting at most lockTimeout.

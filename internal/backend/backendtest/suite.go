@@ -45,6 +45,7 @@ func Run(t *testing.T, newEnv func(t *testing.T, cfg Config) Env) {
 		{"RecoveryNotForTokens", testRecoveryNotForTokens},
 		{"UsersLifecycle", testUsers},
 		{"LastAdminKept", testLastAdmin},
+		{"TemporaryAdminKeepsPermanentOne", testTemporaryAdminKeepsPermanentOne},
 		{"AuditLog", testAudit},
 	}
 	for _, tc := range cases {

@@ -1,6 +1,8 @@
 package backendtest
 
 import (
+	"time"
+
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
@@ -71,4 +73,20 @@ func testAudit(f *fixture) {
 	if len(limited) != 2 {
 		f.t.Fatalf("limit 2 gave %d events", len(limited))
 	}
+}
+
+// testTemporaryAdminKeepsPermanentOne: a time-limited admin cannot remove or
+// revoke the last admin without expiry, which would leave the account with
+// no admin at all once its own role expires.
+func testTemporaryAdminKeepsPermanentOne(f *fixture) {
+	owner, admin := f.admin()
+	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "temp@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: f.clock.Now().Add(24 * time.Hour)})
+	must(f.t, err)
+	f.redeem(inv.Code)
+	temp := f.mustLogin("temp@example.com", role.Admin)
+	err = f.b.RevokeRole(f.ctx, temp, backend.RevokeRoleRequest{Email: owner, Role: role.Admin})
+	wantKind(f.t, err, fault.Conflict, "a temporary admin revoking the last permanent admin")
+	err = f.b.RemoveUser(f.ctx, temp, backend.RemoveUserRequest{Email: owner})
+	wantKind(f.t, err, fault.Conflict, "a temporary admin removing the last permanent admin")
+	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "temp@example.com", Role: role.Admin}))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/app"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/session"
 )
 
 const adminPassword = "correct horse battery"
@@ -278,4 +279,47 @@ func TestAutomationPasswordRotatesToken(t *testing.T) {
 	}
 	t.Setenv("APPROOV_MANAGEMENT_TOKEN", third)
 	run(t, "", "whoami")
+}
+
+// security.md C9: a session that expired a second ago is not refreshed
+// silently: without a terminal the command fails with exit 4 and a hint,
+// and whoami shows the session as expired.
+func TestExpiredSessionNeedsLogin(t *testing.T) {
+	home := hermetic(t)
+	createLocal(t)
+	s, err := session.Open(session.Options{Dir: home})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(context.Background(), func(st *session.State) error {
+		for i := range st.Sessions {
+			st.Sessions[i].Expires = time.Now().Add(-time.Second)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := approov(t, "", "users", "list"); r.code != 4 || !strings.Contains(r.errOut, "--password-stdin") {
+		t.Fatalf("expired session: exit %d, stderr %q; want 4 with a hint", r.code, r.errOut)
+	}
+	if r := run(t, "", "role"); !strings.Contains(r.out, "expired") {
+		t.Errorf("role list does not show the expired session:\n%s", r.out)
+	}
+}
+
+// Check that the result can be kept before spending the code: a corrupt
+// state file found only after the redemption would cost the code.
+func TestInitChecksStateBeforeSpendingCode(t *testing.T) {
+	hermetic(t)
+	createLocal(t)
+	code := strings.TrimSpace(run(t, "", "users", "add", "bob@example.com", "--role", "dev").out)
+	bob := filepath.Join(t.TempDir(), "bob")
+	t.Setenv("APPROOV_HOME", bob)
+	os.MkdirAll(bob, 0o700)
+	os.WriteFile(filepath.Join(bob, "state.json"), []byte(`{"version":1,"accounts":[`), 0o600)
+	if r := approov(t, "bob's password\n", "init", code, "--password-stdin"); r.code != 1 || !strings.Contains(r.errOut, "corrupt") {
+		t.Fatalf("init on a corrupt state: exit %d, stderr %q", r.code, r.errOut)
+	}
+	run(t, "bob's password\n", "init", code, "--password-stdin") // the code is still good
 }

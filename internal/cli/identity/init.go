@@ -111,6 +111,9 @@ func RunInit(ctx context.Context, opts *InitOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := canRemember(ctx, opts.Auth); err != nil {
+		return err
+	}
 	enr, err := enrol(opts, code, info)
 	if err != nil {
 		return err
@@ -132,6 +135,17 @@ func RunInit(ctx context.Context, opts *InitOptions) error {
 	}
 	openSessions(ctx, opts, b, acct, enr.keys)
 	return reportInit(opts, info, done, enr)
+}
+
+// canRemember checks that the local state opens and parses before the code
+// is spent: a redemption that cannot be recorded would cost the code.
+func canRemember(ctx context.Context, m *login.Manager) error {
+	s, err := m.Store()
+	if err != nil {
+		return err
+	}
+	_, err = s.Load(ctx)
+	return err
 }
 
 // inspect asks the service what the code grants, without spending it.

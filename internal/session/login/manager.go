@@ -151,10 +151,27 @@ func (m *Manager) Do(ctx context.Context, fn func(Conn) error) error {
 	return fn(c)
 }
 
-// ConnectTo is Connect for a given target.
+// loginWait bounds the wait for another process's login (its password
+// prompt); after it this process logs in by itself.
+const loginWait = 2 * time.Minute
+
+// ConnectTo is Connect for a given target. Without a stored session it
+// logs in under the login lock, after re-reading the state: a command
+// started alongside may just have logged in, and its session is reused.
 func (m *Manager) ConnectTo(ctx context.Context, t Target) (Conn, error) {
 	if c, ok, err := m.stored(ctx, t); ok || err != nil {
 		return c, err
+	}
+	if s, err := m.o.Store(); err == nil {
+		if unlock, err := s.LoginLock(ctx, loginWait); err == nil {
+			defer unlock()
+			if c, ok, err := m.stored(ctx, t); ok || err != nil {
+				return c, err
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil { // Ctrl-C while waiting: no prompt
+		return Conn{}, fault.Wrap(fault.Cancelled, err)
 	}
 	return m.Login(ctx, t, nil)
 }
