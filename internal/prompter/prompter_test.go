@@ -121,6 +121,20 @@ func collect(master *os.File) *syncBuffer {
 	return &buf
 }
 
+// typeAfter types data on the master side once the terminal has shown want.
+// Prompts are printed after the terminal is switched to raw mode, so typing
+// earlier would race the mode change: a Ctrl-C typed in cooked mode becomes a
+// signal to nobody and the read would wait forever.
+func typeAfter(out *syncBuffer, master *os.File, want, data string) {
+	go func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(out.String(), want) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		master.Write([]byte(data))
+	}()
+}
+
 // termState snapshots the terminal's mode; term.State compares by value.
 func termState(t *testing.T, f *os.File) *term.State {
 	st, err := term.GetState(int(f.Fd()))
@@ -134,7 +148,7 @@ func TestPasswordOnPTY(t *testing.T) {
 	p, master, slave := ptyPrompter(t)
 	out := collect(master)
 	before := termState(t, slave)
-	go master.Write([]byte("hunter22\r"))
+	typeAfter(out, master, "Password for admin: ", "hunter22\r")
 	pw, err := p.Password("Password for admin")
 	if err != nil || string(pw) != "hunter22" {
 		t.Fatalf("Password = %q, %v", pw, err)
@@ -150,9 +164,9 @@ func TestPasswordOnPTY(t *testing.T) {
 
 func TestPasswordCtrlCOnPTY(t *testing.T) {
 	p, master, slave := ptyPrompter(t)
-	collect(master)
+	out := collect(master)
 	before := termState(t, slave)
-	go master.Write([]byte("half\x03"))
+	typeAfter(out, master, "Password: ", "half\x03")
 	_, err := p.Password("Password")
 	if fault.KindOf(err) != fault.Cancelled {
 		t.Fatalf("err = %v, want Cancelled", err)
