@@ -1,9 +1,9 @@
 package cms
 
 import (
+	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,7 +57,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p7 *pkcs7.PKCS7
 		var err error
-		if n := allocated(func() { p7, err = Parse(b) }); n > 64*uint64(len(b))+1<<20 {
+		if n := alloctest.Bytes(func() { p7, err = Parse(b) }); n > 64*uint64(len(b))+1<<20 {
 			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {
@@ -70,13 +70,4 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("nil result without error")
 		}
 	})
-}
-
-// allocated reports the bytes fn allocates on the heap.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }

@@ -1,7 +1,7 @@
 package pins
 
 import (
-	"runtime"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
 
@@ -18,14 +18,12 @@ func TestLoadPinSetCountsBeforeBuilding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			_, _, err := LoadPinSet([]byte(tt.doc))
-			runtime.ReadMemStats(&after)
+			var err error
+			n := alloctest.Bytes(func() { _, _, err = LoadPinSet([]byte(tt.doc)) })
 			if fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v", err)
 			}
-			if n := after.TotalAlloc - before.TotalAlloc; n > 16*uint64(len(tt.doc)) {
+			if n > 16*uint64(len(tt.doc)) {
 				t.Errorf("loading %d bytes allocated %d", len(tt.doc), n)
 			}
 		})

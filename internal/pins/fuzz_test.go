@@ -2,7 +2,7 @@ package pins_test
 
 import (
 	"crypto/x509"
-	"runtime"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
 
@@ -81,11 +81,7 @@ func FuzzLoadPinSet(f *testing.F) {
 // (slack for the fuzzing engine's own concurrent allocations).
 func checkAlloc(t *testing.T, data []byte, fn func()) {
 	t.Helper()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	if n := after.TotalAlloc - before.TotalAlloc; n > 64*uint64(len(data))+1<<20 {
+	if n := alloctest.Bytes(fn); n > 64*uint64(len(data))+1<<20 {
 		t.Fatalf("parsing %d bytes allocated %d", len(data), n)
 	}
 }

@@ -3,6 +3,7 @@ package aab
 import (
 	"bytes"
 	"context"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,7 +127,7 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var info *ManifestInfo
 		var err error
-		n := allocated(func() { info, err = DecodeManifest(b) })
+		n := alloctest.Bytes(func() { info, err = DecodeManifest(b) })
 		if limit := 8*uint64(len(b)) + 64<<10; n > limit {
 			t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(b), n, limit)
 		}

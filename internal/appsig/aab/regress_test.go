@@ -1,21 +1,11 @@
 package aab
 
 import (
-	"runtime"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
-
-// allocated reports the bytes fn allocates on the heap. Fuzz targets use it
-// to catch inputs that make a parser allocate far more than their size.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // manyEmpty is a <manifest> with n empty attributes and n empty children:
 // two bytes each on the wire.
@@ -37,7 +27,7 @@ func manyEmpty(n int) []byte {
 func TestDecodeManifestManyEmptyFields(t *testing.T) {
 	b := manyEmpty(100_000)
 	var err error
-	n := allocated(func() { _, err = DecodeManifest(b) })
+	n := alloctest.Bytes(func() { _, err = DecodeManifest(b) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,7 +126,7 @@ func FuzzParseSigningBlock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var sb *SigningBlock
 		var err error
-		if n := allocated(func() { sb, err = ParseSigningBlock(b) }); n > 16*uint64(len(b))+64<<10 {
+		if n := alloctest.Bytes(func() { sb, err = ParseSigningBlock(b) }); n > 16*uint64(len(b))+64<<10 {
 			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {
@@ -153,7 +154,7 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var info *ManifestInfo
 		var err error
-		n := allocated(func() { info, err = DecodeManifest(b) })
+		n := alloctest.Bytes(func() { info, err = DecodeManifest(b) })
 		if limit := 16*uint64(len(b)) + 64<<10; n > limit {
 			t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(b), n, limit)
 		}

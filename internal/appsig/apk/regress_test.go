@@ -2,7 +2,7 @@ package apk
 
 import (
 	"encoding/binary"
-	"runtime"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/fault"
@@ -45,23 +45,13 @@ func axmlManyRefs(n, tags int) []byte {
 func TestDecodeManifestLongStringManyTags(t *testing.T) {
 	doc := axmlManyRefs(20000, 2000)
 	var err error
-	n := allocated(func() { _, err = DecodeManifest(doc) })
+	n := alloctest.Bytes(func() { _, err = DecodeManifest(doc) })
 	if fault.KindOf(err) != fault.Invalid {
 		t.Fatalf("err = %v", err)
 	}
 	if n > 4*uint64(len(doc)) {
 		t.Errorf("decoding %d bytes allocated %d bytes", len(doc), n)
 	}
-}
-
-// allocated reports the bytes fn allocates on the heap. Fuzz targets use it
-// to catch inputs that make a parser allocate far more than their size.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // lp prefixes b with its little-endian uint32 length.

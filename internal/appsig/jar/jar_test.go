@@ -2,6 +2,7 @@ package jar
 
 import (
 	"context"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,7 +100,7 @@ func FuzzParseManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m *Manifest
 		var err error
-		if n := allocated(func() { m, err = ParseManifest(b) }); n > 32*uint64(len(b))+64<<10 {
+		if n := alloctest.Bytes(func() { m, err = ParseManifest(b) }); n > 32*uint64(len(b))+64<<10 {
 			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
 		}
 		if err != nil {

@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -17,16 +17,6 @@ import (
 func get(a Attrs, k string) string {
 	v, _ := a.Get(k)
 	return v
-}
-
-// allocated reports the bytes fn allocates on the heap. Fuzz targets use it
-// to catch inputs that make a parser allocate far more than their size.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // TestParseManifestTinySections: a map per section made a manifest of many
@@ -41,7 +31,7 @@ func TestParseManifestTinySections(t *testing.T) {
 	}
 	for _, b := range [][]byte{named.Bytes(), blank.Bytes()} {
 		var err error
-		n := allocated(func() { _, err = ParseManifest(b) })
+		n := alloctest.Bytes(func() { _, err = ParseManifest(b) })
 		if err != nil {
 			t.Fatal(err)
 		}

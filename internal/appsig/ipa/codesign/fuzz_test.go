@@ -2,6 +2,7 @@ package codesign
 
 import (
 	"bytes"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
@@ -19,7 +20,7 @@ func FuzzParseExecutable(f *testing.F) {
 	f.Add(relocClaim(1 << 20))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var err error
-		if n := allocated(func() { err = parseAndVerify(data) }); n > 8*uint64(len(data))+1<<20 {
+		if n := alloctest.Bytes(func() { err = parseAndVerify(data) }); n > 8*uint64(len(data))+1<<20 {
 			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
 		}
 		if err != nil && fault.KindOf(err) != fault.Invalid {
@@ -36,7 +37,7 @@ func FuzzParseSignature(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var sig *Signature
 		var err error
-		if n := allocated(func() { sig, err = ParseSignature(data, DefaultLimits()) }); n > 8*uint64(len(data))+64<<10 {
+		if n := alloctest.Bytes(func() { sig, err = ParseSignature(data, DefaultLimits()) }); n > 8*uint64(len(data))+64<<10 {
 			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
 		}
 		if err != nil {

@@ -3,19 +3,9 @@ package codesign
 import (
 	"bytes"
 	"encoding/binary"
-	"runtime"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
 )
-
-// allocated reports the bytes fn allocates on the heap. Fuzz targets use it
-// to catch inputs that make a parser allocate far more than their size.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // relocClaim is a thin arm64 Mach-O with one LC_SEGMENT_64 holding one
 // section that claims nreloc relocations at file offset 0.
@@ -45,7 +35,7 @@ func relocClaim(nreloc uint32) []byte {
 func TestRelocationClaimNotRead(t *testing.T) {
 	b := relocClaim(1 << 20)
 	var err error
-	n := allocated(func() { _, err = ParseExecutable(bytes.NewReader(b), int64(len(b)), DefaultLimits()) })
+	n := alloctest.Bytes(func() { _, err = ParseExecutable(bytes.NewReader(b), int64(len(b)), DefaultLimits()) })
 	if n > 64<<10 {
 		t.Errorf("parsing %d bytes allocated %d (err %v)", len(b), n, err)
 	}

@@ -3,6 +3,7 @@ package plists
 import (
 	"encoding/binary"
 	"encoding/json"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
 
@@ -114,7 +115,7 @@ func FuzzDecode(f *testing.F) {
 		lim := Limits{MaxSize: 1 << 20, MaxDepth: 16, MaxValues: 10000}
 		var v any
 		var err error
-		if n := allocated(func() { err = Decode(data, &v, "fuzz", lim) }); n > 64*uint64(len(data))+1<<20 {
+		if n := alloctest.Bytes(func() { err = Decode(data, &v, "fuzz", lim) }); n > 64*uint64(len(data))+1<<20 {
 			t.Fatalf("decoding %d bytes allocated %d", len(data), n)
 		}
 		if err != nil {

@@ -1,20 +1,10 @@
 package plists
 
 import (
-	"runtime"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
 )
-
-// allocated reports the bytes fn allocates on the heap. Fuzz targets use it
-// to catch inputs that make a parser allocate far more than their size.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // TestSharedContainersBoundedByInput: 138 bytes of arrays sharing arrays
 // expand to 2^20-1 values, within DefaultLimits' MaxValues, and used to cost
@@ -24,7 +14,7 @@ func TestSharedContainersBoundedByInput(t *testing.T) {
 	b := bplistDAG(19)
 	var v any
 	var err error
-	n := allocated(func() { err = Decode(b, &v, "x", DefaultLimits()) })
+	n := alloctest.Bytes(func() { err = Decode(b, &v, "x", DefaultLimits()) })
 	if err == nil || !strings.Contains(err.Error(), "too many values") {
 		t.Fatalf("err = %v", err)
 	}

@@ -6,8 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"math/big"
-	"runtime"
 	"testing"
 	"time"
 
@@ -67,11 +67,10 @@ func FuzzParseSigned(f *testing.F) {
 		}
 		der := s.sign(t, content)
 		lim := plists.DefaultLimits()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		p, err := Parse(der, lim)
-		runtime.ReadMemStats(&after)
-		if n := after.TotalAlloc - before.TotalAlloc; n > 64*uint64(len(der))+1<<20 {
+		var p *Profile
+		var err error
+		n := alloctest.Bytes(func() { p, err = Parse(der, lim) })
+		if n > 64*uint64(len(der))+1<<20 {
 			t.Fatalf("parsing %d bytes allocated %d", len(der), n)
 		}
 		if err != nil {

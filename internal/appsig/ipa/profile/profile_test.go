@@ -8,9 +8,9 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"github.com/approov-cli/approov/internal/alloctest"
 	"io"
 	"math/big"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -122,11 +122,9 @@ func TestParseRejects(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(fixtureProfile(f))
 	f.Fuzz(func(t *testing.T, der []byte) {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		_, err := Parse(der, plists.DefaultLimits())
-		runtime.ReadMemStats(&after)
-		if n := after.TotalAlloc - before.TotalAlloc; n > 64*uint64(len(der))+1<<20 {
+		var err error
+		n := alloctest.Bytes(func() { _, err = Parse(der, plists.DefaultLimits()) })
+		if n > 64*uint64(len(der))+1<<20 {
 			t.Fatalf("parsing %d bytes allocated %d", len(der), n)
 		}
 		if err != nil && fault.KindOf(err) != fault.Invalid {
