@@ -81,9 +81,7 @@ func FuzzLoadPinSet(f *testing.F) {
 // (slack for the fuzzing engine's own concurrent allocations).
 func checkAlloc(t *testing.T, data []byte, fn func()) {
 	t.Helper()
-	if n := alloctest.Bytes(fn); n > 64*uint64(len(data))+1<<20 {
-		t.Fatalf("parsing %d bytes allocated %d", len(data), n)
-	}
+	alloctest.Bound(t, len(data), 64, 1<<20, fn)
 }
 
 // checkErr: every rejection is an Invalid error of one short printable line.

@@ -127,10 +127,7 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var info *ManifestInfo
 		var err error
-		n := alloctest.Bytes(func() { info, err = DecodeManifest(b) })
-		if limit := 8*uint64(len(b)) + 64<<10; n > limit {
-			t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(b), n, limit)
-		}
+		alloctest.Bound(t, len(b), 8, 64<<10, func() { info, err = DecodeManifest(b) })
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped %v", err)

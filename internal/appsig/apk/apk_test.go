@@ -126,9 +126,7 @@ func FuzzParseSigningBlock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var sb *SigningBlock
 		var err error
-		if n := alloctest.Bytes(func() { sb, err = ParseSigningBlock(b) }); n > 16*uint64(len(b))+64<<10 {
-			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
-		}
+		alloctest.Bound(t, len(b), 16, 64<<10, func() { sb, err = ParseSigningBlock(b) })
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped %v", err)
@@ -154,10 +152,7 @@ func FuzzDecodeManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var info *ManifestInfo
 		var err error
-		n := alloctest.Bytes(func() { info, err = DecodeManifest(b) })
-		if limit := 16*uint64(len(b)) + 64<<10; n > limit {
-			t.Fatalf("decoding %d bytes allocated %d (limit %d)", len(b), n, limit)
-		}
+		alloctest.Bound(t, len(b), 16, 64<<10, func() { info, err = DecodeManifest(b) })
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped %v", err)

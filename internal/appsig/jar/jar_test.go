@@ -100,9 +100,7 @@ func FuzzParseManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m *Manifest
 		var err error
-		if n := alloctest.Bytes(func() { m, err = ParseManifest(b) }); n > 32*uint64(len(b))+64<<10 {
-			t.Fatalf("parsing %d bytes allocated %d", len(b), n)
-		}
+		alloctest.Bound(t, len(b), 32, 64<<10, func() { m, err = ParseManifest(b) })
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped %v", err)

@@ -20,9 +20,7 @@ func FuzzParseExecutable(f *testing.F) {
 	f.Add(relocClaim(1 << 20))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var err error
-		if n := alloctest.Bytes(func() { err = parseAndVerify(data) }); n > 8*uint64(len(data))+1<<20 {
-			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
-		}
+		alloctest.Bound(t, len(data), 8, 1<<20, func() { err = parseAndVerify(data) })
 		if err != nil && fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("untyped error: %v", err)
 		}
@@ -37,9 +35,7 @@ func FuzzParseSignature(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var sig *Signature
 		var err error
-		if n := alloctest.Bytes(func() { sig, err = ParseSignature(data, DefaultLimits()) }); n > 8*uint64(len(data))+64<<10 {
-			t.Fatalf("parsing %d bytes allocated %d", len(data), n)
-		}
+		alloctest.Bound(t, len(data), 8, 64<<10, func() { sig, err = ParseSignature(data, DefaultLimits()) })
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped error: %v", err)

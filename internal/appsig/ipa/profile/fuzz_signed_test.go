@@ -69,10 +69,7 @@ func FuzzParseSigned(f *testing.F) {
 		lim := plists.DefaultLimits()
 		var p *Profile
 		var err error
-		n := alloctest.Bytes(func() { p, err = Parse(der, lim) })
-		if n > 64*uint64(len(der))+1<<20 {
-			t.Fatalf("parsing %d bytes allocated %d", len(der), n)
-		}
+		alloctest.Bound(t, len(der), 64, 1<<20, func() { p, err = Parse(der, lim) })
 		if err != nil {
 			if fault.KindOf(err) != fault.Invalid {
 				t.Fatalf("untyped error: %v", err)

@@ -123,10 +123,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(fixtureProfile(f))
 	f.Fuzz(func(t *testing.T, der []byte) {
 		var err error
-		n := alloctest.Bytes(func() { _, err = Parse(der, plists.DefaultLimits()) })
-		if n > 64*uint64(len(der))+1<<20 {
-			t.Fatalf("parsing %d bytes allocated %d", len(der), n)
-		}
+		alloctest.Bound(t, len(der), 64, 1<<20, func() { _, err = Parse(der, plists.DefaultLimits()) })
 		if err != nil && fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("untyped error: %v", err)
 		}
