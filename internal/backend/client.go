@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
 )
@@ -58,9 +59,9 @@ func (c *Client) ServiceKey(ctx context.Context) (ed25519.PublicKey, error) {
 
 // Info implements Backend. When no key is pinned yet, the answer is checked
 // against the fingerprint and its key becomes the pinned key.
-func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
-	var info ServiceInfo
-	req := c.envelope(OpInfo, nil)
+func (c *Client) Info(ctx context.Context) (api.ServiceInfo, error) {
+	var info api.ServiceInfo
+	req := c.envelope(api.OpInfo, nil)
 	req.Created, req.Nonce = c.now().Unix(), auth.NewNonce()
 	raw, err := c.roundTrip(ctx, req)
 	if err != nil {
@@ -82,10 +83,10 @@ func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
 		return info, fault.New(fault.Network, "undecodable service info: %v", err)
 	}
 	if err := c.pin(info.ServiceKey); err != nil {
-		return ServiceInfo{}, err
+		return api.ServiceInfo{}, err
 	}
 	if err := resp.Verify(c.pinned(), req.Nonce); err != nil {
-		return ServiceInfo{}, err
+		return api.ServiceInfo{}, err
 	}
 	return info, c.decode(&resp, nil)
 }
@@ -115,7 +116,7 @@ func (c *Client) pin(key ed25519.PublicKey) error {
 // decodes the verified answer into out (nil: ignore the body). A request
 // refused for clock skew ran nothing: call corrects the clock offset from
 // the signed answer's time and retries once.
-func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed25519.PrivateKey, in, out any) error {
+func (c *Client) call(ctx context.Context, op api.Operation, keyID string, key ed25519.PrivateKey, in, out any) error {
 	pub, err := c.ServiceKey(ctx)
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func (c *Client) ClockSkew() time.Duration {
 	return c.skew
 }
 
-func (c *Client) envelope(op Operation, body []byte) *auth.Request {
+func (c *Client) envelope(op api.Operation, body []byte) *auth.Request {
 	return &auth.Request{Account: c.opts.Account, Method: op.Method, Path: op.Path, Body: body}
 }
 
@@ -195,7 +196,7 @@ func (c *Client) roundTrip(ctx context.Context, req *auth.Request) ([]byte, erro
 // decode unpacks a verified answer's body or error.
 func (c *Client) decode(resp *auth.Response, out any) error {
 	if !resp.OK {
-		var w WireError
+		var w api.WireError
 		if err := json.Unmarshal(resp.Body, &w); err != nil {
 			return fault.New(fault.Network, "undecodable error from the service: %v", err)
 		}

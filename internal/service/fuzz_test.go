@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/role"
@@ -28,7 +29,7 @@ func FuzzHandle(f *testing.F) {
 	rec := &recording{next: handlerTransport{h.svc}}
 	c := backend.NewClient(rec, backend.ClientOptions{Account: "acme", Fingerprint: h.code.ServiceKey, Now: h.clock.Now})
 	c.InspectCode(h.ctx, h.code)
-	c.LoginStart(h.ctx, backend.LoginStartRequest{Account: "acme", User: "owner@example.com", Role: role.Admin})
+	c.LoginStart(h.ctx, api.LoginStartRequest{Account: "acme", User: "owner@example.com", Role: role.Admin})
 	c.WhoAmI(h.ctx, backend.Caller{Account: "acme", Session: "ses_x", Key: h.code.Key()})
 	for _, r := range rec.reqs {
 		f.Add(r)
@@ -43,7 +44,7 @@ func FuzzHandle(f *testing.F) {
 		// succeed on a replay or a forgery.
 		var req auth.Request
 		if resp.OK && json.Unmarshal(raw, &req) == nil {
-			if op, _ := backend.Lookup(req.Method, req.Path); op.Cred != backend.CredNone {
+			if op, _ := api.Lookup(req.Method, req.Path); op.Cred != api.CredNone {
 				t.Fatalf("%s succeeded on a fuzzed request", op.Name)
 			}
 		}

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
-	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -16,7 +16,7 @@ import (
 type call struct {
 	acct *accountRec
 	req  *auth.Request
-	op   backend.Operation
+	op   api.Operation
 	sess *sessionRec // CredSession
 	code *codeRec    // CredCode
 }
@@ -25,20 +25,20 @@ type handler func(s *Service, ctx context.Context, c *call) (any, error)
 
 // handlers maps operation names to their implementation.
 var handlers = map[string]handler{
-	backend.OpInfo.Name:         (*Service).info,
-	backend.OpInspectCode.Name:  (*Service).inspectCode,
-	backend.OpRedeem.Name:       (*Service).redeem,
-	backend.OpLoginStart.Name:   (*Service).loginStart,
-	backend.OpLoginFinish.Name:  (*Service).loginFinish,
-	backend.OpWhoAmI.Name:       (*Service).whoami,
-	backend.OpLogout.Name:       (*Service).logout,
-	backend.OpPassword.Name:     (*Service).changePassword,
-	backend.OpUsersAdd.Name:     (*Service).addUser,
-	backend.OpUsersList.Name:    (*Service).listUsers,
-	backend.OpUsersRevoke.Name:  (*Service).revokeRole,
-	backend.OpUsersRemove.Name:  (*Service).removeUser,
-	backend.OpUsersRecover.Name: (*Service).recoverUser,
-	backend.OpAuditList.Name:    (*Service).auditList,
+	api.OpInfo.Name:         (*Service).info,
+	api.OpInspectCode.Name:  (*Service).inspectCode,
+	api.OpRedeem.Name:       (*Service).redeem,
+	api.OpLoginStart.Name:   (*Service).loginStart,
+	api.OpLoginFinish.Name:  (*Service).loginFinish,
+	api.OpWhoAmI.Name:       (*Service).whoami,
+	api.OpLogout.Name:       (*Service).logout,
+	api.OpPassword.Name:     (*Service).changePassword,
+	api.OpUsersAdd.Name:     (*Service).addUser,
+	api.OpUsersList.Name:    (*Service).listUsers,
+	api.OpUsersRevoke.Name:  (*Service).revokeRole,
+	api.OpUsersRemove.Name:  (*Service).removeUser,
+	api.OpUsersRecover.Name: (*Service).recoverUser,
+	api.OpAuditList.Name:    (*Service).auditList,
 }
 
 // Handle serves one exchange: raw is the JSON of an auth.Request as it came
@@ -46,8 +46,8 @@ var handlers = map[string]handler{
 // account's service key (unsigned only when the account is unknown).
 func (s *Service) Handle(ctx context.Context, raw []byte) []byte {
 	var req auth.Request
-	if len(raw) > backend.MaxMessage {
-		return unsigned("", fault.New(fault.Invalid, "request larger than %d bytes", backend.MaxMessage))
+	if len(raw) > api.MaxMessage {
+		return unsigned("", fault.New(fault.Invalid, "request larger than %d bytes", api.MaxMessage))
 	}
 	if err := json.Unmarshal(raw, &req); err != nil {
 		return unsigned("", fault.New(fault.Invalid, "undecodable request envelope"))
@@ -65,7 +65,7 @@ func (s *Service) Handle(ctx context.Context, raw []byte) []byte {
 }
 
 func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Request) (any, error) {
-	op, ok := backend.Lookup(req.Method, req.Path)
+	op, ok := api.Lookup(req.Method, req.Path)
 	if !ok {
 		return nil, fault.New(fault.Invalid, "no operation %s %s", req.Method, req.Path)
 	}
@@ -76,16 +76,16 @@ func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Requ
 	c := &call{acct: acct, req: req, op: op}
 	var err error
 	switch op.Cred {
-	case backend.CredSession:
+	case api.CredSession:
 		c.sess, err = s.authSession(ctx, c)
-	case backend.CredCode:
+	case api.CredCode:
 		c.code, err = s.authCode(ctx, c)
 	}
 	if err != nil {
 		return nil, err
 	}
 	out, err := handlers[op.Name](s, ctx, c)
-	if errors.As(err, new(undecodable)) && op.Cred != backend.CredNone {
+	if errors.As(err, new(undecodable)) && op.Cred != api.CredNone {
 		s.recordAlone(ctx, acct.ID, c.event("undecodable"))
 	}
 	return out, err
@@ -111,8 +111,8 @@ func (u undecodable) Unwrap() error { return u.error }
 
 // checkFresh applies the time window to every request but Info, which
 // changes nothing and is how a client with a wrong clock first learns the key.
-func (s *Service) checkFresh(op backend.Operation, req *auth.Request) error {
-	if op == backend.OpInfo {
+func (s *Service) checkFresh(op api.Operation, req *auth.Request) error {
+	if op == api.OpInfo {
 		return nil
 	}
 	return req.CheckFresh(s.now())
@@ -129,10 +129,10 @@ func (c *call) decode(v any) error {
 func answer(acct *accountRec, nonce string, now time.Time, out any, err error) []byte {
 	resp := auth.Response{Nonce: nonce, OK: err == nil, Time: now.Unix()}
 	if err != nil {
-		resp.Body, _ = json.Marshal(backend.ToWire(err))
+		resp.Body, _ = json.Marshal(api.ToWire(err))
 	} else if resp.Body, err = json.Marshal(out); err != nil {
 		resp.OK = false
-		resp.Body, _ = json.Marshal(backend.ToWire(fault.Wrap(fault.Internal, err)))
+		resp.Body, _ = json.Marshal(api.ToWire(fault.Wrap(fault.Internal, err)))
 	}
 	resp.Sign(acct.serviceKey())
 	raw, _ := json.Marshal(resp)
@@ -140,7 +140,7 @@ func answer(acct *accountRec, nonce string, now time.Time, out any, err error) [
 }
 
 func unsigned(nonce string, err error) []byte {
-	body, _ := json.Marshal(backend.ToWire(err))
+	body, _ := json.Marshal(api.ToWire(err))
 	raw, _ := json.Marshal(auth.Response{Nonce: nonce, Body: body})
 	return raw
 }

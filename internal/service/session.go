@@ -3,7 +3,7 @@ package service
 import (
 	"context"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -38,13 +38,13 @@ func (s *Service) mutate(ctx context.Context, c *call, target string, fn func(tx
 }
 
 func (s *Service) whoami(ctx context.Context, c *call) (any, error) {
-	var id backend.Identity
+	var id api.Identity
 	err := s.view(ctx, func(tx store.Tx) error {
 		u, rr, err := s.live(tx, c)
 		if err != nil {
 			return err
 		}
-		id = backend.Identity{Account: c.acct.ID, User: u.Email, Role: c.sess.Role, Session: c.sess.ID,
+		id = api.Identity{Account: c.acct.ID, User: u.Email, Role: c.sess.Role, Session: c.sess.ID,
 			SessionExpiresAt: c.sess.ExpiresAt, RoleExpiresAt: rr.ExpiresAt, Roles: u.grants(s.now())}
 		return nil
 	})
@@ -61,7 +61,7 @@ func (s *Service) logout(ctx context.Context, c *call) (any, error) {
 // management token); bumping the epoch ends every session of that role, the
 // caller's included.
 func (s *Service) changePassword(ctx context.Context, c *call) (any, error) {
-	var e backend.Enrolment
+	var e api.Enrolment
 	if err := c.decode(&e); err != nil {
 		return nil, err
 	}
@@ -79,11 +79,11 @@ func (s *Service) changePassword(ctx context.Context, c *call) (any, error) {
 }
 
 func (s *Service) auditList(ctx context.Context, c *call) (any, error) {
-	var q backend.AuditQuery
+	var q api.AuditQuery
 	if err := c.decode(&q); err != nil {
 		return nil, err
 	}
-	var out []backend.AuditEvent
+	var out []api.AuditEvent
 	err := s.view(ctx, func(tx store.Tx) error {
 		if _, _, err := s.live(tx, c); err != nil {
 			return err

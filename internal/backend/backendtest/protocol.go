@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -47,8 +48,8 @@ func testWrongPassword(f *fixture) {
 func testUnknownUser(f *fixture) {
 	user, _ := f.admin()
 	ghost := "nobody@example.com"
-	start := func(u string) backend.LoginChallenge {
-		ch, err := f.b.LoginStart(f.ctx, backend.LoginStartRequest{Account: f.account(), User: u, Role: role.Admin})
+	start := func(u string) api.LoginChallenge {
+		ch, err := f.b.LoginStart(f.ctx, api.LoginStartRequest{Account: f.account(), User: u, Role: role.Admin})
 		must(f.t, err)
 		return ch
 	}
@@ -71,8 +72,8 @@ func testUnknownUser(f *fixture) {
 	}
 	_, errGhost = f.login(ghost, role.Admin, "guess")
 	_, errReal = f.login(user, role.Admin, "guess")
-	dg, okg := backend.RetryAfter(errGhost)
-	dr, okr := backend.RetryAfter(errReal)
+	dg, okg := api.RetryAfter(errGhost)
+	dr, okr := api.RetryAfter(errReal)
 	if !okg || !okr || dg != dr {
 		f.t.Fatalf("rate limits differ: unknown %v %v, real %v %v", dg, okg, dr, okr)
 	}
@@ -82,7 +83,7 @@ func testReplay(f *fixture) {
 	_, admin := f.admin()
 	rec := &recorder{next: f.env.Transport}
 	c := f.client(func(backend.Transport) backend.Transport { return rec }, nil)
-	_, err := c.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
+	_, err := c.AddUser(f.ctx, admin, api.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
 	must(f.t, err)
 	captured := rec.requests[len(rec.requests)-1]
 	raw, err := f.env.Transport.Exchange(f.ctx, captured)
@@ -106,7 +107,7 @@ func answerErr(f *fixture, raw []byte) error {
 	if resp.OK {
 		return nil
 	}
-	var w backend.WireError
+	var w api.WireError
 	must(f.t, json.Unmarshal(resp.Body, &w))
 	return w.Err()
 }
@@ -121,7 +122,7 @@ func testTamperedBody(f *fixture) {
 		return out
 	}}
 	c := f.client(func(backend.Transport) backend.Transport { return rec }, nil)
-	_, err := c.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
+	_, err := c.AddUser(f.ctx, admin, api.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
 	wantKind(f.t, err, fault.Auth, "tampered body")
 	users, err := f.b.ListUsers(f.ctx, admin)
 	must(f.t, err)
@@ -139,7 +140,7 @@ func testTimeWindow(f *fixture) {
 		skew time.Duration
 		ok   bool
 	}{{-6 * time.Minute, false}, {6 * time.Minute, false}, {-4 * time.Minute, true}, {4 * time.Minute, true}} {
-		req := auth.Request{Account: admin.Account, Method: backend.OpWhoAmI.Method, Path: backend.OpWhoAmI.Path, Body: []byte("{}")}
+		req := auth.Request{Account: admin.Account, Method: api.OpWhoAmI.Method, Path: api.OpWhoAmI.Path, Body: []byte("{}")}
 		req.Sign(admin.Session, admin.Key, f.clock.Now().Add(tt.skew))
 		raw, _ := json.Marshal(req)
 		ans, err := f.env.Transport.Exchange(f.ctx, raw)
@@ -196,7 +197,7 @@ func testAfterRevocation(f *fixture) {
 	_, admin := f.admin()
 	f.invite(admin, "dev@example.com", role.Dev)
 	dev := f.mustLogin("dev@example.com", role.Dev)
-	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
+	must(f.t, f.b.RevokeRole(f.ctx, admin, api.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
 	_, err := f.b.WhoAmI(f.ctx, dev)
 	wantKind(f.t, err, fault.Auth, "live session of a revoked role")
 	_, err = f.login("dev@example.com", role.Dev, password(role.Dev))
@@ -207,7 +208,7 @@ func testAfterRemoval(f *fixture) {
 	_, admin := f.admin()
 	f.invite(admin, "dev@example.com", role.Dev)
 	dev := f.mustLogin("dev@example.com", role.Dev)
-	must(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "dev@example.com"}))
+	must(f.t, f.b.RemoveUser(f.ctx, admin, api.RemoveUserRequest{Email: "dev@example.com"}))
 	_, err := f.b.WhoAmI(f.ctx, dev)
 	wantKind(f.t, err, fault.Auth, "live session of a removed user")
 }
@@ -275,7 +276,7 @@ func testAfterReAdd(f *fixture) {
 	_, admin := f.admin()
 	f.invite(admin, "dev@example.com", role.Dev)
 	old := f.mustLogin("dev@example.com", role.Dev)
-	must(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "dev@example.com"}))
+	must(f.t, f.b.RemoveUser(f.ctx, admin, api.RemoveUserRequest{Email: "dev@example.com"}))
 	f.invite(admin, "dev@example.com", role.Dev)
 	_, err := f.b.WhoAmI(f.ctx, old)
 	wantKind(f.t, err, fault.Auth, "session of a removed user after the email was invited again")

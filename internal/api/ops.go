@@ -1,4 +1,4 @@
-package backend
+package api
 
 // Credential says how an operation's request is signed.
 type Credential uint8
