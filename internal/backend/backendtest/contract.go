@@ -10,6 +10,12 @@ import (
 	"github.com/approov-cli/approov/internal/fault"
 )
 
+// contractCases are the cases about the HTTP mapping: what the signature covers, strict requests.
+var contractCases = []testCase{
+	{"TamperedQuery", testTamperedQuery, nil},
+	{"Strictness", testStrictness, nil},
+}
+
 // testTamperedQuery: the signature covers the query string of a GET.
 func testTamperedQuery(f *fixture) {
 	_, admin := f.admin()

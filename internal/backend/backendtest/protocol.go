@@ -16,6 +16,24 @@ import (
 	"github.com/approov-cli/approov/internal/role"
 )
 
+// protocolCases are the cases about the signed protocol: logins, sessions, replay, tampering, forged answers.
+var protocolCases = []testCase{
+	{"ValidLogin", testValidLogin, ops(api.OpInspectCode, api.OpRedeem, api.OpLoginStart, api.OpLoginFinish, api.OpWhoAmI)},
+	{"WrongPassword", testWrongPassword, nil},
+	{"UnknownUserIndistinguishable", testUnknownUser, nil},
+	{"ReplayedRequest", testReplay, nil},
+	{"TamperedBody", testTamperedBody, nil},
+	{"OutsideTimeWindow", testTimeWindow, nil},
+	{"SessionExpired", testSessionExpired, nil},
+	{"SessionAfterLogout", testAfterLogout, ops(api.OpLogout)},
+	{"SessionAfterRoleRevocation", testAfterRevocation, nil},
+	{"SessionAfterUserRemoval", testAfterRemoval, nil},
+	{"SessionAfterUserReAdded", testAfterReAdd, nil},
+	{"StolenSessionID", testStolenSessionID, nil},
+	{"ForgedAnswer", testForgedAnswer, nil},
+	{"WrongPinnedKey", testWrongPin, ops(api.OpInfo)},
+}
+
 func testValidLogin(f *fixture) {
 	user, admin := f.admin()
 	id, err := f.b.WhoAmI(f.ctx, admin)

@@ -2,6 +2,7 @@ package backendtest
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/api"
@@ -29,44 +30,10 @@ type testCase struct {
 	ops  []api.Operation
 }
 
+// cases lists every case; each file of the suite holds the cases of its
+// subject, so adding one touches that file only.
 func cases() []testCase {
-	return []testCase{
-		{"ValidLogin", testValidLogin, ops(api.OpInspectCode, api.OpRedeem, api.OpLoginStart, api.OpLoginFinish, api.OpWhoAmI)},
-		{"WrongPassword", testWrongPassword, nil},
-		{"UnknownUserIndistinguishable", testUnknownUser, nil},
-		{"ReplayedRequest", testReplay, nil},
-		{"TamperedBody", testTamperedBody, nil},
-		{"TamperedQuery", testTamperedQuery, nil},
-		{"OutsideTimeWindow", testTimeWindow, nil},
-		{"SessionExpired", testSessionExpired, nil},
-		{"SessionAfterLogout", testAfterLogout, ops(api.OpLogout)},
-		{"SessionAfterRoleRevocation", testAfterRevocation, nil},
-		{"SessionAfterUserRemoval", testAfterRemoval, nil},
-		{"SessionAfterUserReAdded", testAfterReAdd, nil},
-		{"StolenSessionID", testStolenSessionID, nil},
-		{"ForgedAnswer", testForgedAnswer, nil},
-		{"WrongPinnedKey", testWrongPin, ops(api.OpInfo)},
-		{"RateLimit", testRateLimit, nil},
-		{"Permission", testPermission, nil},
-		{"PasswordChange", testPasswordChange, ops(api.OpPassword)},
-		{"RoleExpiry", testRoleExpiry, nil},
-		{"GrantNotBeyondOwnExpiry", testGrantNotBeyondOwnExpiry, nil},
-		{"AutomationToken", testAutomation, nil},
-		{"AutomationTokenRotation", testTokenRotation, nil},
-		{"CodeExpired", testCodeExpired, nil},
-		{"CodeReused", testCodeReused, nil},
-		{"CodeConcurrentRedemption", testConcurrentRedemption, nil},
-		{"CodeTypoCaughtLocally", testCodeTypo, nil},
-		{"CodeCannotGrantOtherRole", testCodeOtherRole, nil},
-		{"CodeSuperseded", testCodeSuperseded, nil},
-		{"Recovery", testRecovery, ops(api.OpUsersRecover)},
-		{"RecoveryNotForTokens", testRecoveryNotForTokens, nil},
-		{"UsersLifecycle", testUsers, ops(api.OpUsersAdd, api.OpUsersList, api.OpUsersRevoke, api.OpUsersRemove)},
-		{"LastAdminKept", testLastAdmin, nil},
-		{"TemporaryAdminKeepsPermanentOne", testTemporaryAdminKeepsPermanentOne, nil},
-		{"AuditLog", testAudit, ops(api.OpAuditList)},
-		{"Strictness", testStrictness, nil},
-	}
+	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases)
 }
 
 // op is any typed operation of internal/api.

@@ -1,0 +1,36 @@
+package root
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/approov-cli/approov/internal/api"
+)
+
+// Operations that are steps of other commands, not commands of their own,
+// and those whose command is still to come (DESIGN §2).
+var (
+	protocolSteps = []string{"info", "code.inspect", "login.start", "login.finish"}
+	commandToCome = []string{"audit.list"}
+)
+
+// TestEveryOperationHasACommand: an operation named after a command path
+// needs that command in the tree (docs/project-layout.md, "How to add a
+// service operation"); the role-matrix test then checks its roles.
+func TestEveryOperationHasACommand(t *testing.T) {
+	paths := map[string]bool{}
+	walk(NewCmdRoot(testFactory("")), func(c *cobra.Command) {
+		if c.Runnable() && c.HasParent() {
+			paths[strings.ReplaceAll(strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" "), " ", ".")] = true
+		}
+	})
+	for _, op := range api.Operations() {
+		exempt := slices.Contains(protocolSteps, op.Name) || slices.Contains(commandToCome, op.Name)
+		if paths[op.Name] == exempt {
+			t.Errorf("operation %s: command in the tree %v, exempt %v", op.Name, paths[op.Name], exempt)
+		}
+	}
+}
