@@ -85,6 +85,18 @@ func TestDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(raw)
+	for _, h := range []string{HeaderKeyID, HeaderCreated, HeaderNonce, HeaderSignature, HeaderTime} {
+		if !strings.Contains(doc, "`"+h+"`") {
+			t.Errorf("docs/api.md does not document header %s", h)
+		}
+	}
+	_, ops, _ := strings.Cut(doc, "\n## Operations\n")
+	ops, _, _ = strings.Cut(ops, "\n## ")
+	for _, part := range strings.Split(ops, "\n### `")[1:] {
+		if name, _, _ := strings.Cut(part, "`"); !slices.ContainsFunc(Operations(), func(o Operation) bool { return o.Name == name }) {
+			t.Errorf("docs/api.md documents %q, which is no operation", name)
+		}
+	}
 	for _, op := range Operations() {
 		_, section, ok := strings.Cut(doc, "\n### `"+op.Name+"`\n")
 		section, _, _ = strings.Cut(section, "\n### ")

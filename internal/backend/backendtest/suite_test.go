@@ -17,7 +17,7 @@ func TestEveryOperationHasACase(t *testing.T) {
 	}
 	for _, op := range api.Operations() {
 		if !covered[op.Name] {
-			t.Errorf("operation %s is the subject of no backendtest case: add one to cases()", op.Name)
+			t.Errorf("operation %s is the subject of no backendtest case: add one to its subject file's cases table", op.Name)
 		}
 	}
 }
