@@ -20,11 +20,29 @@ const (
 // encrypted safe is reached only after the MAC checked with the caller's
 // password. A malformed tree stops the walk silently: the decoder reports it.
 func checkIterations(der []byte) error {
-	w := walker{budget: maxWalkElements}
-	return w.walk(cryptobyte.String(der), 0)
+	counts, err := iterationCounts(der)
+	if err != nil {
+		return err
+	}
+	for _, n := range counts {
+		if n > MaxIterations {
+			return invalidf("the keystore asks for more than %d key-derivation iterations: refused", MaxIterations)
+		}
+	}
+	return nil
 }
 
-type walker struct{ budget int }
+// iterationCounts returns the iteration counts the walk finds, in order.
+func iterationCounts(der []byte) ([]uint64, error) {
+	w := walker{budget: maxWalkElements}
+	err := w.walk(cryptobyte.String(der), 0)
+	return w.counts, err
+}
+
+type walker struct {
+	budget int
+	counts []uint64 // at most one per element: bounded by the budget
+}
 
 func (w *walker) walk(s cryptobyte.String, depth int) error {
 	if depth > maxWalkDepth {
@@ -51,29 +69,27 @@ func (w *walker) walk(s cryptobyte.String, depth int) error {
 func (w *walker) visit(el cryptobyte.String, tag cbasn1.Tag, depth int, afterSalt bool) error {
 	switch {
 	case tag == cbasn1.INTEGER && afterSalt:
-		return checkCount(el)
+		if n, ok := count(el); ok {
+			w.counts = append(w.counts, n)
+		}
 	case tag&0x20 != 0, tag == cbasn1.OCTET_STRING: // constructed, or possibly DER inside
 		return w.walk(el, depth+1)
 	}
 	return nil
 }
 
-// checkCount refuses an iteration count above MaxIterations. Negative counts
-// cost nothing and are left to the decoder.
-func checkCount(b []byte) error {
+// count decodes a non-negative INTEGER, saturating above 64 bits. Negative
+// counts cost nothing and are left to the decoder.
+func count(b []byte) (uint64, bool) {
 	if len(b) == 0 || b[0]&0x80 != 0 {
-		return nil
+		return 0, false
 	}
 	var v uint64
 	for i, c := range b {
-		if i >= 8 {
-			v = MaxIterations + 1 // wider than 64 bits
-			break
+		if i >= 8 && (i > 8 || b[0] != 0) {
+			return ^uint64(0), true
 		}
 		v = v<<8 | uint64(c)
 	}
-	if v > MaxIterations {
-		return invalidf("the keystore asks for more than %d key-derivation iterations: refused", MaxIterations)
-	}
-	return nil
+	return v, true
 }

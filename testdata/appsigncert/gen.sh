@@ -18,6 +18,7 @@
 #   cert-only.p12               keytool trust store holding release.pem alone (no key entry)
 #   key-only.p12                openssl pkcs12 -export -nocerts (refused: no certificate)
 #   key-only.pem, key-only.pk8  a private key alone, PEM and DER PKCS#8 (refused)
+#   iterations.p12              keytool, with 3001 (certificate safe), 3002 (key) and 3003 (MAC) iterations
 #   debug.p12                   an Android debug keystore (keytool dname of Android Studio's)
 #   apple-dist.p12              stand-in "Apple Distribution" identity + stand-in WWDR CA
 #   apple-dist.cer              its certificate, DER (what the developer portal serves)
@@ -49,6 +50,10 @@ keytool -importcert -noprompt -keystore "$here/cert-only.p12" -storetype PKCS12 
 	-file "$here/release.pem" 2>/dev/null
 kt -keystore "$here/two-keys.p12" -storetype PKCS12 -alias one -dname "CN=One"
 kt -keystore "$here/two-keys.p12" -storetype PKCS12 -alias two -dname "CN=Two"
+rm -f "$here/iterations.p12"
+keytool -J-Dkeystore.pkcs12.certPbeIterationCount=3001 -J-Dkeystore.pkcs12.keyPbeIterationCount=3002 \
+	-J-Dkeystore.pkcs12.macIterationCount=3003 -genkeypair -keystore "$here/iterations.p12" -storetype PKCS12 \
+	-storepass $pw -alias it -keyalg EC -validity 10000 -dname "CN=Fixture Iterations" 2>/dev/null
 keytool -genkeypair -keystore "$here/debug.p12" -storetype PKCS12 -storepass android -alias androiddebugkey \
 	-keyalg RSA -keysize 2048 -validity 10000 -dname "CN=Android Debug,O=Android,C=US" 2>/dev/null
 
@@ -121,4 +126,21 @@ unzip -p "$apps/ios/cms.ipa" Payload/Fixture.app/embedded.mobileprovision |
 	openssl cms -verify -noverify -inform DER -out profile.plist 2>/dev/null
 python3 -c "import plistlib,sys; sys.stdout.buffer.write(plistlib.load(open('profile.plist','rb'))['DeveloperCertificates'][0])" \
 	>"$here/ipa-dev.cer"
+
+
+# Fuzz seed corpus of internal/signcert from the fixtures (go test fuzz v1 format).
+python3 - "$here" "$here/../../internal/signcert/testdata/fuzz/FuzzParse" <<'PY'
+import os, sys
+src, dst = sys.argv[1:]
+os.makedirs(dst, exist_ok=True)
+for name in os.listdir(dst):
+    os.remove(os.path.join(dst, name))
+seeds = {'release.pem': None, 'release.der': None, 'apple-dist-chain.pem': None, 'openssl-aes.p12': None,
+         'openssl-legacy.p12': None, 'iterations.p12': None, 'cert-only.p12': None, 'key-only.pk8': None,
+         'release.jks': 64}
+for name, cut in seeds.items():
+    data = open(os.path.join(src, name), 'rb').read()[:cut]
+    lit = ''.join(chr(c) if 32 <= c < 127 and c not in (34, 92) else '\\x%02x' % c for c in data)
+    open(os.path.join(dst, name.replace('.', '_')), 'w').write('go test fuzz v1\n[]byte("%s")\n' % lit)
+PY
 ls -l "$here" >&2
