@@ -1,8 +1,10 @@
 package signcert
 
 import (
+	"bytes"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +46,23 @@ func TestCount(t *testing.T) {
 		if got, ok := count(tc.in); got != tc.want || ok != tc.ok {
 			t.Errorf("count(% x) = %d %v, want %d %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+func TestWalkLimits(t *testing.T) {
+	deep := []byte{0x02, 0x01, 0x01}
+	for range maxWalkDepth + 2 {
+		deep = append([]byte{0x30, byte(len(deep))}, deep...)
+		if len(deep) > 120 {
+			break
+		}
+	}
+	if _, err := iterationCounts(deep); err == nil || !strings.Contains(err.Error(), "nested") {
+		t.Errorf("deep: %v", err)
+	}
+	wide := bytes.Repeat([]byte{0x05, 0x00}, maxWalkElements+1) // NULLs
+	wide = append([]byte{0x30, 0x83, byte(len(wide) >> 16), byte(len(wide) >> 8), byte(len(wide))}, wide...)
+	if _, err := iterationCounts(wide); err == nil || !strings.Contains(err.Error(), "elements") {
+		t.Errorf("wide: %v", err)
 	}
 }
