@@ -6,6 +6,10 @@
 #
 #   testdata/appsigncert/gen.sh && go test ./internal/signcert/...
 #
+# The certificates read back from the app fixtures (apk-*, aab-*, ipa-*) are the
+# same on every run; every other output gets new keys, so tests compare them with
+# each other and with keytool/openssl, never with fixed digests.
+#
 # Outputs (password of every keystore: fixture-pass, unless said otherwise):
 #   release.pem, release.der    certificate of release.p12's key (keytool -exportcert)
 #   release.p12                 keytool's default PKCS#12 (AES-256-CBC, PBKDF2, HmacSHA256 MAC)
@@ -13,13 +17,13 @@
 #   release.jks                 the same key as a JKS keystore (refused, with a conversion hint)
 #   openssl-aes.p12             openssl pkcs12 -export (OpenSSL 3 default: AES-256, PBKDF2)
 #   openssl-legacy.p12          openssl pkcs12 -export -legacy (RC2-40 / 3DES, SHA-1 MAC)
-#   empty-pass.p12              openssl pkcs12 -export with the empty password
+#   empty-pass.p12              (password: empty) openssl pkcs12 -export
 #   two-keys.p12                keytool PKCS#12 with two key entries (refused: which one?)
 #   cert-only.p12               keytool trust store holding release.pem alone (no key entry)
 #   key-only.p12                openssl pkcs12 -export -nocerts (refused: no certificate)
 #   key-only.pem, key-only.pk8  a private key alone, PEM and DER PKCS#8 (refused)
 #   iterations.p12              keytool, with 3001 (certificate safe), 3002 (key) and 3003 (MAC) iterations
-#   debug.p12                   an Android debug keystore (keytool dname of Android Studio's)
+#   debug.p12                   (password: android) an Android debug keystore (keytool dname of Android Studio's)
 #   apple-dist.p12              stand-in "Apple Distribution" identity + stand-in WWDR CA
 #   apple-dist.cer              its certificate, DER (what the developer portal serves)
 #   apple-dist-chain.pem        the certificate with the CA before it (leaf chosen by issuer)
@@ -126,7 +130,6 @@ unzip -p "$apps/ios/cms.ipa" Payload/Fixture.app/embedded.mobileprovision |
 	openssl cms -verify -noverify -inform DER -out profile.plist 2>/dev/null
 python3 -c "import plistlib,sys; sys.stdout.buffer.write(plistlib.load(open('profile.plist','rb'))['DeveloperCertificates'][0])" \
 	>"$here/ipa-dev.cer"
-
 
 # Fuzz seed corpus of internal/signcert from the fixtures (go test fuzz v1 format).
 python3 - "$here" "$here/../../internal/signcert/testdata/fuzz/FuzzParse" <<'PY'
