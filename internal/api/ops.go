@@ -19,7 +19,10 @@ const (
 
 // String names the credential as docs/api.md does.
 func (c Credential) String() string {
-	return [...]string{"none", "code", "session"}[c]
+	if names := [...]string{"none", "code", "session"}; int(c) < len(names) {
+		return names[c]
+	}
+	return "unknown"
 }
 
 // Operation is one service operation: its name, HTTP mapping and the rules
