@@ -64,7 +64,7 @@ func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure)
 	if err := s.remember(tx, c.req.ReplayKey(), c.req.Expiry()); err != nil {
 		return &sess, deny("replayed", err)
 	}
-	if err := Authorize(Op(c.op.Name), sess.Role); err != nil {
+	if err := authorizeSession(c.op, sess.Role); err != nil {
 		return &sess, deny("denied", err)
 	}
 	return &sess, nil
