@@ -33,14 +33,8 @@ func (o CheckOptions) now() time.Time {
 // content is then unverified); err is of kind Invalid and names the first
 // problem. Surrounding white space is ignored.
 func Check(token string, secret []byte, opts CheckOptions) (Report, error) {
-	if len(token) > MaxTokenSize {
-		return Report{}, invalidf("the token is %d bytes; at most %d are accepted", len(token), MaxTokenSize)
-	}
-	if err := checkSecret(secret); err != nil {
-		return Report{}, err
-	}
-	if opts.Leeway < 0 {
-		return Report{}, fault.New(fault.Usage, "leeway %s is negative", opts.Leeway)
+	if err := checkInputs(token, secret, opts); err != nil {
+		return Report{Problem: err.Error(), Header: []Claim{}, Claims: []Claim{}}, err
 	}
 	now, mc := opts.now(), jwt.MapClaims{}
 	tok, err := parser(now, opts.Leeway).ParseWithClaims(strings.TrimSpace(token), mc, hmacKey(secret))
@@ -54,6 +48,16 @@ func Check(token string, secret []byte, opts CheckOptions) (Report, error) {
 	}
 	rep.Valid = true
 	return rep, nil
+}
+
+func checkInputs(token string, secret []byte, opts CheckOptions) error {
+	if len(token) > MaxTokenSize {
+		return invalidf("the token is %d bytes; at most %d are accepted", len(token), MaxTokenSize)
+	}
+	if opts.Leeway < 0 {
+		return fault.New(fault.Usage, "leeway %s is negative", opts.Leeway)
+	}
+	return checkSecret(secret)
 }
 
 func parser(now time.Time, leeway time.Duration) *jwt.Parser {

@@ -32,7 +32,7 @@ type Report struct {
 	Problem          string    `json:"problem,omitempty"` // the first reason it is not valid
 	ExpiresAt        time.Time `json:"expires_at,omitzero"`
 	ExpiresInSeconds int64     `json:"expires_in_seconds"` // negative once expired
-	Binding          Binding   `json:"binding"`
+	Binding          Binding   `json:"binding,omitempty"`  // empty when the token did not decode
 	Header           []Claim   `json:"header"`
 	Claims           []Claim   `json:"claims"`
 }
@@ -73,10 +73,11 @@ var claimMeanings = map[string]string{
 var claimOrder = []string{"exp", "ip", "did", "pay", "iss", "sub", "aud", "ipk", "anno", "embed", "iat", "nbf", "jti", "sip"}
 
 func newReport(tok *jwt.Token, mc jwt.MapClaims, bind []byte, now time.Time) Report {
-	rep := Report{Binding: binding(mc, bind), Header: []Claim{}, Claims: []Claim{}}
+	rep := Report{Header: []Claim{}, Claims: []Claim{}}
 	if tok == nil {
 		return rep
 	}
+	rep.Binding = binding(mc, bind)
 	if exp, err := mc.GetExpirationTime(); err == nil && exp != nil {
 		rep.ExpiresAt = exp.UTC()
 		rep.ExpiresInSeconds = int64(exp.Sub(now) / time.Second)
@@ -105,17 +106,7 @@ func binding(mc jwt.MapClaims, bind []byte) Binding {
 
 // describe lists m's entries: the known names in order, then the rest sorted.
 func describe(m map[string]any, order []string, meanings map[string]string, note func(string) string) []Claim {
-	names := make([]string, 0, len(m))
-	for name := range m {
-		names = append(names, name)
-	}
-	slices.SortFunc(names, func(a, b string) int {
-		ia, ib := rank(order, a), rank(order, b)
-		if ia != ib {
-			return ia - ib
-		}
-		return strings.Compare(a, b)
-	})
+	names := sortedNames(m, order)
 	out := make([]Claim, 0, len(names))
 	for _, name := range names {
 		c := Claim{Name: safeName(name), Value: jsonText(m[name]), Meaning: meanings[name]}
@@ -128,6 +119,20 @@ func describe(m map[string]any, order []string, meanings map[string]string, note
 		out = append(out, c)
 	}
 	return out
+}
+
+func sortedNames(m map[string]any, order []string) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if ia, ib := rank(order, a), rank(order, b); ia != ib {
+			return ia - ib
+		}
+		return strings.Compare(a, b)
+	})
+	return names
 }
 
 func rank(order []string, name string) int {

@@ -31,12 +31,7 @@ func Verify(token string, pub *ecdsa.PublicKey, opts VerifyOptions) (Config, err
 		return Config{}, err
 	}
 	w := &claims{}
-	tok, err := parser().ParseWithClaims(strings.TrimSpace(token), w, func(t *jwt.Token) (any, error) {
-		if t.Method != jwt.SigningMethodES256 {
-			return nil, errors.New("algorithm is not ES256")
-		}
-		return pub, nil
-	})
+	tok, err := parser().ParseWithClaims(strings.TrimSpace(token), w, es256Key(pub))
 	if err = problem(tok, err, kid.String()); err != nil {
 		return Config{}, err
 	}
@@ -52,6 +47,16 @@ func Verify(token string, pub *ecdsa.PublicKey, opts VerifyOptions) (Config, err
 
 func parser() *jwt.Parser {
 	return jwt.NewParser(jwt.WithValidMethods([]string{Algorithm}), jwt.WithStrictDecoding(), jwt.WithoutClaimsValidation())
+}
+
+// es256Key hands out the key only for ES256, whatever the parser allows.
+func es256Key(pub *ecdsa.PublicKey) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
+		if t.Method != jwt.SigningMethodES256 {
+			return nil, errors.New("algorithm is not ES256")
+		}
+		return pub, nil
+	}
 }
 
 func (o VerifyOptions) check(c Config) error {
