@@ -2,6 +2,8 @@ package apitoken_test
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +151,37 @@ func TestExampleRefusesBadOptions(t *testing.T) {
 				t.Fatalf("error %v (kind %v), want %q (kind %v)", err, fault.KindOf(err), tt.want, tt.kind)
 			}
 		})
+	}
+}
+
+// Every example token, whatever its options, passes Check with the same
+// options; its invalid twin never does.
+func TestEveryExampleVerifies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 300 {
+		opts := apitoken.ExampleOptions{
+			Now:      t0.Add(time.Duration(rng.IntN(1e6)) * time.Second),
+			TTL:      time.Duration(1+rng.IntN(int(apitoken.MaxTTL/time.Second))) * time.Second,
+			DeviceID: strings.Repeat("d", rng.IntN(apitoken.MaxDeviceIDLength+1)),
+			IP:       netip.AddrFrom4([4]byte{byte(i), 2, 3, 4}).String(),
+		}
+		if rng.IntN(2) == 0 {
+			opts.Bind = make([]byte, rng.IntN(100))
+		}
+		kid := strings.Repeat("k", rng.IntN(apitoken.MaxKeyIDLength+1))
+		secret := make([]byte, apitoken.MinSecretSize+rng.IntN(100))
+		tok, err := apitoken.Example(secret, kid, opts)
+		if err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		check := apitoken.CheckOptions{Now: opts.Now, Bind: opts.Bind, KeyID: kid}
+		if _, err := apitoken.Check(tok, secret, check); err != nil {
+			t.Fatalf("%+v: %v", opts, err)
+		}
+		opts.Type = apitoken.Invalid
+		bad, _ := apitoken.Example(secret, kid, opts)
+		if _, err := apitoken.Check(bad, secret, check); err == nil || len(bad) != len(tok) {
+			t.Fatalf("invalid twin of %s passes or differs in length", tok)
+		}
 	}
 }
