@@ -2,6 +2,7 @@ package stage
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/approov-cli/approov/internal/fault"
@@ -168,7 +169,8 @@ func (s slot) describe() string {
 	return describeEntry(&s.entry)
 }
 
-// mergePins merges pin by pin, in theirs' order then yours' additions.
+// mergePins merges pin by pin; the merged pins are in theirs' order, then
+// yours' additions.
 func mergePins(name string, b, t, y []pins.PinEntry) ([]pins.PinEntry, []Conflict) {
 	eb, et, ey := entries(b), entries(t), entries(y)
 	out := []pins.PinEntry{}
@@ -183,6 +185,8 @@ func mergePins(name string, b, t, y []pins.PinEntry) ([]pins.PinEntry, []Conflic
 			out = append(out, s.entry)
 		}
 	}
+	// By pin, so that swapping theirs and yours only swaps the sides.
+	slices.SortFunc(cs, func(a, b Conflict) int { return strings.Compare(a.Pin, b.Pin) })
 	return out, cs
 }
 

@@ -74,7 +74,9 @@ func ObservedKeys(obs []Observation) []ObservedKey {
 	return out
 }
 
-func rank(p pins.Position) int { return slices.Index([]pins.Position{pins.Leaf, pins.Intermediate, pins.Root}, p) }
+func rank(p pins.Position) int {
+	return slices.Index([]pins.Position{pins.Leaf, pins.Intermediate, pins.Root}, p)
+}
 
 func compareKeys(name string, cli, service []ObservedKey) ViewDiff {
 	vd := ViewDiff{Domain: name, OnlyCLI: []ObservedKey{}, OnlyService: []ObservedKey{}, Both: []ObservedKey{}}
