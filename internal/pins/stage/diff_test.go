@@ -103,7 +103,8 @@ func TestValidate(t *testing.T) {
 	}{
 		{"no pins", set(1, dom("a.example")), "has no pins"},
 		{"upper case", set(1, dom("A.example", primary(p0))), "not in canonical form"},
-		{"no label", set(1, dom("a.example", pins.PinEntry{SHA256: p0, Type: pins.Leaf})), "not in canonical form"},
+		{"no label", set(1, dom("a.example", pins.PinEntry{SHA256: p0, Type: pins.Leaf})), `pin 1: label ""`},
+		{"bad comment", set(1, dom("a.example", commented(primary(p0), "a\x85b"))), "control characters"},
 		{"bad type", set(1, dom("a.example", pins.PinEntry{SHA256: p0, Label: pins.Primary, Type: "ca"})), `type "ca"`},
 		{"bad date", set(1, withExpiry(dom("a.example", primary(p0)), "soon")), "not a date"},
 		{"empty-input pin", set(1, dom("a.example", primary(pins.EmptyInputPin))), "empty input"},

@@ -2,6 +2,7 @@ package stage_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -186,5 +187,23 @@ func TestSummarize(t *testing.T) {
 	out, err := json.Marshal(stage.Summarize(base, base, base))
 	if err != nil || string(out) != `{"base_version":7,"theirs_version":7,"theirs":{"domains":[]},"yours":{"domains":[]},"conflicts":[]}` {
 		t.Fatalf("JSON %s (%v)", out, err)
+	}
+}
+
+func TestMergeTooManyDomains(t *testing.T) {
+	theirs, yours := set(2), set(1)
+	for i := 0; i < 600; i++ {
+		theirs.Domains = append(theirs.Domains, dom(fmt.Sprintf("t%d.example", i), primary(p0)))
+		yours.Domains = append(yours.Domains, dom(fmt.Sprintf("y%d.example", i), primary(p0)))
+	}
+	_, cs := stage.Merge(nil, theirs, yours)
+	want := "the pin set: the merged set has 1200 domains; at most 1000 are accepted; base: 0 domain(s); theirs: 600 domain(s); yours: 600 domain(s)"
+	if len(cs) != 1 || cs[0].String() != want {
+		t.Fatalf("conflicts %v", cs)
+	}
+	merged, _ := stage.Merge(nil, theirs, set(1))
+	merged.Domains = append(merged.Domains, yours.Domains...)
+	if vs := stage.CheckInvariants(nil, merged, nil, now); len(vs) != 1 || vs[0].Rule != stage.RuleInvalid || !strings.Contains(vs[0].String(), "1200 domains") {
+		t.Fatalf("violations %v", vs)
 	}
 }

@@ -1,16 +1,20 @@
 package stage_test
 
 import (
+	"crypto/sha256"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/pins/stage"
 )
 
-// Seed corpus: testdata/fuzz/FuzzMerge (committed). Run with
+// Seed corpora: testdata/fuzz/FuzzMerge and FuzzValidate (committed). Run with
 //
 //	go test -run XXX -fuzz '^FuzzMerge$' -fuzztime 60s ./internal/pins/stage/
+//	go test -run XXX -fuzz '^FuzzValidate$' -fuzztime 60s ./internal/pins/stage/
 
 func FuzzMerge(f *testing.F) {
 	f.Add([]byte{})
@@ -132,4 +136,55 @@ func checkApply(t *testing.T, a, b *pins.PinSet) {
 	if !stage.Compare(b, b).Empty() || stage.Equal(a, b) != d.Empty() {
 		t.Fatalf("Equal and an empty diff disagree: %+v", d)
 	}
+}
+
+// FuzzValidate holds Validate to the loader: a one-domain set passes
+// Validate exactly when writing it and loading it back gives it unchanged.
+func FuzzValidate(f *testing.F) {
+	f.Add("api.example.com", "2030-01-31", "backup", "leaf", "next key", []byte{}, uint8(2))
+	f.Add("API.example.com.", "2030-1-31", "", "ca", "bad\x00comment", pins.EmptyInputPin[:], uint8(5))
+	f.Add("a.example", "", "primary", "root", "\xff", make([]byte, 32), uint8(1))
+	f.Fuzz(func(t *testing.T, name, expires, label, typ, comment string, pin []byte, n uint8) {
+		d := fuzzDomain(name, expires, label, typ, comment, pin, n)
+		one := &pins.PinSet{Schema: pins.SchemaVersion, Domains: []pins.Domain{d}}
+		err := stage.Validate(one)
+		if want := roundTrips(t, d); (err == nil) != want {
+			t.Fatalf("Validate says %v, the loader round trip says %v, for %+v", err, want, d)
+		}
+		if err != nil && (fault.KindOf(err) != fault.Invalid || strings.ContainsAny(err.Error(), "\n\r")) {
+			t.Fatalf("error %q of kind %v", err, fault.KindOf(err))
+		}
+	})
+}
+
+func fuzzDomain(name, expires, label, typ, comment string, pin []byte, n uint8) pins.Domain {
+	d := pins.Domain{Name: name, Expires: expires, IncludeSubdomains: n&8 != 0}
+	for i := 0; i < int(n%4); i++ {
+		p := pins.Pin(sha256.Sum256(append(slices.Clone(pin), byte(i))))
+		if i == 0 && len(pin) == len(p) {
+			p = pins.Pin(pin)
+		}
+		d.Pins = append(d.Pins, pins.PinEntry{SHA256: p, Label: pins.Primary, Type: pins.Leaf})
+	}
+	if len(d.Pins) > 0 {
+		d.Pins[0] = pins.PinEntry{SHA256: d.Pins[0].SHA256, Label: pins.Label(label), Type: pins.Position(typ), Comment: comment}
+	}
+	if n&4 != 0 && len(d.Pins) > 0 {
+		d.Pins = append(d.Pins, d.Pins[0])
+	}
+	return d
+}
+
+// roundTrips is the oracle: the file format's own verdict.
+func roundTrips(t *testing.T, d pins.Domain) bool {
+	data, err := (&pins.PinSet{Schema: pins.SchemaVersion, Domains: []pins.Domain{d}}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := pins.LoadPinSet(data)
+	if err != nil {
+		return false
+	}
+	back := got.Domains[0]
+	return back.Name == d.Name && back.Expires == d.Expires && back.IncludeSubdomains == d.IncludeSubdomains && slices.Equal(back.Pins, d.Pins)
 }

@@ -14,6 +14,7 @@ package stage
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/pins"
@@ -74,22 +75,67 @@ func Validate(set *pins.PinSet) error {
 	return nil
 }
 
-// validateDomain round-trips one domain through the file format, so that the
-// loader's rules are the only rules.
+// validateDomain applies the loader's rules to a domain already built: what
+// LoadPinSet refuses, and what it would read back differently (a name not
+// in lower case, an empty label or type, a comment that is not UTF-8). The
+// fuzz target FuzzValidate holds it to the loader, through the file format.
 func validateDomain(d pins.Domain) error {
-	data, err := (&pins.PinSet{Schema: pins.SchemaVersion, Domains: []pins.Domain{d}}).Marshal()
-	if err != nil {
-		return fault.Wrap(fault.Invalid, err)
-	}
-	got, _, err := pins.LoadPinSet(data)
-	if err != nil {
+	if err := validateName(d); err != nil {
 		return err
 	}
-	if back := got.Domains[0]; !sameDomain(&back, &d) || !slices.Equal(back.Pins, d.Pins) {
-		return fault.New(fault.Invalid, "domain %q is not in canonical form (lower-case name, explicit labels and types)", d.Name)
+	switch n := len(d.Pins); {
+	case n == 0:
+		return invalidf("domain %s has no pins", d.Name)
+	case n > pins.MaxPinsPerDomain:
+		return invalidf("domain %s has %d pins; at most %d are accepted", d.Name, n, pins.MaxPinsPerDomain)
+	}
+	seen := make(map[pins.Pin]bool, len(d.Pins))
+	for i, e := range d.Pins {
+		if seen[e.SHA256] {
+			return invalidf("domain %s: pin %s appears twice", d.Name, e.SHA256)
+		}
+		seen[e.SHA256] = true
+		if err := validateEntry(e); err != nil {
+			return invalidf("domain %s, pin %d: %w", d.Name, i+1, err)
+		}
 	}
 	return nil
 }
+
+func validateName(d pins.Domain) error {
+	name, err := pins.NormalizeHostname(d.Name)
+	switch {
+	case err != nil:
+		return invalidf("pin set domain: %w", err)
+	case name != d.Name:
+		return invalidf("domain %q is not in canonical form (want %s)", clip(d.Name, 80), name)
+	}
+	if _, ok := d.ExpiresTime(); !ok && d.Expires != "" {
+		return invalidf("domain %s: expires %q is not a date (yyyy-mm-dd)", d.Name, clip(d.Expires, 40))
+	}
+	return nil
+}
+
+func validateEntry(e pins.PinEntry) error {
+	if _, _, err := pins.Parse(e.SHA256.String()); err != nil {
+		return err
+	}
+	if e.Label != pins.Primary && e.Label != pins.Backup {
+		return invalidf("label %q is neither primary nor backup", clip(string(e.Label), 40))
+	}
+	if e.Type != pins.Leaf && e.Type != pins.Intermediate && e.Type != pins.Root {
+		return invalidf("type %q is not leaf, intermediate or root", clip(string(e.Type), 40))
+	}
+	if len(e.Comment) > pins.MaxCommentLength || !utf8.ValidString(e.Comment) || strings.ContainsFunc(e.Comment, isControl) {
+		return invalidf("comment is longer than %d bytes, not UTF-8, or holds control characters", pins.MaxCommentLength)
+	}
+	return nil
+}
+
+// isControl is the loader's rule for comments: C0, DEL and C1.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+func invalidf(format string, a ...any) error { return fault.New(fault.Invalid, format, a...) }
 
 // Clone returns a deep copy of set (an empty set for nil), sorted.
 func Clone(set *pins.PinSet) *pins.PinSet {
