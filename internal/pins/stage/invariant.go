@@ -61,9 +61,9 @@ type Violation struct {
 	Reason  string `json:"reason"`
 }
 
-// String renders the violation on one line.
+// String renders the violation on one line, naming the domain first.
 func (v Violation) String() string {
-	if v.Domain == "" {
+	if v.Domain == "" || strings.HasPrefix(v.Reason, "domain "+v.Domain) {
 		return v.Reason
 	}
 	return "domain " + v.Domain + ": " + v.Reason
