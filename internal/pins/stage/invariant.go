@@ -44,11 +44,12 @@ type Rule string
 
 // The invariants of a push (docs/pinset.md, "Push invariants").
 const (
-	RuleLiveMatch  Rule = "live-match"  // a pin must match the live chain at every address
-	RuleUnverified Rule = "unverified"  // the live chain could not be seen, so the rule above cannot hold
-	RuleLastBackup Rule = "last-backup" // the last backup pin of a domain must not go
-	RuleInvalid    Rule = "invalid"     // no invalid pin or domain
-	RuleExpired    Rule = "expired"     // no expired pin set
+	RuleLiveMatch   Rule = "live-match"   // a pin must match the live chain at every address
+	RuleUnverified  Rule = "unverified"   // the live chain could not be seen, so the rule above cannot hold
+	RuleLastBackup  Rule = "last-backup"  // the last backup pin of a domain must not go
+	RuleInvalid     Rule = "invalid"      // no invalid pin or domain
+	RuleExpired     Rule = "expired"      // no expired pin set
+	RuleViewsDiffer Rule = "views-differ" // the service's live view must confirm the CLI's
 )
 
 // Violation is one broken invariant: the domain (empty for the whole set),
@@ -102,6 +103,9 @@ func NeedsLive(old, next *pins.PinSet) []string {
 //   - a domain of both sets that had a backup pin keeps one (see Backups);
 //   - no pin or domain of next is invalid or a placeholder, and no pin set
 //     of next has expired.
+//
+// Whether the service's live view confirms the CLI's is a separate check:
+// CompareViews, then ViewViolations.
 func CheckInvariants(old, next *pins.PinSet, live Live, now time.Time) []Violation {
 	var vs []Violation
 	prev := byName(old)

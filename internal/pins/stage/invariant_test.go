@@ -2,6 +2,7 @@ package stage_test
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -145,7 +146,7 @@ func TestCompareViews(t *testing.T) {
 	k := newPKI(t)
 	cli := stage.Live{api: {seen("192.0.2.1:443", k.chainA)}, "only.cli.example": {seen("x", k.chainA)}, "same.example": {seen("x", k.chainB)}}
 	service := stage.Live{api: {seen("10.0.0.1:443", k.chainB)}, "same.example": {seen("y", k.chainB)}}
-	vds := stage.CompareViews(cli, service)
+	vds := stage.CompareViews(stage.ViewOf(cli), stage.ViewOf(service))
 	if len(vds) != 1 || vds[0].Domain != api {
 		t.Fatalf("views %+v", vds)
 	}
@@ -159,7 +160,18 @@ func TestCompareViews(t *testing.T) {
 	if got := vds[0].Lines(); !slices.Equal(got, want) {
 		t.Fatalf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if vds := stage.CompareViews(service, service); len(vds) != 0 {
+	if vds := stage.CompareViews(stage.ViewOf(service), stage.ViewOf(service)); len(vds) != 0 {
 		t.Fatalf("identical views differ: %+v", vds)
+	}
+	vs := stage.ViewViolations(vds)
+	wantV := "domain " + api + ": the CLI and the service see different certificates (only the CLI: leaf " +
+		pins.Compute(k.leafA).String() + "; only the service: leaf " + pins.Compute(k.leafB).String() + ")"
+	if len(vs) != 1 || vs[0].Rule != stage.RuleViewsDiffer || vs[0].String() != wantV {
+		t.Fatalf("violations %v", vs)
+	}
+	wire, err := json.Marshal(stage.ViewOf(cli))
+	var back stage.View
+	if err != nil || json.Unmarshal(wire, &back) != nil || len(stage.CompareViews(back, stage.ViewOf(cli))) != 0 {
+		t.Fatalf("a view does not survive JSON: %s (%v)", wire, err)
 	}
 }

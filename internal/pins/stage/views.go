@@ -3,6 +3,7 @@ package stage
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -17,6 +18,20 @@ type ObservedKey struct {
 	Name     string        `json:"name"`
 }
 
+// View is what one vantage point saw live: per domain, the distinct keys of
+// its verified chains (ObservedKeys). It travels as JSON, so that the CLI
+// can send its view with a push and the service compare it with its own.
+type View map[string][]ObservedKey
+
+// ViewOf reduces live observations to a view.
+func ViewOf(live Live) View {
+	v := make(View, len(live))
+	for name, obs := range live {
+		v[name] = ObservedKeys(obs)
+	}
+	return v
+}
+
 // ViewDiff shows, for one domain both views probed, the keys that only the
 // CLI saw, only the service saw, and both saw: the evidence of a split DNS,
 // another CDN edge or an intercepting proxy.
@@ -28,29 +43,42 @@ type ViewDiff struct {
 }
 
 // CompareViews returns, sorted by domain, the domains that both views probed
-// and whose verified chains carry different sets of keys. Empty when the
-// views agree.
-func CompareViews(cli, service Live) []ViewDiff {
+// and whose keys differ. Empty when the views agree.
+func CompareViews(cli, service View) []ViewDiff {
 	var out []ViewDiff
-	for _, name := range sortedKeys(cli) {
+	for _, name := range slices.Sorted(maps.Keys(cli)) {
 		theirs, ok := service[name]
 		if !ok {
 			continue
 		}
-		if vd := compareKeys(name, ObservedKeys(cli[name]), ObservedKeys(theirs)); len(vd.OnlyCLI)+len(vd.OnlyService) > 0 {
+		if vd := compareKeys(name, cli[name], theirs); len(vd.OnlyCLI)+len(vd.OnlyService) > 0 {
 			out = append(out, vd)
 		}
 	}
 	return out
 }
 
-func sortedKeys(l Live) []string {
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
+// ViewViolations turns differing views into violations of RuleViewsDiffer:
+// the service refuses a push whose live check it cannot confirm.
+func ViewViolations(vds []ViewDiff) []Violation {
+	vs := make([]Violation, len(vds))
+	for i, vd := range vds {
+		vs[i] = Violation{Domain: vd.Domain, Rule: RuleViewsDiffer, Reason: fmt.Sprintf(
+			"the CLI and the service see different certificates (only the CLI: %s; only the service: %s)",
+			keyList(vd.OnlyCLI), keyList(vd.OnlyService))}
 	}
-	slices.Sort(keys)
-	return keys
+	return vs
+}
+
+func keyList(ks []ObservedKey) string {
+	if len(ks) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k.Position) + " " + k.Pin.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // ObservedKeys lists the distinct keys of every verified chain of obs,
