@@ -259,7 +259,7 @@ func roleNames(gs []api.RoleGrant) string {
 // --json output, and automation gets no PIN (a lost token is replaced with a
 // new code, not recovered).
 func reportInit(opts *InitOptions, info api.CodeInfo, done api.Redeemed, e *enrolment) error {
-	cs := opts.IO.ColorScheme()
+	cs := opts.IO.ErrColorScheme()
 	noun := "role"
 	if len(done.Roles) > 1 {
 		noun = "roles"

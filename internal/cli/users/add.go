@@ -108,6 +108,6 @@ func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv api.Invi
 		what, redeem = "Recovery", redeem+"   (with their recovery PIN)"
 	}
 	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %s; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",
-		io.ColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format("2006-01-02 15:04"), redeem)
+		io.ErrColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format(cmdutil.TimeLayout), redeem)
 	return nil
 }

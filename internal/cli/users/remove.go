@@ -60,6 +60,6 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ColorScheme().SuccessIcon(), opts.Email)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ErrColorScheme().SuccessIcon(), opts.Email)
 	return nil
 }

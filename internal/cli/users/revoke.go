@@ -70,6 +70,6 @@ func runRevoke(ctx context.Context, opts *RevokeOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked the %s role of %s\n", opts.IO.ColorScheme().SuccessIcon(), opts.Role, opts.Email)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked the %s role of %s\n", opts.IO.ErrColorScheme().SuccessIcon(), opts.Role, opts.Email)
 	return nil
 }
