@@ -12,7 +12,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend/local"
-	"github.com/approov-cli/approov/internal/cli/identity"
+	"github.com/approov-cli/approov/internal/cli/enrol"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
@@ -144,7 +144,7 @@ func canInit(opts *CreateOptions) error {
 // then persist: when the code could not be redeemed, the new account would
 // be unusable (its only code is never printed), so its store is removed.
 func redeem(ctx context.Context, opts *CreateOptions, out created) error {
-	err := identity.RunInit(ctx, &identity.InitOptions{
+	err := enrol.Run(ctx, &enrol.Options{
 		IO: opts.IO, Auth: opts.Auth, Prompter: opts.Prompter, JSON: opts.JSON, Now: opts.Now,
 		Source: out.Code, PasswordStdin: opts.PasswordStdin, Storage: opts.Storage,
 	})

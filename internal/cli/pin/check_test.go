@@ -29,8 +29,7 @@ func runCheck(t *testing.T, s streams, args ...string) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Context = context.Background()
-	return pin.RunCheck(o)
+	return pin.RunCheck(context.Background(), o)
 }
 
 func TestNewCmdCheckFlags(t *testing.T) {

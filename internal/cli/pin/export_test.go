@@ -1,6 +1,7 @@
 package pin_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,7 @@ func runExport(t *testing.T, s streams, args ...string) error {
 	if err := parse(t, cmd, args...); err != nil {
 		return err
 	}
-	return pin.RunExport(got)
+	return pin.RunExport(context.Background(), got)
 }
 
 func TestExportCommandGolden(t *testing.T) {

@@ -61,8 +61,7 @@ func runExtract(t *testing.T, s streams, args ...string) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Context = context.Background()
-	return pin.RunExtract(o)
+	return pin.RunExtract(context.Background(), o)
 }
 
 func TestExtractFiles(t *testing.T) {
@@ -296,11 +295,10 @@ func TestExtractEveryAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Context = context.Background()
 	o.Net.Lookup = func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}, nil
 	}
-	if err := pin.RunExtract(o); err != nil {
+	if err := pin.RunExtract(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	out := s.out.String()

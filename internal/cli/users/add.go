@@ -75,10 +75,8 @@ outlast it.`,
 }
 
 func runAdd(ctx context.Context, opts *AddOptions) error {
-	var inv api.Invitation
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		inv, err = c.Backend.AddUser(ctx, c.Caller, api.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
-		return err
+	inv, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.Invitation, error) {
+		return c.Backend.AddUser(ctx, c.Caller, api.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
 	})
 	if err != nil {
 		return err
