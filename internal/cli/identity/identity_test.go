@@ -3,20 +3,15 @@ package identity
 import (
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
-	"github.com/approov-cli/approov/internal/prompter"
-	"github.com/approov-cli/approov/internal/prompter/promptertest"
-	"github.com/approov-cli/approov/internal/session/login"
 )
 
 func testFactory() *cmdutil.Factory {
-	ios, _, _, _ := iostreams.Test()
-	return &cmdutil.Factory{IOStreams: ios, Now: time.Now, Auth: func() *login.Manager { return nil },
-		Prompter: func() prompter.Prompter { return &promptertest.Scripted{} }}
+	f, _ := clitest.Factory(clitest.Config{})
+	return f
 }
 
 func TestExportLine(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/cmdutil"
-	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session/login"
 	"github.com/approov-cli/approov/internal/session/login/logintest"
@@ -32,13 +32,11 @@ func runCmd(t *testing.T, tty bool, m *login.Manager, newCmd func(*cmdutil.Facto
 	ExecuteContext(context.Context) error
 }, args ...string) (string, error) {
 	t.Helper()
-	ios, _, out, _ := iostreams.Test()
-	ios.SetStdoutTTY(tty)
-	f := &cmdutil.Factory{IOStreams: ios, Now: time.Now, Auth: func() *login.Manager { return m }}
+	f, s := clitest.Factory(clitest.Config{TTY: tty, Auth: m})
 	cmd := newCmd(f)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
+	return s.Out.String(), err
 }
 
 func TestRunWhoami(t *testing.T) {
