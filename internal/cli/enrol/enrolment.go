@@ -1,4 +1,4 @@
-package identity
+package enrol
 
 import (
 	"context"
@@ -33,7 +33,7 @@ type enrolment struct {
 // enrol derives one key per granted role and a new PIN, asking for
 // passwords (or reading --password-stdin) and, for a recovery code, the
 // current PIN.
-func enrol(opts *InitOptions, code auth.Code, info api.CodeInfo) (*enrolment, error) {
+func enrol(opts *Options, code auth.Code, info api.CodeInfo) (*enrolment, error) {
 	e := &enrolment{keys: map[role.Role]ed25519.PrivateKey{}}
 	// The PIN comes first: a recovery fails fast on a wrong PIN format
 	// before any password is typed.
@@ -50,7 +50,7 @@ func enrol(opts *InitOptions, code auth.Code, info api.CodeInfo) (*enrolment, er
 	return e, nil
 }
 
-func (e *enrolment) enrolToken(opts *InitOptions, code auth.Code, info api.CodeInfo) error {
+func (e *enrolment) enrolToken(opts *Options, code auth.Code, info api.CodeInfo) error {
 	tok, err := auth.NewManagementToken(code.Account, info.User, code.Backend, code.ServiceKey)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func (e *enrolment) enrolToken(opts *InitOptions, code auth.Code, info api.CodeI
 	return nil
 }
 
-func (e *enrolment) enrolPasswords(opts *InitOptions, info api.CodeInfo) error {
+func (e *enrolment) enrolPasswords(opts *Options, info api.CodeInfo) error {
 	var shared []byte
 	if opts.PasswordStdin {
 		pw, err := prompter.PasswordFromStdin(opts.IO.In)
@@ -107,7 +107,7 @@ func (e *enrolment) enrolPasswords(opts *InitOptions, info api.CodeInfo) error {
 	return nil
 }
 
-func (e *enrolment) enrolPIN(opts *InitOptions, info api.CodeInfo) error {
+func (e *enrolment) enrolPIN(opts *Options, info api.CodeInfo) error {
 	pin, verifier, err := backend.NewPIN(info.Params)
 	if err != nil {
 		return err
@@ -192,7 +192,7 @@ func remember(ctx context.Context, m *login.Manager, acct session.Account) error
 // openSessions logs every enrolled role in with the key init already holds,
 // so the user is not asked again, and makes the most capable role the
 // default. A failure only costs a prompt later.
-func openSessions(ctx context.Context, opts *InitOptions, b backend.Backend, acct session.Account, keys map[role.Role]ed25519.PrivateKey) {
+func openSessions(ctx context.Context, opts *Options, b backend.Backend, acct session.Account, keys map[role.Role]ed25519.PrivateKey) {
 	var first role.Role
 	for _, r := range role.All {
 		key, ok := keys[r]

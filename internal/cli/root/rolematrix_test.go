@@ -1,4 +1,4 @@
-package identity_test
+package root_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/cli/root"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/service"
 )
@@ -37,9 +37,9 @@ func opName(c *cobra.Command) service.Op {
 // real root role gate, and checks the outcome against the service's own
 // authorization table: the CLI's early check and the authority agree.
 func TestRoleMatrix(t *testing.T) {
-	ios, _, _, _ := iostreams.Test()
-	probe := root.NewCmdRoot(&cmdutil.Factory{IOStreams: ios})
-	for _, leaf := range leaves(probe) {
+	probe, _ := clitest.Factory(clitest.Config{})
+	tree := root.NewCmdRoot(probe)
+	for _, leaf := range leaves(tree) {
 		op := opName(leaf)
 		roles, needsRole, known := service.Roles(op)
 		_, cliNeedsRole, declared := cmdutil.DeclaredRoles(leaf)
@@ -66,8 +66,7 @@ func TestRoleMatrix(t *testing.T) {
 // checkGate runs the command (its body replaced by a recorder) as role r.
 func checkGate(t *testing.T, path string, r role.Role, wantAllowed bool) {
 	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IOStreams: ios, ActiveRole: func() (role.Role, error) { return r, nil }}
+	f, _ := clitest.Factory(clitest.Config{Role: r})
 	cmd := root.NewCmdRoot(f)
 	args := strings.Fields(path)[1:]
 	target, _, err := cmd.Find(args)
