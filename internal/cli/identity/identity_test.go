@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,6 +132,35 @@ func TestReadCodeNeverEchoesASecret(t *testing.T) {
 		_, err := readCode(strings.NewReader(""), arg)
 		if err == nil || strings.Contains(strings.ToLower(err.Error()), secret[:8]) {
 			t.Errorf("readCode(%.12s…) = %v: echoes the code's secret", arg, err)
+		}
+	}
+}
+
+// A code without its prefix, or a management token, given to init is never
+// opened as a path and printed (issue 8, defect 1); the error says what it
+// looked like.
+func TestReadCodeNeverEchoesOtherSecrets(t *testing.T) {
+	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := auth.NewManagementToken("demo", "ci@example.com", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, _ := strings.CutPrefix(code.String(), auth.CodePrefix)
+	_, secret, _ := strings.Cut(bare, ".")
+	tokBody, _ := strings.CutPrefix(tok.String(), auth.TokenPrefix)
+	for arg, want := range map[string]string{
+		bare:         "onboarding code without its aoc_ prefix",
+		tok.String(): "management token (aom_…), not an onboarding code",
+		tokBody:      "management token without its aom_ prefix",
+		secret:       "a secret",
+	} {
+		_, err := readCode(strings.NewReader(""), arg)
+		msg := strings.ToLower(fmt.Sprint(err, fault.HintOf(err)))
+		if err == nil || strings.Contains(msg, secret[:8]) || strings.Contains(msg, tokBody[:8]) || !strings.Contains(msg, want) {
+			t.Errorf("readCode(%.8s…) = %v: echoes a secret or does not say %q", arg, err, want)
 		}
 	}
 }

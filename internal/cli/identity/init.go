@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
+	"github.com/approov-cli/approov/internal/userfile"
 )
 
 // InitOptions holds what `approov init` needs.
@@ -185,43 +185,43 @@ func joined(opts *InitOptions, acct session.Account, done backend.Redeemed, enr 
 
 // readCode takes the code from the argument, a file, or stdin ("-").
 func readCode(stdin io.Reader, src string) (auth.Code, error) {
-	text := src
-	switch {
-	case src == "-":
+	if src == "-" {
 		b, err := io.ReadAll(io.LimitReader(stdin, 8192))
 		if err != nil {
 			return auth.Code{}, fault.New(fault.Invalid, "cannot read the code from stdin: %v", err)
 		}
-		text = string(b)
-	case isFile(src) || !strings.Contains(strings.ToLower(src), auth.CodePrefix):
-		// Anything else holding "aoc_" (in any case) is parsed as a code:
-		// an error naming it as a missing file would carry its secret.
-		b, err := readSmallFile(src)
+		return auth.ParseCode(strings.TrimSpace(string(b)))
+	}
+	f, err := userfile.Open(src)
+	if err == nil {
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, 8192))
 		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return auth.Code{}, fault.WithHint(fault.New(fault.Invalid, "%q is neither an onboarding code (aoc_…) nor a readable file: %v", truncate(src, 40), err),
-				"approov init <code>   or   approov init - < code.txt")
+			return auth.Code{}, fault.New(fault.Invalid, "cannot read the code file: %v", err)
 		}
-		text = string(b)
+		return auth.ParseCode(strings.TrimSpace(string(b)))
 	}
-	return auth.ParseCode(strings.TrimSpace(text))
+	// Anything holding "aoc_" (in any case) is parsed as a code; anything
+	// else is never printed, whatever its shape: it could be a secret.
+	if strings.Contains(strings.ToLower(src), auth.CodePrefix) {
+		return auth.ParseCode(strings.TrimSpace(src))
+	}
+	return auth.Code{}, fault.WithHint(codeSourceError(src, err), "approov init - < code.txt   (or approov init code.txt)")
 }
 
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
-}
-
-func readSmallFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// codeSourceError says what an argument that is no code and no readable file
+// looked like, without printing it.
+func codeSourceError(src string, err error) error {
+	shape := auth.Shape(src)
+	switch {
+	case strings.HasPrefix(shape, "a management token"):
+		return fault.New(fault.Invalid, "the argument looks like %s, not an onboarding code: a pipeline gives it to approov in APPROOV_MANAGEMENT_TOKEN", shape)
+	case shape != "":
+		return fault.New(fault.Invalid, "the argument looks like %s, not an onboarding code (aoc_…) or a readable file", shape)
+	case errors.Is(err, fs.ErrNotExist):
+		return fault.New(fault.Invalid, "the argument is neither an onboarding code (aoc_…) nor an existing file")
 	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 8192))
+	return err // a directory, a FIFO, an unreadable file: named by the user
 }
 
 func truncate(s string, n int) string {

@@ -136,6 +136,18 @@ func TestTokenSpecNeverEchoesTheToken(t *testing.T) {
 			t.Errorf("parseTokenSpec(%.10s…) = %v: echoes the token", spec, err)
 		}
 	}
+	// Without its prefix the token is no path either; say what it looks like
+	// (issue 8, defect 1).
+	for _, spec := range []string{body, strings.ToUpper(body), "aom" + body, body[:40]} {
+		_, err := parseTokenSpec(spec, t.Logf)
+		msg := strings.ToLower(err.Error() + fault.HintOf(err))
+		if err == nil || strings.Contains(msg, body[5:17]) || !strings.Contains(msg, "looks like") {
+			t.Errorf("parseTokenSpec(%.8s…) = %v: echoes the token or does not say what it looks like", spec, err)
+		}
+	}
+	if _, err := parseTokenSpec(body, t.Logf); err == nil || !strings.Contains(err.Error(), "management token without its aom_ prefix") {
+		t.Errorf("a token without its prefix: %v", err)
+	}
 }
 
 func TestTokenFileModeWarned(t *testing.T) {
