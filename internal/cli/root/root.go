@@ -34,9 +34,7 @@ shared approovd server.`,
 	}
 	cmd.SetVersionTemplate("approov {{.Version}}\n")
 	cmd.CompletionOptions.DisableDefaultCmd = true
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return cmdutil.FlagErrorf("%v", err)
-	})
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	cmdutil.NoRoleNeeded(cmd)
 
 	// Command groups: one line each.
@@ -51,5 +49,6 @@ shared approovd server.`,
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
 	cmd.AddCommand(newHelpTopic("exit-codes", "Exit codes and what they mean", exitCodesHelp))
+	refuseUnknownSubcommands(cmd)
 	return cmd
 }
