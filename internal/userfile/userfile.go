@@ -15,21 +15,27 @@ import (
 // links) is refused with a fault.Invalid error saying what it is; so is a
 // missing or unreadable file (the error keeps fs.ErrNotExist and friends).
 func Open(path string) (*os.File, error) {
+	// Stat first: opening a device can have effects of its own. The open
+	// cannot block either, and the type is checked again on what it opened.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fault.New(fault.Invalid, "%s is %s, not a regular file", path, Kind(fi.Mode()))
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fault.Wrap(fault.Invalid, &fs.PathError{Op: "open", Path: path, Err: err})
+		return nil, fault.New(fault.Invalid, "%s: %w", path, err)
 	}
 	fi, err := f.Stat()
 	if err == nil && !fi.Mode().IsRegular() {
-		err = fault.New(fault.Invalid, "%s is %s, not a regular file", path, Kind(fi.Mode()))
+		f.Close()
+		return nil, fault.New(fault.Invalid, "%s is %s, not a regular file", path, Kind(fi.Mode()))
 	}
 	if err != nil {
 		f.Close()
-		return nil, fault.Wrap(fault.Invalid, err)
+		return nil, fault.New(fault.Invalid, "%s: %w", path, err)
 	}
 	return f, nil
 }
