@@ -135,7 +135,7 @@ func TestEveryGroupRefusesUnknownSubcommands(t *testing.T) {
 		}
 	}
 	ios, _, _, errOut := iostreams.Test()
-	if Run(context.Background(), ios, []string{"pin", "extrac"}); !strings.Contains(errOut.String(), "Did you mean this?\n\textract") {
+	if Run(context.Background(), ios, []string{"pin", "extrac"}); !strings.Contains(errOut.String(), "(did you mean extract?)") {
 		t.Errorf("no suggestion for a near miss: %q", errOut)
 	}
 }

@@ -59,3 +59,21 @@ func TestNoANSIWithoutColor(t *testing.T) {
 		t.Errorf("expected bold headers with colour on: %q", out)
 	}
 }
+
+// Cells carry names from certificates, servers and codes: ESC, bidi
+// overrides and invalid UTF-8 are escaped in both layouts (issue 8, defect 5).
+func TestCellsEscaped(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(tty)
+		p := New(ios, "email", "roles")
+		p.AddRow("eve\x1b[2K\rok@example.com\u202e", "admin\xff")
+		if err := p.Render(); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		if strings.ContainsAny(got, "\x1b\r\u202e\xff") || !strings.Contains(got, `eve\x1b[2K ok@example.com\u202e`) || !strings.Contains(got, `admin\xff`) {
+			t.Errorf("tty %v: %q", tty, got)
+		}
+	}
+}

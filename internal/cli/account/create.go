@@ -16,6 +16,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/service"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
@@ -113,7 +114,7 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 	out := created{Account: acct.Account, User: inv.User, Store: path, ServiceKey: acct.Fingerprint.String(),
 		CodeID: inv.CodeID, Code: inv.Code, CodeExpiresAt: inv.ExpiresAt}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Created local account %s (store %s) with user %s (roles admin, dev)\n",
-		opts.IO.ColorScheme().SuccessIcon(), acct.Account, path, inv.User)
+		opts.IO.ColorScheme().SuccessIcon(), acct.Account, safetext.Escape(path), safetext.Escape(inv.User))
 	if opts.Init {
 		return redeem(ctx, opts, out)
 	}

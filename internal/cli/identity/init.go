@@ -19,6 +19,7 @@ import (
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
 	"github.com/approov-cli/approov/internal/userfile"
@@ -263,9 +264,10 @@ func reportInit(opts *InitOptions, info backend.CodeInfo, done backend.Redeemed,
 	if len(done.Roles) > 1 {
 		noun = "roles"
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Joined account %s as %s with %s %s\n", cs.SuccessIcon(), done.Account, done.User, noun, roleNames(done.Roles))
+	fmt.Fprintf(opts.IO.ErrOut, "%s Joined account %s as %s with %s %s\n", cs.SuccessIcon(),
+		safetext.Escape(done.Account), safetext.Escape(done.User), noun, safetext.Escape(roleNames(done.Roles)))
 	if e.token != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "Management token written to %s (mode 0600). Give it to your pipeline as\nAPPROOV_MANAGEMENT_TOKEN (the token, or this path); never commit it.\n", e.tokenPath)
+		fmt.Fprintf(opts.IO.ErrOut, "Management token written to %s (mode 0600). Give it to your pipeline as\nAPPROOV_MANAGEMENT_TOKEN (the token, or this path); never commit it.\n", safetext.Escape(e.tokenPath))
 	} else {
 		fmt.Fprintf(opts.IO.ErrOut, "\nRecovery PIN: %s\nIt is shown only this once. Keep it somewhere safe: with it and a recovery code\nfrom an admin you can set new passwords.\n\n", cs.Bold(e.pin))
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/pins"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/tableprinter"
 	"github.com/approov-cli/approov/internal/userfile"
 	"github.com/spf13/cobra"
@@ -264,7 +265,7 @@ func chainErrors(io *iostreams.IOStreams, chains []Chain) error {
 		return failed[0]
 	}
 	for _, err := range failed {
-		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
+		fmt.Fprintf(io.ErrOut, "error: %s\n", safetext.Escape(err.Error()))
 	}
 	return fault.New(fault.KindOf(failed[0]), "%d of %d sources failed", len(failed), len(chains))
 }

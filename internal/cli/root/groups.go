@@ -10,15 +10,15 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 )
 
-// refuseUnknownSubcommands makes every command group below the root fail
-// with a usage error on an unknown subcommand, as cobra does for the root
-// alone: otherwise `approov pin pus` prints the group's help and exits 0, and
-// a typo in a script passes silently. A group given no argument shows its help.
+// refuseUnknownSubcommands makes every command group fail with a usage
+// error on an unknown subcommand (cobra does so for the root alone, and
+// `approov pin pus` printed the group's help and exited 0, so a typo in a
+// script passed silently). A group given no argument shows its help.
 func refuseUnknownSubcommands(cmd *cobra.Command) {
 	for _, c := range cmd.Commands() {
 		refuseUnknownSubcommands(c)
 	}
-	if !cmd.HasParent() || !cmd.HasSubCommands() || cmd.Runnable() {
+	if !cmd.HasSubCommands() || cmd.Runnable() {
 		return
 	}
 	cmd.Args = cobra.ArbitraryArgs
@@ -31,7 +31,7 @@ func refuseUnknownSubcommands(cmd *cobra.Command) {
 }
 
 // unknownCommand names the typo (never a value that could be a secret) and
-// the nearest subcommands.
+// the nearest subcommands, on one line: messages are printed escaped.
 func unknownCommand(c *cobra.Command, typed string) error {
 	name := fmt.Sprintf("%q", typed)
 	if shape := auth.Shape(typed); shape != "" {
@@ -42,7 +42,7 @@ func unknownCommand(c *cobra.Command, typed string) error {
 		c.SuggestionsMinimumDistance = 2
 	}
 	if s := c.SuggestionsFor(typed); len(s) > 0 {
-		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+		msg += " (did you mean " + strings.Join(s, " or ") + "?)"
 	}
 	return cmdutil.FlagErrorf("%s", msg)
 }

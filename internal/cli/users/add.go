@@ -12,6 +12,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session/login"
 )
 
@@ -108,6 +109,6 @@ func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv backend.
 		what, redeem = "Recovery", redeem+"   (with their recovery PIN)"
 	}
 	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %s; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",
-		io.ColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format("2006-01-02 15:04"), redeem)
+		io.ColorScheme().SuccessIcon(), what, safetext.Escape(inv.User), strings.Join(names, ", "), safetext.Escape(inv.CodeID), inv.ExpiresAt.Local().Format("2006-01-02 15:04"), redeem)
 	return nil
 }

@@ -1,0 +1,39 @@
+package identity
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/role"
+)
+
+// forged is what a crafted store or server could name a user or account.
+const forged = "eve\x1b[2K\r\u2713 Joined account bank\n\u202e"
+
+func rawControl(s string) bool {
+	return strings.ContainsAny(s, "\x1b\r\u202e") || strings.Contains(s, "bank\n")
+}
+
+// whoami and init print names and locations from codes and servers escaped
+// (issue 8, defect 5).
+func TestNamesFromOutsideAreEscaped(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	printWhoami(&WhoamiOptions{IO: ios, Now: func() time.Time { return now }}, whoami{
+		Account: "demo", Backend: []string{"local:/x" + forged}, User: forged, Role: role.Dev, RoleFrom: forged,
+		Roles: []backend.RoleGrant{{Role: role.Dev}}, SessionExpiresAt: now.Add(time.Hour),
+	})
+	if rawControl(out.String()) || strings.Count(out.String(), "\n") != 6 {
+		t.Errorf("whoami printed %q", out)
+	}
+	ios, _, _, errOut := iostreams.Test()
+	err := reportInit(&InitOptions{IO: ios, JSON: &cmdutil.JSONFlags{}}, backend.CodeInfo{},
+		backend.Redeemed{Account: "demo" + forged, User: forged, Roles: []backend.RoleGrant{{Role: role.Dev}}}, &enrolment{pin: "123456789012"})
+	if err != nil || rawControl(errOut.String()) || !strings.Contains(errOut.String(), `as eve\x1b[2K\r✓ Joined account bank\n\u202e with role dev`) {
+		t.Errorf("init printed %q (%v)", errOut, err)
+	}
+}
