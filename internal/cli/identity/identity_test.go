@@ -1,7 +1,9 @@
 package identity
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,5 +164,30 @@ func TestReadCodeNeverEchoesOtherSecrets(t *testing.T) {
 		if err == nil || strings.Contains(msg, secret[:8]) || strings.Contains(msg, tokBody[:8]) || !strings.Contains(msg, want) {
 			t.Errorf("readCode(%.8s…) = %v: echoes a secret or does not say %q", arg, err, want)
 		}
+	}
+}
+
+// errAfter returns its text, then an error instead of EOF: a terminal that
+// stays open after the pasted line.
+type errAfter struct{ r io.Reader }
+
+func (e errAfter) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		return n, errors.New("still open")
+	}
+	return n, err
+}
+
+// "init -" is the documented form, so a pasted code ends with Enter: the
+// first line is the code, no EOF needed.
+func TestReadCodeFromStdinTakesOneLine(t *testing.T) {
+	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readCode(errAfter{strings.NewReader(code.String() + "\nmore")}, "-")
+	if err != nil || got.ID != code.ID {
+		t.Fatalf("readCode(-) = %+v, %v", got, err)
 	}
 }

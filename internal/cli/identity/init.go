@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -44,25 +45,27 @@ type InitOptions struct {
 func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Command {
 	opts := &InitOptions{}
 	cmd := &cobra.Command{
-		Use:   "init <code|file|->",
+		Use:   "init <-|file|code>",
 		Short: "Join an account with an onboarding code",
 		Long: `Redeem an onboarding code: choose a password for each role the code grants
 (asked twice, without echo), receive a recovery PIN shown once, and record the
 account in ~/.approov (or $APPROOV_HOME). Each role then has a one-hour session
 open, so the next commands do not ask for a password.
 
-The code comes as the argument, from a file, or from stdin with "-" (which keeps
-it out of your shell history). A mistyped code is caught by its checksum before
-anything is sent. A code is single use.
+Give the code on stdin with "-" (paste it, then Enter) or in a file. It may also
+be the argument, but then it is a bearer secret in the process list: every
+local user can read /proc/<pid>/cmdline while init runs (seconds of Argon2id),
+and your shell keeps it in its history. A mistyped code is caught by its
+checksum before anything is sent. A code is single use.
 
 For CI, redeem an automation code with --automation --out FILE: instead of a
 password, approov writes a management token to FILE (mode 0600). Give that token
 to the pipeline in APPROOV_MANAGEMENT_TOKEN (the token or the file's path).
 
 With --password-stdin the first line of stdin is the password for every role
-the code grants (the code itself must then be an argument or a file).`,
-		Example: `  $ approov init aoc_7GQX4RBWKMZ2A.0d4f…
-  $ approov init - < code.txt
+the code grants (the code itself must then come from a file).`,
+		Example: `  $ approov init -        # paste the code, then Enter
+  $ approov init code.txt
   $ approov init code.txt --automation --out ci.token
   $ approov init code.txt --password-stdin < password.txt`,
 		Args: cobra.ExactArgs(1),
@@ -103,6 +106,9 @@ type initResult struct {
 
 // RunInit redeems the code in opts.Source (account create --init calls it too).
 func RunInit(ctx context.Context, opts *InitOptions) error {
+	if opts.Source == "-" && opts.IO.IsStdinTTY() {
+		fmt.Fprintln(opts.IO.ErrOut, "Paste the onboarding code, then press Enter:")
+	}
 	code, err := readCode(opts.IO.In, opts.Source)
 	if err != nil {
 		return err
@@ -187,11 +193,12 @@ func joined(opts *InitOptions, acct session.Account, done backend.Redeemed, enr 
 // readCode takes the code from the argument, a file, or stdin ("-").
 func readCode(stdin io.Reader, src string) (auth.Code, error) {
 	if src == "-" {
-		b, err := io.ReadAll(io.LimitReader(stdin, 8192))
-		if err != nil {
+		// One line: a code pasted on a terminal ends with Enter, not EOF.
+		line, err := bufio.NewReader(io.LimitReader(stdin, 8192)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
 			return auth.Code{}, fault.New(fault.Invalid, "cannot read the code from stdin: %v", err)
 		}
-		return auth.ParseCode(strings.TrimSpace(string(b)))
+		return auth.ParseCode(strings.TrimSpace(line))
 	}
 	f, err := userfile.Open(src)
 	if err == nil {
@@ -207,7 +214,7 @@ func readCode(stdin io.Reader, src string) (auth.Code, error) {
 	if strings.Contains(strings.ToLower(src), auth.CodePrefix) {
 		return auth.ParseCode(strings.TrimSpace(src))
 	}
-	return auth.Code{}, fault.WithHint(codeSourceError(src, err), "approov init - < code.txt   (or approov init code.txt)")
+	return auth.Code{}, fault.WithHint(codeSourceError(src, err), "approov init -   (paste the code, then Enter), or approov init code.txt")
 }
 
 // codeSourceError says what an argument that is no code and no readable file
@@ -238,7 +245,7 @@ func checkAutomation(opts *InitOptions, info backend.CodeInfo) error {
 	switch {
 	case hasAuto && !opts.Automation:
 		return fault.WithHint(fault.New(fault.Usage, "this code grants the automation role, which uses a management token"),
-			"approov init <code> --automation --out ci.token")
+			"approov init code.txt --automation --out ci.token")
 	case opts.Automation && (!hasAuto || len(info.Roles) != 1):
 		return fault.New(fault.Usage, "--automation needs a code that grants only the automation role (this one grants %s)", roleNames(info.Roles))
 	case info.Kind == backend.CodeRecovery && opts.PasswordStdin:

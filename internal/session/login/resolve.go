@@ -36,7 +36,7 @@ func (t Target) Ref() session.RoleRef { return session.RoleRef{Role: t.Role, Acc
 // NoAccountError is the error when this machine has joined no account.
 func NoAccountError() error {
 	return fault.WithHint(fault.New(fault.Auth, "no account on this machine"),
-		"approov init <code>   (or start a local one: approov account create --local --init)")
+		"approov init -   (paste your onboarding code; or start a local account: approov account create --local --init)")
 }
 
 // resolve picks the target from the environment and the state.

@@ -62,7 +62,7 @@ func TestResolve(t *testing.T) {
 		wantKind fault.Kind
 		hint     string
 	}{
-		{name: "no account", wantKind: fault.Auth, hint: "approov init <code>"},
+		{name: "no account", wantKind: fault.Auth, hint: "approov init -"},
 		{name: "env role", env: map[string]string{"APPROOV_ROLE": "dev"}, accts: []session.Account{demo}, want: "dev:demo", from: "APPROOV_ROLE"},
 		{name: "env role and account by name", env: map[string]string{"APPROOV_ROLE": "admin:other"}, accts: []session.Account{demo, other}, want: "admin:other"},
 		{name: "env role ambiguous", env: map[string]string{"APPROOV_ROLE": "admin"}, accts: []session.Account{demo, other}, wantKind: fault.Usage, hint: "approov role admin <account>"},
