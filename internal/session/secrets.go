@@ -190,6 +190,9 @@ func (s *Store) putFileSecret(name, value string) error {
 }
 
 func (s *Store) getFileSecret(name string) (string, error) {
+	if _, err := os.Lstat(filepath.Join(s.dir, secretsDir)); errors.Is(err, os.ErrNotExist) {
+		return "", ErrSecretNotFound // reading creates nothing
+	}
 	d, err := s.state.Sub(secretsDir)
 	if err != nil {
 		return "", err

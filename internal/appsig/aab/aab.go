@@ -59,7 +59,7 @@ func Inspect(ctx context.Context, a *zipsafe.Archive) (*Measurement, error) {
 		// for an entries hash would hand a crafted bundle the CPU.
 		return m, fault.New(fault.Invalid, "bundle signature does not verify: %w", verr)
 	}
-	sums := map[string][32]byte{}
+	var sums map[string][32]byte
 	if verr == nil {
 		sums = res.EntrySHA256
 		for _, s := range res.Signers {
