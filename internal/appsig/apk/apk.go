@@ -8,11 +8,12 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"github.com/approov-cli/approov/internal/cms"
 	"io"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/approov-cli/approov/internal/cms"
 
 	"github.com/approov-cli/approov/internal/appsig/jar"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"

@@ -5,11 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"

@@ -9,10 +9,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"github.com/approov-cli/approov/internal/cms"
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/approov-cli/approov/internal/cms"
 
 	_ "crypto/sha1" // digest algorithms named by JAR manifests
 	_ "crypto/sha512"

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -20,7 +21,7 @@ import (
 // enrolment is everything init prepares before redeeming a code: the keys
 // to enrol, the new recovery PIN, and for automation the token and its file.
 type enrolment struct {
-	request   backend.RedeemRequest
+	request   api.RedeemRequest
 	keys      map[role.Role]ed25519.PrivateKey // to open sessions at once
 	pin       string
 	token     *auth.ManagementToken
@@ -32,7 +33,7 @@ type enrolment struct {
 // enrol derives one key per granted role and a new PIN, asking for
 // passwords (or reading --password-stdin) and, for a recovery code, the
 // current PIN.
-func enrol(opts *InitOptions, code auth.Code, info backend.CodeInfo) (*enrolment, error) {
+func enrol(opts *InitOptions, code auth.Code, info api.CodeInfo) (*enrolment, error) {
 	e := &enrolment{keys: map[role.Role]ed25519.PrivateKey{}}
 	// The PIN comes first: a recovery fails fast on a wrong PIN format
 	// before any password is typed.
@@ -49,7 +50,7 @@ func enrol(opts *InitOptions, code auth.Code, info backend.CodeInfo) (*enrolment
 	return e, nil
 }
 
-func (e *enrolment) enrolToken(opts *InitOptions, code auth.Code, info backend.CodeInfo) error {
+func (e *enrolment) enrolToken(opts *InitOptions, code auth.Code, info api.CodeInfo) error {
 	tok, err := auth.NewManagementToken(code.Account, info.User, code.Backend, code.ServiceKey)
 	if err != nil {
 		return err
@@ -67,11 +68,11 @@ func (e *enrolment) enrolToken(opts *InitOptions, code auth.Code, info backend.C
 	}
 	e.token, e.tokenFile, e.tokenPath = &tok, f, path
 	e.keys[role.Automation] = tok.PrivateKey()
-	e.request.Enrolments = []backend.Enrolment{backend.TokenEnrolment(tok)}
+	e.request.Enrolments = []api.Enrolment{backend.TokenEnrolment(tok)}
 	return nil
 }
 
-func (e *enrolment) enrolPasswords(opts *InitOptions, info backend.CodeInfo) error {
+func (e *enrolment) enrolPasswords(opts *InitOptions, info api.CodeInfo) error {
 	var shared []byte
 	if opts.PasswordStdin {
 		pw, err := prompter.PasswordFromStdin(opts.IO.In)
@@ -106,13 +107,13 @@ func (e *enrolment) enrolPasswords(opts *InitOptions, info backend.CodeInfo) err
 	return nil
 }
 
-func (e *enrolment) enrolPIN(opts *InitOptions, info backend.CodeInfo) error {
+func (e *enrolment) enrolPIN(opts *InitOptions, info api.CodeInfo) error {
 	pin, verifier, err := backend.NewPIN(info.Params)
 	if err != nil {
 		return err
 	}
 	e.pin, e.request.PIN = pin, verifier
-	if info.Kind != backend.CodeRecovery {
+	if info.Kind != api.CodeRecovery {
 		return nil
 	}
 	old, err := opts.Prompter.Password("Your current recovery PIN")
@@ -157,7 +158,7 @@ func (e *enrolment) cleanup() {
 }
 
 // grants turns the service's answer into the local record of roles.
-func grants(rs []backend.RoleGrant, e *enrolment) []session.Grant {
+func grants(rs []api.RoleGrant, e *enrolment) []session.Grant {
 	out := make([]session.Grant, 0, len(rs))
 	for _, g := range rs {
 		sg := session.Grant{Role: g.Role, Expires: g.ExpiresAt, Method: session.MethodPassword}
@@ -199,7 +200,7 @@ func openSessions(ctx context.Context, opts *InitOptions, b backend.Backend, acc
 			continue
 		}
 		t := login.Target{Account: acct, Role: r}
-		_, err := opts.Auth.LoginWithKey(ctx, t, b, func(backend.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil })
+		_, err := opts.Auth.LoginWithKey(ctx, t, b, func(api.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil })
 		if err != nil {
 			opts.IO.Warnf("could not open a %s session (%v); the next command will ask for its password", r, err)
 			continue

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -25,14 +25,14 @@ func TestNamesFromOutsideAreEscaped(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	printWhoami(&WhoamiOptions{IO: ios, Now: func() time.Time { return now }}, whoami{
 		Account: "demo", Backend: []string{"local:/x" + forged}, User: forged, Role: role.Dev, RoleFrom: forged,
-		Roles: []backend.RoleGrant{{Role: role.Dev}}, SessionExpiresAt: now.Add(time.Hour),
+		Roles: []api.RoleGrant{{Role: role.Dev}}, SessionExpiresAt: now.Add(time.Hour),
 	})
 	if rawControl(out.String()) || strings.Count(out.String(), "\n") != 6 {
 		t.Errorf("whoami printed %q", out)
 	}
 	ios, _, _, errOut := iostreams.Test()
-	err := reportInit(&InitOptions{IO: ios, JSON: &cmdutil.JSONFlags{}}, backend.CodeInfo{},
-		backend.Redeemed{Account: "demo" + forged, User: forged, Roles: []backend.RoleGrant{{Role: role.Dev}}}, &enrolment{pin: "123456789012"})
+	err := reportInit(&InitOptions{IO: ios, JSON: &cmdutil.JSONFlags{}}, api.CodeInfo{},
+		api.Redeemed{Account: "demo" + forged, User: forged, Roles: []api.RoleGrant{{Role: role.Dev}}}, &enrolment{pin: "123456789012"})
 	if err != nil || rawControl(errOut.String()) || !strings.Contains(errOut.String(), `as eve\x1b[2K\r✓ Joined account bank\n\u202e with role dev`) {
 		t.Errorf("init printed %q (%v)", errOut, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -97,11 +98,11 @@ the code grants (the code itself must then come from a file).`,
 
 // initResult is what init prints with --json (never the PIN or the token).
 type initResult struct {
-	Account   string              `json:"account"`
-	User      string              `json:"user"`
-	Roles     []backend.RoleGrant `json:"roles"`
-	CodeID    string              `json:"code_id"`
-	TokenFile string              `json:"token_file,omitempty"`
+	Account   string          `json:"account"`
+	User      string          `json:"user"`
+	Roles     []api.RoleGrant `json:"roles"`
+	CodeID    string          `json:"code_id"`
+	TokenFile string          `json:"token_file,omitempty"`
 }
 
 // RunInit redeems the code in opts.Source (account create --init calls it too).
@@ -156,17 +157,17 @@ func canRemember(ctx context.Context, m *login.Manager) error {
 }
 
 // inspect asks the service what the code grants, without spending it.
-func inspect(ctx context.Context, opts *InitOptions, acct session.Account, code auth.Code) (backend.Backend, backend.CodeInfo, error) {
+func inspect(ctx context.Context, opts *InitOptions, acct session.Account, code auth.Code) (backend.Backend, api.CodeInfo, error) {
 	b, err := opts.Auth.Open(ctx, acct)
 	if err != nil {
-		return nil, backend.CodeInfo{}, err
+		return nil, api.CodeInfo{}, err
 	}
 	info, err := b.InspectCode(ctx, code)
 	if err != nil {
-		return nil, backend.CodeInfo{}, err
+		return nil, api.CodeInfo{}, err
 	}
 	if err := sameAccount(code, info.Account); err != nil {
-		return nil, backend.CodeInfo{}, err
+		return nil, api.CodeInfo{}, err
 	}
 	return b, info, checkAutomation(opts, info)
 }
@@ -181,7 +182,7 @@ func sameAccount(code auth.Code, answered string) error {
 }
 
 // joined is the local record of the account after a redemption.
-func joined(opts *InitOptions, acct session.Account, done backend.Redeemed, enr *enrolment) session.Account {
+func joined(opts *InitOptions, acct session.Account, done api.Redeemed, enr *enrolment) session.Account {
 	acct.ID, acct.User, acct.Joined = done.Account, done.User, opts.Now().UTC()
 	if opts.Storage != "" {
 		acct.Storage, _ = session.ParsePolicy(opts.Storage)
@@ -240,21 +241,21 @@ func truncate(s string, n int) string {
 }
 
 // checkAutomation makes --automation and the code's roles agree.
-func checkAutomation(opts *InitOptions, info backend.CodeInfo) error {
-	hasAuto := slices.ContainsFunc(info.Roles, func(g backend.RoleGrant) bool { return g.Role == role.Automation })
+func checkAutomation(opts *InitOptions, info api.CodeInfo) error {
+	hasAuto := slices.ContainsFunc(info.Roles, func(g api.RoleGrant) bool { return g.Role == role.Automation })
 	switch {
 	case hasAuto && !opts.Automation:
 		return fault.WithHint(fault.New(fault.Usage, "this code grants the automation role, which uses a management token"),
 			"approov init code.txt --automation --out ci.token")
 	case opts.Automation && (!hasAuto || len(info.Roles) != 1):
 		return fault.New(fault.Usage, "--automation needs a code that grants only the automation role (this one grants %s)", roleNames(info.Roles))
-	case info.Kind == backend.CodeRecovery && opts.PasswordStdin:
+	case info.Kind == api.CodeRecovery && opts.PasswordStdin:
 		return fault.New(fault.Usage, "a recovery code needs your recovery PIN, asked on the terminal; --password-stdin cannot be used")
 	}
 	return nil
 }
 
-func roleNames(gs []backend.RoleGrant) string {
+func roleNames(gs []api.RoleGrant) string {
 	names := make([]string, len(gs))
 	for i, g := range gs {
 		names[i] = string(g.Role)
@@ -265,7 +266,7 @@ func roleNames(gs []backend.RoleGrant) string {
 // reportInit says what happened; the PIN goes to stderr once, never into
 // --json output, and automation gets no PIN (a lost token is replaced with a
 // new code, not recovered).
-func reportInit(opts *InitOptions, info backend.CodeInfo, done backend.Redeemed, e *enrolment) error {
+func reportInit(opts *InitOptions, info api.CodeInfo, done api.Redeemed, e *enrolment) error {
 	cs := opts.IO.ColorScheme()
 	noun := "role"
 	if len(done.Roles) > 1 {
@@ -281,7 +282,7 @@ func reportInit(opts *InitOptions, info backend.CodeInfo, done backend.Redeemed,
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, initResult{Account: done.Account, User: done.User, Roles: done.Roles, CodeID: done.CodeID, TokenFile: e.tokenPath})
 	}
-	if info.Kind == backend.CodeRecovery {
+	if info.Kind == api.CodeRecovery {
 		fmt.Fprintln(opts.IO.ErrOut, "Your passwords and recovery PIN are replaced.")
 	}
 	return nil

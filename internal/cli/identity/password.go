@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -94,7 +95,7 @@ func runPassword(ctx context.Context, opts *PasswordOptions) error {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Password changed for %s on %s; its other sessions were ended.\n", opts.IO.ColorScheme().SuccessIcon(), t.Role, safetext.Escape(t.Account.Name))
-	if _, err := opts.Auth.LoginWithKey(ctx, t, conn.Backend, func(backend.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil }); err != nil {
+	if _, err := opts.Auth.LoginWithKey(ctx, t, conn.Backend, func(api.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil }); err != nil {
 		opts.IO.Warnf("could not open a new session (%v); the next command will ask for the new password", err)
 	}
 	return nil

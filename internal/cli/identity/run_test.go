@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -22,10 +23,10 @@ type whoamiBackend struct {
 	calls int
 }
 
-func (w *whoamiBackend) WhoAmI(_ context.Context, c backend.Caller) (backend.Identity, error) {
+func (w *whoamiBackend) WhoAmI(_ context.Context, c backend.Caller) (api.Identity, error) {
 	w.calls++
-	return backend.Identity{Account: "demo", User: "owner@example.com", Role: role.Dev, Session: c.Session,
-		SessionExpiresAt: time.Now().Add(time.Hour), Roles: []backend.RoleGrant{{Role: role.Admin}, {Role: role.Dev}}}, nil
+	return api.Identity{Account: "demo", User: "owner@example.com", Role: role.Dev, Session: c.Session,
+		SessionExpiresAt: time.Now().Add(time.Hour), Roles: []api.RoleGrant{{Role: role.Admin}, {Role: role.Dev}}}, nil
 }
 
 func runCmd(t *testing.T, tty bool, m *login.Manager, newCmd func(*cmdutil.Factory) interface {
@@ -94,13 +95,13 @@ type otherAccountBackend struct {
 	redeemed bool
 }
 
-func (b *otherAccountBackend) InspectCode(_ context.Context, c auth.Code) (backend.CodeInfo, error) {
-	return backend.CodeInfo{ID: c.ID, Account: "prod", User: "me@example.com", Roles: []backend.RoleGrant{{Role: role.Dev}}, Params: auth.Params{Time: 1, MemoryKiB: 64, Threads: 1}}, nil
+func (b *otherAccountBackend) InspectCode(_ context.Context, c auth.Code) (api.CodeInfo, error) {
+	return api.CodeInfo{ID: c.ID, Account: "prod", User: "me@example.com", Roles: []api.RoleGrant{{Role: role.Dev}}, Params: auth.Params{Time: 1, MemoryKiB: 64, Threads: 1}}, nil
 }
 
-func (b *otherAccountBackend) Redeem(context.Context, auth.Code, backend.RedeemRequest) (backend.Redeemed, error) {
+func (b *otherAccountBackend) Redeem(context.Context, auth.Code, api.RedeemRequest) (api.Redeemed, error) {
 	b.redeemed = true
-	return backend.Redeemed{Account: "prod", User: "me@example.com", Roles: []backend.RoleGrant{{Role: role.Dev}}}, nil
+	return api.Redeemed{Account: "prod", User: "me@example.com", Roles: []api.RoleGrant{{Role: role.Dev}}}, nil
 }
 
 // The code pins the account: a service answering for another one (which

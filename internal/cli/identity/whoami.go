@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -54,20 +54,20 @@ smoke test in CI (with APPROOV_MANAGEMENT_TOKEN).`,
 var whoamiFields = []string{"account", "backend", "user", "role", "role_from", "roles", "session_expires_at", "role_expires_at", "secret_storage"}
 
 type whoami struct {
-	Account          string              `json:"account"`
-	Backend          []string            `json:"backend"`
-	User             string              `json:"user"`
-	Role             role.Role           `json:"role"`
-	RoleFrom         string              `json:"role_from"`
-	Roles            []backend.RoleGrant `json:"roles"`
-	SessionExpiresAt time.Time           `json:"session_expires_at"`
-	RoleExpiresAt    *time.Time          `json:"role_expires_at"`
-	SecretStorage    string              `json:"secret_storage"`
+	Account          string          `json:"account"`
+	Backend          []string        `json:"backend"`
+	User             string          `json:"user"`
+	Role             role.Role       `json:"role"`
+	RoleFrom         string          `json:"role_from"`
+	Roles            []api.RoleGrant `json:"roles"`
+	SessionExpiresAt time.Time       `json:"session_expires_at"`
+	RoleExpiresAt    *time.Time      `json:"role_expires_at"`
+	SecretStorage    string          `json:"secret_storage"`
 }
 
 func runWhoami(ctx context.Context, opts *WhoamiOptions) error {
 	var conn login.Conn
-	var id backend.Identity
+	var id api.Identity
 	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
 		conn = c
 		id, err = c.Backend.WhoAmI(ctx, c.Caller)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -78,9 +78,9 @@ outlast it.`,
 }
 
 func runAdd(ctx context.Context, opts *AddOptions) error {
-	var inv backend.Invitation
+	var inv api.Invitation
 	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		inv, err = c.Backend.AddUser(ctx, c.Caller, backend.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
+		inv, err = c.Backend.AddUser(ctx, c.Caller, api.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
 		return err
 	})
 	if err != nil {
@@ -91,7 +91,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 
 // printInvitation prints the code on stdout (it is the product) and how to
 // use it on stderr.
-func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv backend.Invitation) error {
+func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv api.Invitation) error {
 	if j.Enabled() {
 		return j.Write(io, inv)
 	}
@@ -107,7 +107,7 @@ func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv backend.
 		redeem = "approov init - --automation --out ci.token   (and paste the code)"
 	}
 	what := "Onboarding"
-	if inv.Kind == backend.CodeRecovery {
+	if inv.Kind == api.CodeRecovery {
 		what, redeem = "Recovery", redeem+", with their recovery PIN"
 	}
 	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %s; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -54,9 +54,9 @@ their roles; their roles keep working until then.`,
 }
 
 func runRecover(ctx context.Context, opts *RecoverOptions) error {
-	var inv backend.Invitation
+	var inv api.Invitation
 	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		inv, err = c.Backend.RecoverUser(ctx, c.Caller, backend.RecoverUserRequest{Email: opts.Email, CodeTTL: opts.TTL})
+		inv, err = c.Backend.RecoverUser(ctx, c.Caller, api.RecoverUserRequest{Email: opts.Email, CodeTTL: opts.TTL})
 		return err
 	})
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -56,7 +56,7 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 		return err
 	}
 	err := opts.Auth.Do(ctx, func(c login.Conn) error {
-		return c.Backend.RemoveUser(ctx, c.Caller, backend.RemoveUserRequest{Email: opts.Email})
+		return c.Backend.RemoveUser(ctx, c.Caller, api.RemoveUserRequest{Email: opts.Email})
 	})
 	if err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -66,7 +66,7 @@ func runRevoke(ctx context.Context, opts *RevokeOptions) error {
 		return err
 	}
 	err := opts.Auth.Do(ctx, func(c login.Conn) error {
-		return c.Backend.RevokeRole(ctx, c.Caller, backend.RevokeRoleRequest{Email: opts.Email, Role: opts.Role})
+		return c.Backend.RevokeRole(ctx, c.Caller, api.RevokeRoleRequest{Email: opts.Email, Role: opts.Role})
 	})
 	if err != nil {
 		return err

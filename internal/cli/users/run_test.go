@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
@@ -19,21 +20,21 @@ import (
 // fakeBackend answers the calls the users commands make.
 type fakeBackend struct {
 	backend.Backend // nil: any other call panics, which fails the test
-	users           []backend.User
-	added           []backend.AddUserRequest
+	users           []api.User
+	added           []api.AddUserRequest
 	callErr         error
 	caller          backend.Caller
 }
 
-func (f *fakeBackend) ListUsers(_ context.Context, c backend.Caller) ([]backend.User, error) {
+func (f *fakeBackend) ListUsers(_ context.Context, c backend.Caller) ([]api.User, error) {
 	f.caller = c
 	return f.users, f.callErr
 }
 
-func (f *fakeBackend) AddUser(_ context.Context, c backend.Caller, req backend.AddUserRequest) (backend.Invitation, error) {
+func (f *fakeBackend) AddUser(_ context.Context, c backend.Caller, req api.AddUserRequest) (api.Invitation, error) {
 	f.caller = c
 	f.added = append(f.added, req)
-	return backend.Invitation{User: req.Email, Kind: backend.CodeOnboarding, Roles: []backend.RoleGrant{{Role: req.Roles[0]}},
+	return api.Invitation{User: req.Email, Kind: api.CodeOnboarding, Roles: []api.RoleGrant{{Role: req.Roles[0]}},
 		CodeID: "abc", Code: "aoc_abc.secret", ExpiresAt: now.Add(72 * time.Hour)}, f.callErr
 }
 
@@ -56,9 +57,9 @@ func listCmd(t *testing.T, tty bool, b *fakeBackend, jsonFlag string) (string, s
 
 func TestRunList(t *testing.T) {
 	exp := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
-	b := &fakeBackend{users: []backend.User{
-		{Email: "owner@example.com", Roles: []backend.UserRole{{Role: role.Admin, State: backend.RoleActive}}},
-		{Email: "bob@example.com", Roles: []backend.UserRole{{Role: role.Dev, State: backend.RolePending, ExpiresAt: exp}}},
+	b := &fakeBackend{users: []api.User{
+		{Email: "owner@example.com", Roles: []api.UserRole{{Role: role.Admin, State: api.RoleActive}}},
+		{Email: "bob@example.com", Roles: []api.UserRole{{Role: role.Dev, State: api.RolePending, ExpiresAt: exp}}},
 	}}
 	out, _, err := listCmd(t, true, b, "")
 	if err != nil || !strings.Contains(out, "EMAIL") || !strings.Contains(out, "bob@example.com") {

@@ -1,4 +1,4 @@
-package backend
+package api
 
 import (
 	"errors"
@@ -31,23 +31,6 @@ func TestWireErrorRoundTrip(t *testing.T) {
 	}
 	if (WireError{Kind: "nonsense", Message: "m"}).Err() == nil || fault.KindOf((WireError{Kind: "nonsense"}).Err()) != fault.Internal {
 		t.Error("an unknown kind must decode as internal")
-	}
-}
-
-func TestOperations(t *testing.T) {
-	seen := map[string]bool{}
-	for _, op := range Operations {
-		key := op.Method + " " + op.Path
-		if seen[key] || seen[op.Name] {
-			t.Errorf("duplicate operation %s / %s", key, op.Name)
-		}
-		seen[key], seen[op.Name] = true, true
-		if got, ok := Lookup(op.Method, op.Path); !ok || got != op {
-			t.Errorf("Lookup(%s) = %v, %v", key, got, ok)
-		}
-	}
-	if _, ok := Lookup("DELETE", "/v1/users"); ok {
-		t.Error("Lookup matched a method that is not served")
 	}
 }
 
