@@ -245,11 +245,21 @@ func answer(res *http.Response) (*auth.Response, error) {
 	return resp, nil
 }
 
-// Open returns the Backend for the account at locs, pinned to fp.
-func Open(account string, fp auth.Fingerprint, opts Options, now func() time.Time) (*backend.Client, *Transport, error) {
+// Backend is the remote backend: a backend.Client that also says which
+// URL answered last.
+type Backend struct {
+	*backend.Client
+	t *Transport
+}
+
+// Answered is the URL that answered the last call.
+func (b *Backend) Answered() string { return b.t.Answered() }
+
+// Open returns the Backend for account at opts.URLs, pinned to fp.
+func Open(account string, fp auth.Fingerprint, opts Options, now func() time.Time) (*Backend, error) {
 	t, err := New(opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return backend.NewClient(t, backend.ClientOptions{Account: account, Fingerprint: fp, Now: now}), t, nil
+	return &Backend{Client: backend.NewClient(t, backend.ClientOptions{Account: account, Fingerprint: fp, Now: now}), t: t}, nil
 }
