@@ -1,0 +1,240 @@
+package remote_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend/backendtest"
+	"github.com/approov-cli/approov/internal/backend/remote"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/server"
+	"github.com/approov-cli/approov/internal/server/servertest"
+	"github.com/approov-cli/approov/internal/service"
+)
+
+var cheap = service.Options{Params: backendtest.CheapParams}
+
+func open(t *testing.T, created service.CreatedAccount, o remote.Options) *remote.Backend {
+	t.Helper()
+	b, err := remote.Open(created.Account, created.Fingerprint, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// proxy is a man in the middle holding the server's own certificate (the
+// worst case: TLS gives no protection) that may alter what passes.
+type proxy struct {
+	url      string
+	mu       sync.Mutex
+	request  func(*http.Request)
+	response func(*http.Response)
+}
+
+func startProxy(t *testing.T, inst *servertest.Instance, dir string) *proxy {
+	t.Helper()
+	target, _ := url.Parse(inst.URL)
+	p := &proxy{}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	director := rp.Director
+	rp.Director = func(r *http.Request) {
+		director(r)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.request != nil {
+			p.request(r)
+		}
+	}
+	rp.ModifyResponse = func(r *http.Response) error {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.response != nil {
+			p.response(r)
+		}
+		return nil
+	}
+	cert, _, err := server.DevCertificate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: rp}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	p.url = auth.WithPin("https://"+ln.Addr().String(), inst.Pin)
+	return p
+}
+
+func (p *proxy) set(req func(*http.Request), resp func(*http.Response)) {
+	p.mu.Lock()
+	p.request, p.response = req, resp
+	p.mu.Unlock()
+}
+
+func rewriteBody(r *http.Request, from, to string) {
+	body, _ := io.ReadAll(r.Body)
+	body = bytes.ReplaceAll(body, []byte(from), []byte(to))
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+}
+
+// A proxy that alters a request in flight, or replays one, gets a refusal;
+// one that alters an answer is detected by the client (a Network fault:
+// approov's exit 7).
+func TestManInTheMiddle(t *testing.T) {
+	dir := t.TempDir()
+	inst := servertest.Start(t, servertest.Options{Dir: dir, Service: cheap})
+	created := inst.Account(t, cheap, "acme")
+	p := startProxy(t, inst, dir)
+	b := open(t, created, remote.Options{URLs: []string{p.url}})
+	admin := servertest.Onboard(t, b, created.Invitation.Code)
+	ctx := context.Background()
+	add := api.AddUserRequest{Email: "bob@example.com", Roles: []role.Role{role.Dev}}
+
+	p.set(func(r *http.Request) { rewriteBody(r, `"dev"`, `"admin"`) }, nil)
+	if _, err := b.AddUser(ctx, admin, add); fault.KindOf(err) != fault.Auth {
+		t.Fatalf("request altered in flight: %v, want an auth refusal", err)
+	}
+	var recorded *http.Request
+	var recordedBody []byte
+	p.set(func(r *http.Request) {
+		recordedBody, _ = io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(recordedBody))
+		recorded = r.Clone(context.Background())
+	}, nil)
+	if _, err := b.AddUser(ctx, admin, add); err != nil {
+		t.Fatal(err)
+	}
+	p.set(nil, nil)
+	replay, _ := http.NewRequest("POST", inst.URL+recorded.URL.Path, bytes.NewReader(recordedBody))
+	replay.Header = recorded.Header.Clone()
+	res, err := (&http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}).Do(replay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("replayed request: %d, want 401", res.StatusCode)
+	}
+	p.set(nil, func(r *http.Response) {
+		body, _ := io.ReadAll(r.Body)
+		body = bytes.ReplaceAll(body, []byte("admin"), []byte("dev"))
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		r.Header.Del("Content-Length")
+	})
+	if _, err := b.WhoAmI(ctx, admin); fault.KindOf(err) != fault.Network || !strings.Contains(err.Error(), "not signed") {
+		t.Fatalf("altered answer: %v, want a Network fault", err)
+	}
+}
+
+// A request whose time is outside the window is refused over HTTP too.
+func TestStaleRequest(t *testing.T) {
+	inst := servertest.Start(t, servertest.Options{Service: cheap})
+	created := inst.Account(t, cheap, "acme")
+	b := open(t, created, remote.Options{URLs: []string{inst.Location()}})
+	admin := servertest.Onboard(t, b, created.Invitation.Code)
+	tr, _ := remote.New(remote.Options{URLs: []string{inst.Location()}})
+	req := &auth.Request{Account: "acme", Method: "GET", Path: api.OpWhoAmI.PathFor("acme")}
+	req.Sign(admin.Session, admin.Key, time.Now().Add(-10*time.Minute))
+	resp, err := tr.Exchange(context.Background(), api.OpWhoAmI.Operation, req)
+	if err != nil || resp.Status != http.StatusUnauthorized || !strings.Contains(string(resp.Body), api.CodeClockSkew) {
+		t.Fatalf("stale request: %v %+v", err, resp)
+	}
+}
+
+// A server presenting another service key than the code pins is refused.
+func TestOtherServiceKey(t *testing.T) {
+	inst := servertest.Start(t, servertest.Options{Service: cheap})
+	created := inst.Account(t, cheap, "acme")
+	other := servertest.Start(t, servertest.Options{Service: cheap})
+	other.Account(t, cheap, "acme") // same name, its own key
+	b := open(t, created, remote.Options{URLs: []string{other.Location()}})
+	if _, err := b.Info(context.Background()); fault.KindOf(err) != fault.Network || !strings.Contains(err.Error(), "fingerprint") {
+		t.Fatalf("impostor server: %v", err)
+	}
+}
+
+// A primary that is down: the call fails over to the next URL and says so.
+func TestFailover(t *testing.T) {
+	inst := servertest.Start(t, servertest.Options{Service: cheap})
+	dead, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadURL := "https://" + dead.Addr().String()
+	dead.Close()
+	created := inst.Account(t, cheap, "acme", deadURL, inst.Location())
+	var said []string
+	b := open(t, created, remote.Options{URLs: []string{deadURL, inst.Location()}, OnFailover: func(from, to string, err error) {
+		said = append(said, from+" -> "+to)
+	}})
+	admin := servertest.Onboard(t, b, created.Invitation.Code) // init (not idempotent) fails over: never sent
+	if _, err := b.WhoAmI(context.Background(), admin); err != nil {
+		t.Fatal(err)
+	}
+	if len(said) == 0 || !strings.HasPrefix(said[0], deadURL+" -> "+inst.URL) || b.Answered() != inst.URL {
+		t.Fatalf("failover said %q, answered by %q", said, b.Answered())
+	}
+}
+
+// A 5xx answer fails an idempotent call over; a non-idempotent one that
+// reached a server is not sent again.
+func TestFailoverOn5xx(t *testing.T) {
+	inst := servertest.Start(t, servertest.Options{Service: cheap})
+	var hits int
+	var mu sync.Mutex
+	broken := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		w.WriteHeader(http.StatusBadGateway)
+	})}
+	dir := t.TempDir()
+	cert, pin, _ := server.DevCertificate(dir)
+	ln, _ := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	go broken.Serve(ln)
+	t.Cleanup(func() { broken.Close() })
+	brokenURL := auth.WithPin("https://"+ln.Addr().String(), pin)
+	created := inst.Account(t, cheap, "acme", brokenURL, inst.Location())
+	b := open(t, created, remote.Options{URLs: []string{brokenURL, inst.Location()}})
+	if _, err := b.Info(context.Background()); err != nil {
+		t.Fatalf("idempotent call past a 502: %v", err)
+	}
+	code, _ := auth.ParseCode(created.Invitation.Code)
+	before := hits
+	_, err := b.Redeem(context.Background(), code, api.RedeemRequest{})
+	if hits != before+1 || b.Answered() != strings.SplitN(brokenURL, "#", 2)[0] || err == nil {
+		t.Fatalf("non-idempotent call after a 502: hits %d->%d, answered %q, err %v", before, hits, b.Answered(), err)
+	}
+}
+
+// Sessions live in the store: a restarted server honours them.
+func TestRestartKeepsSessions(t *testing.T) {
+	dir := t.TempDir()
+	inst := servertest.Start(t, servertest.Options{Dir: dir, Service: cheap})
+	created := inst.Account(t, cheap, "acme")
+	b := open(t, created, remote.Options{URLs: []string{inst.Location()}})
+	admin := servertest.Onboard(t, b, created.Invitation.Code)
+	inst.Stop()
+	again := servertest.Start(t, servertest.Options{Dir: dir, Addr: inst.Addr, Service: cheap})
+	if !bytes.Equal(again.Pin, inst.Pin) {
+		t.Fatal("the dev certificate changed across a restart")
+	}
+	if _, err := b.WhoAmI(context.Background(), admin); err != nil {
+		t.Fatalf("session after a restart: %v", err)
+	}
+}
