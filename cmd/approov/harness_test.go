@@ -29,17 +29,23 @@ import (
 //	                               set $LEAF_PIN and $CA_PIN (base64 SPKI SHA-256)
 //	tlsserve VAR CERT KEY          serve CERT/KEY on 127.0.0.1, address in $VAR
 //	subst IN OUT                   copy IN to OUT, expanding $VARS
+//	waitaddr VAR FILE              wait for a background approovd's address
+//	tamperproxy VAR CERT KEY TARGET TOGGLE
+//	                               a man in the middle altering answers
+//	                               while TOGGLE exists
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
 func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, []string) {
 	return map[string]func(*testscript.TestScript, bool, []string){
-		"exits":    cmdExits,
-		"clock":    cmdClock,
-		"perm":     cmdPerm,
-		"certgen":  func(ts *testscript.TestScript, neg bool, args []string) { cmdCertgen(t, ts, neg, args) },
-		"tlsserve": cmdTLSServe,
-		"subst":    cmdSubst,
+		"exits":       cmdExits,
+		"clock":       cmdClock,
+		"perm":        cmdPerm,
+		"certgen":     func(ts *testscript.TestScript, neg bool, args []string) { cmdCertgen(t, ts, neg, args) },
+		"tlsserve":    cmdTLSServe,
+		"subst":       cmdSubst,
+		"waitaddr":    cmdWaitAddr,
+		"tamperproxy": cmdTamperProxy,
 	}
 }
 
