@@ -45,6 +45,8 @@ type Options struct {
 	Timeout time.Duration
 	// OnFailover is told when a call moves on from one URL to the next.
 	OnFailover func(from, to string, err error)
+	// MaxConns bounds the idle connections kept per server (default 16).
+	MaxConns int
 }
 
 // target is one URL with the HTTP client that verifies its certificate.
@@ -81,7 +83,7 @@ func New(opts Options) (*Transport, error) {
 		if strings.HasPrefix(loc, auth.LocalPrefix) {
 			return nil, fault.New(fault.Invalid, "not a remote backend: %s", loc)
 		}
-		t.targets = append(t.targets, target{base: strings.TrimSuffix(base, "/"), client: httpClient(tlsConfig(opts.RootCAs, pin))})
+		t.targets = append(t.targets, target{base: strings.TrimSuffix(base, "/"), client: httpClient(tlsConfig(opts.RootCAs, pin), opts.MaxConns)})
 	}
 	return t, nil
 }
@@ -117,8 +119,11 @@ func tlsConfig(roots *x509.CertPool, pin []byte) *tls.Config {
 	return cfg
 }
 
-func httpClient(cfg *tls.Config) *http.Client {
-	tr := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: 16,
+func httpClient(cfg *tls.Config, conns int) *http.Client {
+	if conns <= 0 {
+		conns = 16
+	}
+	tr := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: conns,
 		TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: DefaultTimeout, IdleConnTimeout: 90 * time.Second}
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
