@@ -116,7 +116,7 @@ func (s *Service) info(_ context.Context, c *call) (any, error) {
 func (s *Service) Accounts(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.view(ctx, func(tx store.Tx) error {
-		return tx.Scan(store.Accounts, "", func(k string, _ []byte) error {
+		return tx.Scan(store.Accounts, "", "", func(k string, _ []byte) error {
 			out = append(out, k)
 			return nil
 		})

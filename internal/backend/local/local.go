@@ -6,10 +6,15 @@ package local
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -35,13 +40,24 @@ type Options struct {
 
 // Transport serves exchanges with the service on the store at Path. It
 // opens the store for each exchange, so concurrent CLI processes take turns
-// instead of holding the file for a whole command.
+// instead of holding the file for a whole command, with one exception: a
+// client's first exchange fetches the service key (Info) and its call
+// follows at once, so the store opened for Info is kept for that next
+// exchange (or until HoldFor passes), and a command opens it once.
 type Transport struct {
 	Path string
 	Opts Options
 
 	create bool // only CreateAccount makes a new store
+
+	mu    sync.Mutex
+	held  *store.Bolt // opened for an Info exchange, for the next one
+	timer *time.Timer
 }
+
+// HoldFor is how long a store opened for an Info exchange stays open
+// waiting for the exchange that follows it.
+const HoldFor = 200 * time.Millisecond
 
 // Exchange implements backend.Transport.
 func (t *Transport) Exchange(ctx context.Context, request []byte) ([]byte, error) {
@@ -49,25 +65,65 @@ func (t *Transport) Exchange(ctx context.Context, request []byte) ([]byte, error
 	err := t.withService(func(s *service.Service) error {
 		answer = s.Handle(ctx, request)
 		return nil
-	})
+	}, isInfo(request))
 	return answer, err
 }
 
-func (t *Transport) withService(fn func(*service.Service) error) error {
-	// The path comes from a code or token, which may be hostile: a client
-	// opens an existing store and never creates a file (or directories).
-	if fi, err := os.Stat(t.Path); !t.create && (err != nil || !fi.Mode().IsRegular()) {
-		return fault.WithHint(fault.New(fault.Network, "no local approov store at %s", t.Path),
-			"the code or token names an embedded store on another machine, or one that was deleted")
-	}
-	st, err := store.OpenBolt(t.Path, t.Opts.LockTimeout)
+// isInfo says whether request asks for the service info.
+func isInfo(request []byte) bool {
+	var env struct{ Method, Path string }
+	return json.Unmarshal(request, &env) == nil && env.Method == api.OpInfo.Method && env.Path == api.OpInfo.Path
+}
+
+// withService runs fn on the service over the store, opened for the call
+// or held from the exchange before; keep holds it open afterwards.
+func (t *Transport) withService(fn func(*service.Service) error, keep bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st, err := t.take()
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	o := t.Opts.Service
 	o.Now, o.Params, o.Location = t.Opts.Now, t.Opts.Params, []string{auth.LocalPrefix + t.Path}
-	return fn(service.New(st, o))
+	err = fn(service.New(st, o))
+	if keep {
+		t.held = st
+		t.timer = time.AfterFunc(HoldFor, t.Close)
+	} else {
+		st.Close()
+	}
+	return err
+}
+
+// take returns the held store or opens it. The path comes from a code or
+// token, which may be hostile: a client opens only an existing approov
+// store (store.OpenBolt) and never creates a file or directory.
+func (t *Transport) take() (*store.Bolt, error) {
+	if st := t.held; st != nil {
+		t.held = nil
+		t.timer.Stop()
+		return st, nil
+	}
+	if t.create {
+		return store.CreateBolt(t.Path, t.Opts.LockTimeout)
+	}
+	if _, err := os.Lstat(t.Path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fault.WithHint(fault.New(fault.Network, "no local approov store at %s", t.Path),
+			"the code or token names an embedded store on another machine, or one that was deleted")
+	}
+	return store.OpenBolt(t.Path, t.Opts.LockTimeout)
+}
+
+// Close releases a store held for the exchange after an Info one.
+func (t *Transport) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.held != nil {
+		t.timer.Stop()
+		t.held.Close()
+		t.held = nil
+	}
 }
 
 // Open returns the Backend for the account stored at dbPath. Pin the
@@ -95,7 +151,7 @@ func CreateAccount(ctx context.Context, dbPath string, req service.CreateAccount
 		}
 		out, err = s.CreateAccount(ctx, req)
 		return err
-	})
+	}, false)
 	return out, err
 }
 
