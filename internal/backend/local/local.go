@@ -53,6 +53,14 @@ type Transport struct {
 	mu    sync.Mutex
 	held  *store.Bolt // opened for an Info exchange, for the next one
 	timer *time.Timer
+	opens int
+}
+
+// Opens is how many times the Transport opened its store.
+func (t *Transport) Opens() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.opens
 }
 
 // HoldFor is how long a store opened for an Info exchange stays open
@@ -105,6 +113,7 @@ func (t *Transport) take() (*store.Bolt, error) {
 		t.timer.Stop()
 		return st, nil
 	}
+	t.opens++
 	if t.create {
 		return store.CreateBolt(t.Path, t.Opts.LockTimeout)
 	}
