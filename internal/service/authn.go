@@ -99,6 +99,7 @@ func (s *Service) authCode(ctx context.Context, c *call) (*codeRec, error) {
 	var code codeRec
 	var fail *authFailure
 	err := s.update(ctx, func(tx store.Tx) error {
+		code = codeRec{} // a re-run decodes afresh
 		fail = s.checkCode(tx, c, &code)
 		if fail == nil {
 			return nil

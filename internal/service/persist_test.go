@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,7 +11,9 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/backend/backendtest"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/service"
 	"github.com/approov-cli/approov/internal/store"
 )
 
@@ -185,4 +188,27 @@ func TestTransactionsSurviveConflicts(t *testing.T) {
 	if h.st.attempts < 2*5 {
 		t.Errorf("%d attempts: the injected conflicts did not make functions re-run", h.st.attempts)
 	}
+}
+
+// TestConformanceUnderConflicts runs the whole backend conformance suite
+// on a store whose every transaction conflicts once: each handler's
+// function runs twice, and every case must still hold.
+func TestConformanceUnderConflicts(t *testing.T) {
+	backendtest.Run(t, func(t *testing.T, cfg backendtest.Config) backendtest.Env {
+		path := filepath.Join(t.TempDir(), "acme.db")
+		bolt, err := store.CreateBolt(path, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { bolt.Close() })
+		st := &tracingStore{Store: bolt, conflictFirst: true}
+		svc := service.New(st, service.Options{Now: cfg.Now, Params: cfg.Params, Location: []string{"local:" + path}})
+		created, err := svc.CreateAccount(context.Background(), service.CreateAccountRequest{Name: "acme", FirstUser: "owner@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := handlerTransport{svc}
+		b := backend.NewClient(tr, backend.ClientOptions{Account: created.Account, Fingerprint: created.Fingerprint, Now: cfg.Now})
+		return backendtest.Env{Backend: b, Transport: tr, Code: created.Invitation.Code}
+	})
 }

@@ -173,7 +173,7 @@ func openError(path string, timeout time.Duration, err error) error {
 		return notStore(path, nr.Error())
 	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch),
 		errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrInvalidMapping):
-		return notStore(path, "its content is not an approov store's")
+		return notStore(path, "it is not a database file")
 	}
 	return fault.New(fault.Invalid, "cannot open store %s: %v", path, err)
 }
