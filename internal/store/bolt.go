@@ -186,13 +186,18 @@ func notStore(path, why string) error {
 // recognise checks the marker in a read-only transaction.
 func recognise(db *bolt.DB, path string) error {
 	var format []byte
+	legacy := false
 	db.View(func(tx *bolt.Tx) error {
 		if m := tx.Bucket(markerBucket); m != nil {
 			format = bytes.Clone(m.Get(markerKey))
 		}
+		legacy = tx.Bucket([]byte(Accounts)) != nil && tx.Bucket([]byte("nonce_exp")) != nil
 		return nil
 	})
 	switch {
+	case format == nil && legacy:
+		return fault.WithHint(fault.New(fault.Invalid, "store %s was made by an approov from before store format %s", path, FormatVersion),
+			"create the account again: approov account create --local")
 	case format == nil:
 		return notStore(path, "it has no approov marker")
 	case string(format) != FormatVersion:

@@ -134,3 +134,30 @@ func TestMarkerBucketIsHidden(t *testing.T) {
 		t.Fatal("the marker bucket was writable through Tx")
 	}
 }
+
+// TestOpenNamesALegacyStore: a store from before the marker is refused
+// with a message that says so, and left as it was.
+func TestOpenNamesALegacyStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error {
+		for _, b := range []string{"accounts", "users", "nonce_exp"} {
+			tx.CreateBucket([]byte(b))
+		}
+		return nil
+	})
+	db.Close()
+	before := snap(t, path)
+	if s, err := OpenBolt(path, time.Second); err == nil || fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "from before store format") {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("legacy store: %v", err)
+	}
+	if after := snap(t, path); !bytes.Equal(before.data, after.data) || !before.mtime.Equal(after.mtime) {
+		t.Fatal("the legacy store changed")
+	}
+}
