@@ -10,7 +10,7 @@ import (
 	"github.com/approov-cli/approov/internal/fault"
 )
 
-// MaxMessage bounds an encoded request or answer.
+// MaxMessage bounds an answer body, and what a server reads of a request.
 const MaxMessage = 1 << 20
 
 // WireError is the body of a failed answer.

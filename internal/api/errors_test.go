@@ -34,23 +34,6 @@ func TestWireErrorRoundTrip(t *testing.T) {
 	}
 }
 
-func TestOperations(t *testing.T) {
-	seen := map[string]bool{}
-	for _, op := range Operations {
-		key := op.Method + " " + op.Path
-		if seen[key] || seen[op.Name] {
-			t.Errorf("duplicate operation %s / %s", key, op.Name)
-		}
-		seen[key], seen[op.Name] = true, true
-		if got, ok := Lookup(op.Method, op.Path); !ok || got != op {
-			t.Errorf("Lookup(%s) = %v, %v", key, got, ok)
-		}
-	}
-	if _, ok := Lookup("DELETE", "/v1/users"); ok {
-		t.Error("Lookup matched a method that is not served")
-	}
-}
-
 // An error answer is printed to the user's terminal: control characters
 // (escape sequences) are removed, lengths and retry-after bounded.
 func TestWireErrorSanitized(t *testing.T) {

@@ -1,21 +1,25 @@
 // Package backend is the client side of the service API: the Backend
-// interface, one method per service operation with context first, over the
-// contract's types (internal/api), and the signing Client. Implementations: local (the service
-// in-process on an embedded store) and, later, remote (HTTPS to approovd).
-// backendtest holds the conformance suite every implementation must pass.
+// interface, the generic Call that runs any operation of internal/api with
+// its typed request and answer, and the signing Client. Transports: local
+// (the service in-process on an embedded store) and, later, remote (HTTPS
+// to approovd). backendtest holds the conformance suite every
+// implementation must pass.
 //
-// Every implementation exchanges the same signed envelopes (auth.Request,
-// auth.Response): authenticated methods take a Caller and sign the request
-// with its session key; every answer is verified against the pinned service
-// key before it is decoded. The API is stable: changes are additive only.
+// Every implementation exchanges the same signed requests and answers
+// (auth.Request, auth.Response): authenticated operations take a Caller and
+// sign the request with its key; every answer is verified against the
+// pinned service key before it is decoded. The API is stable: changes are
+// additive only.
 package backend
 
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/fault"
 )
 
 // Backend is the service API.
@@ -25,7 +29,16 @@ import (
 // Permission (the role may not do this), Conflict (a lost race, e.g. a code
 // already redeemed), Invalid (bad input), Network (unreachable, or an answer
 // not signed by the pinned key).
+//
+// Send is the one exchange every operation goes through: run an operation
+// with Call, which encodes its typed request and decodes its typed answer.
+// A new operation needs no method here. The named methods below are
+// shorthands for the first operations, kept for their callers.
 type Backend interface {
+	// Send signs the encoded request (api.EncodeRequest) for op as who and
+	// returns the verified answer body.
+	Send(ctx context.Context, op api.Operation, who Caller, query string, body []byte) ([]byte, error)
+
 	// Info returns the service's account id, signing key and the Argon2id
 	// parameters new enrolments must use. Unauthenticated; a client must
 	// check ServiceKey against the fingerprint its code or token carries
@@ -72,9 +85,35 @@ type Backend interface {
 	ListAudit(ctx context.Context, c Caller, q api.AuditQuery) ([]api.AuditEvent, error)
 }
 
-// Caller is an open session: what authenticated methods sign with.
+// Caller is what signed operations sign with: an open session, or an
+// onboarding code (CodeCaller). Unsigned operations take Anonymous.
 type Caller struct {
 	Account string
-	Session string             // session id from api.SessionGrant
-	Key     ed25519.PrivateKey // session private key
+	Session string             // session id from api.SessionGrant, or "aoc_<id>" for a code
+	Key     ed25519.PrivateKey // session (or code) private key
+}
+
+// Anonymous is the Caller of unsigned operations.
+var Anonymous = Caller{}
+
+// CodeCaller signs with a code's key under the key id "aoc_<id>".
+func CodeCaller(code auth.Code) Caller {
+	return Caller{Account: code.Account, Session: auth.CodePrefix + code.ID, Key: code.Key()}
+}
+
+// Call runs op as who with its typed request and answer.
+func Call[Req, Resp any](ctx context.Context, b Backend, op api.Op[Req, Resp], who Caller, req Req) (Resp, error) {
+	var out Resp
+	query, body, err := api.EncodeRequest(op, req)
+	if err != nil {
+		return out, fault.Wrap(fault.Internal, err)
+	}
+	raw, err := b.Send(ctx, op.Operation, who, query, body)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return out, fault.New(fault.Network, "undecodable %s answer: %v", op.Name, err)
+	}
+	return out, nil
 }

@@ -7,85 +7,73 @@ import (
 	"github.com/approov-cli/approov/internal/auth"
 )
 
-// codeCall signs with the code's key under the key id "aoc_<id>".
-func (c *Client) codeCall(ctx context.Context, op api.Operation, code auth.Code, in, out any) error {
-	return c.call(ctx, op, auth.CodePrefix+code.ID, code.Key(), in, out)
-}
-
-func (c *Client) sessionCall(ctx context.Context, op api.Operation, who Caller, in, out any) error {
-	return c.call(ctx, op, who.Session, who.Key, in, out)
-}
+// The shorthands of the Backend interface, each one Call.
 
 // InspectCode implements Backend.
 func (c *Client) InspectCode(ctx context.Context, code auth.Code) (api.CodeInfo, error) {
-	var out api.CodeInfo
-	return out, c.codeCall(ctx, api.OpInspectCode, code, struct{}{}, &out)
+	return Call(ctx, c, api.OpInspectCode, CodeCaller(code), api.Empty{})
 }
 
 // Redeem implements Backend.
 func (c *Client) Redeem(ctx context.Context, code auth.Code, req api.RedeemRequest) (api.Redeemed, error) {
-	var out api.Redeemed
-	return out, c.codeCall(ctx, api.OpRedeem, code, req, &out)
+	return Call(ctx, c, api.OpRedeem, CodeCaller(code), req)
 }
 
 // LoginStart implements Backend.
 func (c *Client) LoginStart(ctx context.Context, req api.LoginStartRequest) (api.LoginChallenge, error) {
-	var out api.LoginChallenge
-	return out, c.call(ctx, api.OpLoginStart, "", nil, req, &out)
+	return Call(ctx, c, api.OpLoginStart, Anonymous, req)
 }
 
 // LoginFinish implements Backend.
 func (c *Client) LoginFinish(ctx context.Context, req api.LoginFinishRequest) (api.SessionGrant, error) {
-	var out api.SessionGrant
-	return out, c.call(ctx, api.OpLoginFinish, "", nil, req, &out)
+	return Call(ctx, c, api.OpLoginFinish, Anonymous, req)
 }
 
 // WhoAmI implements Backend.
 func (c *Client) WhoAmI(ctx context.Context, who Caller) (api.Identity, error) {
-	var out api.Identity
-	return out, c.sessionCall(ctx, api.OpWhoAmI, who, struct{}{}, &out)
+	return Call(ctx, c, api.OpWhoAmI, who, api.Empty{})
 }
 
 // Logout implements Backend.
 func (c *Client) Logout(ctx context.Context, who Caller) error {
-	return c.sessionCall(ctx, api.OpLogout, who, struct{}{}, nil)
+	_, err := Call(ctx, c, api.OpLogout, who, api.Empty{})
+	return err
 }
 
 // ChangePassword implements Backend.
 func (c *Client) ChangePassword(ctx context.Context, who Caller, e api.Enrolment) error {
-	return c.sessionCall(ctx, api.OpPassword, who, e, nil)
+	_, err := Call(ctx, c, api.OpPassword, who, e)
+	return err
 }
 
 // AddUser implements Backend.
 func (c *Client) AddUser(ctx context.Context, who Caller, req api.AddUserRequest) (api.Invitation, error) {
-	var out api.Invitation
-	return out, c.sessionCall(ctx, api.OpUsersAdd, who, req, &out)
+	return Call(ctx, c, api.OpUsersAdd, who, req)
 }
 
 // ListUsers implements Backend.
 func (c *Client) ListUsers(ctx context.Context, who Caller) ([]api.User, error) {
-	var out []api.User
-	return out, c.sessionCall(ctx, api.OpUsersList, who, struct{}{}, &out)
+	return Call(ctx, c, api.OpUsersList, who, api.Empty{})
 }
 
 // RevokeRole implements Backend.
 func (c *Client) RevokeRole(ctx context.Context, who Caller, req api.RevokeRoleRequest) error {
-	return c.sessionCall(ctx, api.OpUsersRevoke, who, req, nil)
+	_, err := Call(ctx, c, api.OpUsersRevoke, who, req)
+	return err
 }
 
 // RemoveUser implements Backend.
 func (c *Client) RemoveUser(ctx context.Context, who Caller, req api.RemoveUserRequest) error {
-	return c.sessionCall(ctx, api.OpUsersRemove, who, req, nil)
+	_, err := Call(ctx, c, api.OpUsersRemove, who, req)
+	return err
 }
 
 // RecoverUser implements Backend.
 func (c *Client) RecoverUser(ctx context.Context, who Caller, req api.RecoverUserRequest) (api.Invitation, error) {
-	var out api.Invitation
-	return out, c.sessionCall(ctx, api.OpUsersRecover, who, req, &out)
+	return Call(ctx, c, api.OpUsersRecover, who, req)
 }
 
 // ListAudit implements Backend.
 func (c *Client) ListAudit(ctx context.Context, who Caller, q api.AuditQuery) ([]api.AuditEvent, error) {
-	var out []api.AuditEvent
-	return out, c.sessionCall(ctx, api.OpAuditList, who, q, &out)
+	return Call(ctx, c, api.OpAuditList, who, q)
 }

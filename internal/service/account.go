@@ -107,8 +107,13 @@ func randBytes(n int) []byte {
 	return b
 }
 
+// accountOps are the operations on the account itself.
+var accountOps = []endpoint{
+	serve(api.OpInfo, (*Service).info),
+}
+
 // info answers Info.
-func (s *Service) info(_ context.Context, c *call) (any, error) {
+func (s *Service) info(_ context.Context, c *call, _ api.Empty) (api.ServiceInfo, error) {
 	return api.ServiceInfo{Account: c.acct.ID, ServiceKey: c.acct.serviceKey().Public().(ed25519.PublicKey), Params: s.opt.Params}, nil
 }
 

@@ -101,3 +101,21 @@ func listAudit(tx store.Tx, account string, since time.Time, limit int) ([]api.A
 	})
 	return out, err
 }
+
+// auditOps are the operations on the audit log.
+var auditOps = []endpoint{
+	serve(api.OpAuditList, (*Service).auditList),
+}
+
+func (s *Service) auditList(ctx context.Context, c *call, q api.AuditQuery) ([]api.AuditEvent, error) {
+	var out []api.AuditEvent
+	err := s.view(ctx, func(tx store.Tx) error {
+		if _, _, err := s.live(tx, c); err != nil {
+			return err
+		}
+		var err error
+		out, err = listAudit(tx, c.acct.ID, q.Since, q.Limit)
+		return err
+	})
+	return out, err
+}

@@ -62,7 +62,7 @@ func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure)
 	if err := s.remember(tx, c.req.KeyID, c.req.Nonce, c.req.Expiry()); err != nil {
 		return &sess, deny("replayed", err)
 	}
-	if err := Authorize(Op(c.op.Name), sess.Role); err != nil {
+	if err := authorizeSession(c.op, sess.Role); err != nil {
 		return &sess, deny("denied", err)
 	}
 	return &sess, nil

@@ -87,8 +87,14 @@ func (s *Service) codeUsable(code *codeRec) *authFailure {
 	return nil
 }
 
+// codeOps are the operations signed with an onboarding or recovery code.
+var codeOps = []endpoint{
+	serve(api.OpInspectCode, (*Service).inspectCode),
+	serve(api.OpRedeem, (*Service).redeem),
+}
+
 // inspectCode answers InspectCode without spending the code.
-func (s *Service) inspectCode(ctx context.Context, c *call) (any, error) {
+func (s *Service) inspectCode(ctx context.Context, c *call, _ api.Empty) (api.CodeInfo, error) {
 	var info api.CodeInfo
 	var fail *authFailure
 	err := s.update(ctx, func(tx store.Tx) error {
@@ -136,11 +142,7 @@ func (s *Service) codeUser(tx store.Tx, c *call) (*userRec, *authFailure) {
 // redeem spends a code and enrols its roles, all in one transaction: the
 // code is re-read and marked used inside it, so of concurrent redemptions
 // exactly one wins; the others see it used and get a Conflict.
-func (s *Service) redeem(ctx context.Context, c *call) (any, error) {
-	var req api.RedeemRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) redeem(ctx context.Context, c *call, req api.RedeemRequest) (api.Redeemed, error) {
 	var out api.Redeemed
 	var fail *authFailure
 	err := s.update(ctx, func(tx store.Tx) error {

@@ -30,8 +30,8 @@ type harness struct {
 
 type handlerTransport struct{ svc *service.Service }
 
-func (h handlerTransport) Exchange(ctx context.Context, req []byte) ([]byte, error) {
-	return h.svc.Handle(ctx, req), nil
+func (h handlerTransport) Exchange(ctx context.Context, _ api.Operation, req *auth.Request) (*auth.Response, error) {
+	return h.svc.Serve(ctx, req), nil
 }
 
 func newHarness(t testing.TB, mod func(*service.Options)) *harness {

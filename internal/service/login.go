@@ -50,16 +50,18 @@ func loginIdentity(c *call, user string, r role.Role) (string, role.Role, error)
 	return u, rr, nil
 }
 
+// loginOps are the unsigned operations that open a session.
+var loginOps = []endpoint{
+	serve(api.OpLoginStart, (*Service).loginStart),
+	serve(api.OpLoginFinish, (*Service).loginFinish),
+}
+
 // loginStart answers LoginStart: a challenge, and the real salt of an
 // enrolled role or a stable fake one — the two cannot be told apart.
-func (s *Service) loginStart(ctx context.Context, c *call) (any, error) {
-	var req api.LoginStartRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) loginStart(ctx context.Context, c *call, req api.LoginStartRequest) (api.LoginChallenge, error) {
 	user, r, err := loginIdentity(c, req.User, req.Role)
 	if err != nil {
-		return nil, err
+		return api.LoginChallenge{}, err
 	}
 	exp := s.now().Add(s.opt.ChallengeTTL)
 	head := binary.BigEndian.AppendUint64(nil, uint64(exp.Unix()))
@@ -82,16 +84,11 @@ func (s *Service) loginStart(ctx context.Context, c *call) (any, error) {
 // loginFinish answers LoginFinish. Every failure — bad challenge, rate
 // limit, replay, unknown user, wrong key — is counted, audited and answered
 // with the same error text.
-func (s *Service) loginFinish(ctx context.Context, c *call) (any, error) {
-	var req api.LoginFinishRequest
-	err := c.decode(&req)
-	user, r := normUser(req.User), req.Role
-	if err == nil {
-		user, r, err = loginIdentity(c, req.User, req.Role)
-	}
+func (s *Service) loginFinish(ctx context.Context, c *call, req api.LoginFinishRequest) (api.SessionGrant, error) {
+	user, r, err := loginIdentity(c, req.User, req.Role)
 	if err != nil {
-		s.recordAlone(ctx, c.acct.ID, event{user: truncate(user, 254), role: role.Role(truncate(string(r), 20)), op: "login", outcome: "invalid-request"})
-		return nil, err
+		s.recordAlone(ctx, c.acct.ID, event{user: truncate(normUser(req.User), 254), role: role.Role(truncate(string(req.Role), 20)), op: "login", outcome: "invalid-request"})
+		return api.SessionGrant{}, err
 	}
 	req.User, req.Role = user, r
 	var grant api.SessionGrant

@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -107,12 +106,18 @@ func TestUnknownAccount(t *testing.T) {
 	}
 }
 
-func TestMalformedEnvelopes(t *testing.T) {
+func TestMalformedRequests(t *testing.T) {
 	h := newHarness(t, nil)
-	for _, raw := range [][]byte{nil, []byte("{"), []byte(`{"account":"acme","method":"POST","path":"/v1/nope","nonce":"n"}`), make([]byte, api.MaxMessage+1)} {
-		var resp auth.Response
-		if err := json.Unmarshal(h.svc.Handle(h.ctx, raw), &resp); err != nil || resp.OK {
-			t.Errorf("Handle(%.30q) = %+v, %v; want an error answer", raw, resp, err)
+	for _, req := range []auth.Request{
+		{},
+		{Account: "acme", Method: "POST", Path: "/v1/accounts/acme/nope", Nonce: "n"},
+		{Account: "acme", Method: "GET", Path: "/v1/accounts/acme/users", Query: strings.Repeat("a", api.MaxURL)},
+		{Account: "acme", Method: "POST", Path: "/v1/accounts/acme/users", Body: make([]byte, api.MaxMessage+1)},
+		{Account: "ghost", Method: "GET", Path: "/v1/accounts/acme", Nonce: "n"},
+		{Account: "acme", Method: "GET", Path: "/v1/accounts/acme/users", Nonce: strings.Repeat("n", 100), Created: h.clock.Now().Unix()},
+	} {
+		if resp := h.svc.Serve(h.ctx, &req); resp.OK() || resp.Status < 400 || len(resp.Nonce) > auth.MaxNonce {
+			t.Errorf("Serve(%+.60v) = %+v; want an error answer", req, resp)
 		}
 	}
 }
@@ -135,10 +140,9 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 		t.Fatal("login as root succeeded")
 	}
 	// A signed mutation whose body does not decode is a failed mutation.
-	bad := auth.Request{Account: "acme", Method: api.OpUsersAdd.Method, Path: api.OpUsersAdd.Path, Body: []byte("{not json")}
+	bad := auth.Request{Account: "acme", Method: api.OpUsersAdd.Method, Path: api.OpUsersAdd.PathFor("acme"), Body: []byte("{not json")}
 	bad.Sign(c.Session, c.Key, h.clock.Now())
-	raw, _ := json.Marshal(bad)
-	h.svc.Handle(h.ctx, raw)
+	h.svc.Serve(h.ctx, &bad)
 	events, err := h.b.ListAudit(h.ctx, c, api.AuditQuery{})
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +188,7 @@ func TestAuthorizeTable(t *testing.T) {
 	if _, needs, known := service.Roles("app.inspect"); needs || !known {
 		t.Error("app.inspect needs no role")
 	}
-	for _, op := range api.Operations {
+	for _, op := range api.Operations() {
 		if op.Cred == api.CredSession {
 			if _, _, known := service.Roles(service.Op(op.Name)); !known {
 				t.Errorf("operation %s has no policy", op.Name)

@@ -11,13 +11,18 @@ import (
 	"github.com/approov-cli/approov/internal/store"
 )
 
+// userOps are the admin's operations on the account's users.
+var userOps = []endpoint{
+	serve(api.OpUsersAdd, (*Service).addUser),
+	serve(api.OpUsersList, (*Service).listUsers),
+	serve(api.OpUsersRevoke, (*Service).revokeRole),
+	serve(api.OpUsersRemove, (*Service).removeUser),
+	serve(api.OpUsersRecover, (*Service).recoverUser),
+}
+
 // addUser invites a user, or grants roles to an existing one, with a fresh
 // onboarding code. The roles' expiry defaults to the inviting admin's own.
-func (s *Service) addUser(ctx context.Context, c *call) (any, error) {
-	var req api.AddUserRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) addUser(ctx context.Context, c *call, req api.AddUserRequest) (api.Invitation, error) {
 	req.Email = normUser(req.Email)
 	var inv api.Invitation
 	err := s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, me *roleRec) error {
@@ -70,7 +75,7 @@ func (s *Service) validInvite(req *api.AddUserRequest, me *roleRec) error {
 	return nil
 }
 
-func (s *Service) listUsers(ctx context.Context, c *call) (any, error) {
+func (s *Service) listUsers(ctx context.Context, c *call, _ api.Empty) ([]api.User, error) {
 	out := []api.User{}
 	err := s.view(ctx, func(tx store.Tx) error {
 		if _, _, err := s.live(tx, c); err != nil {
@@ -100,13 +105,9 @@ func (s *Service) userView(u *userRec) api.User {
 }
 
 // revokeRole revokes a role; the epoch bump kills its live sessions.
-func (s *Service) revokeRole(ctx context.Context, c *call) (any, error) {
-	var req api.RevokeRoleRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) revokeRole(ctx context.Context, c *call, req api.RevokeRoleRequest) (api.Empty, error) {
 	req.Email = normUser(req.Email)
-	return struct{}{}, s.mutate(ctx, c, req.Email+" "+string(req.Role), func(tx store.Tx, _ *userRec, _ *roleRec) error {
+	return api.Empty{}, s.mutate(ctx, c, req.Email+" "+string(req.Role), func(tx store.Tx, _ *userRec, _ *roleRec) error {
 		u, err := s.existingUser(tx, c.acct.ID, req.Email)
 		if err != nil {
 			return err
@@ -125,13 +126,9 @@ func (s *Service) revokeRole(ctx context.Context, c *call) (any, error) {
 	})
 }
 
-func (s *Service) removeUser(ctx context.Context, c *call) (any, error) {
-	var req api.RemoveUserRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) removeUser(ctx context.Context, c *call, req api.RemoveUserRequest) (api.Empty, error) {
 	req.Email = normUser(req.Email)
-	return struct{}{}, s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, _ *roleRec) error {
+	return api.Empty{}, s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, _ *roleRec) error {
 		u, err := s.existingUser(tx, c.acct.ID, req.Email)
 		if err != nil {
 			return err
@@ -148,11 +145,7 @@ func (s *Service) removeUser(ctx context.Context, c *call) (any, error) {
 // recoverUser issues a recovery code for every live password role of a
 // user. Automation is left out: it never shows its PIN, and its token is
 // replaced by rotation (password) or by revoking and inviting again.
-func (s *Service) recoverUser(ctx context.Context, c *call) (any, error) {
-	var req api.RecoverUserRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) recoverUser(ctx context.Context, c *call, req api.RecoverUserRequest) (api.Invitation, error) {
 	req.Email = normUser(req.Email)
 	var inv api.Invitation
 	err := s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, _ *roleRec) error {

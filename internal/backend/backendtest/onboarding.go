@@ -12,6 +12,18 @@ import (
 	"github.com/approov-cli/approov/internal/role"
 )
 
+// onboardingCases are the cases about onboarding and recovery codes.
+var onboardingCases = []testCase{
+	{"CodeExpired", testCodeExpired, nil},
+	{"CodeReused", testCodeReused, nil},
+	{"CodeConcurrentRedemption", testConcurrentRedemption, nil},
+	{"CodeTypoCaughtLocally", testCodeTypo, nil},
+	{"CodeCannotGrantOtherRole", testCodeOtherRole, nil},
+	{"CodeSuperseded", testCodeSuperseded, nil},
+	{"Recovery", testRecovery, ops(api.OpUsersRecover)},
+	{"RecoveryNotForTokens", testRecoveryNotForTokens, nil},
+}
+
 func testCodeExpired(f *fixture) {
 	code := mustCode(f.t, f.env.Code)
 	info, err := f.b.InspectCode(f.ctx, code)

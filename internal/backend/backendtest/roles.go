@@ -10,6 +10,17 @@ import (
 	"github.com/approov-cli/approov/internal/role"
 )
 
+// roleCases are the cases about roles: rate limits, permissions, password and token changes, expiry.
+var roleCases = []testCase{
+	{"RateLimit", testRateLimit, nil},
+	{"Permission", testPermission, nil},
+	{"PasswordChange", testPasswordChange, ops(api.OpPassword)},
+	{"RoleExpiry", testRoleExpiry, nil},
+	{"GrantNotBeyondOwnExpiry", testGrantNotBeyondOwnExpiry, nil},
+	{"AutomationToken", testAutomation, nil},
+	{"AutomationTokenRotation", testTokenRotation, nil},
+}
+
 func testRateLimit(f *fixture) {
 	user, _ := f.admin()
 	for i := range 5 {

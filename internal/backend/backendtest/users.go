@@ -8,6 +8,14 @@ import (
 	"github.com/approov-cli/approov/internal/role"
 )
 
+// userCases are the cases about user management and the audit log.
+var userCases = []testCase{
+	{"UsersLifecycle", testUsers, ops(api.OpUsersAdd, api.OpUsersList, api.OpUsersRevoke, api.OpUsersRemove)},
+	{"LastAdminKept", testLastAdmin, nil},
+	{"TemporaryAdminKeepsPermanentOne", testTemporaryAdminKeepsPermanentOne, nil},
+	{"AuditLog", testAudit, ops(api.OpAuditList)},
+}
+
 func testUsers(f *fixture) {
 	user, admin := f.admin()
 	inv, err := f.b.AddUser(f.ctx, admin, api.AddUserRequest{Email: "Vendor@Example.com", Roles: []role.Role{role.Delegate}})

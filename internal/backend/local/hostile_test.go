@@ -169,7 +169,7 @@ type countingTransport struct {
 	exchanges int
 }
 
-func (c *countingTransport) Exchange(ctx context.Context, req []byte) ([]byte, error) {
+func (c *countingTransport) Exchange(ctx context.Context, op api.Operation, req *auth.Request) (*auth.Response, error) {
 	c.exchanges++
-	return c.Transport.Exchange(ctx, req)
+	return c.Transport.Exchange(ctx, op, req)
 }

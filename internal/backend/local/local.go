@@ -1,12 +1,11 @@
 // Package local is the embedded backend: it runs internal/service in this
 // process on a bbolt store under $APPROOV_HOME/local/. Requests still travel
-// as signed envelopes through backend.Client and service.Handle, so the
+// signed through backend.Client and service.Serve, so the
 // local backend goes through exactly the checks a remote one does.
 package local
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -67,20 +66,15 @@ func (t *Transport) Opens() int {
 // waiting for the exchange that follows it.
 const HoldFor = 200 * time.Millisecond
 
-// Exchange implements backend.Transport.
-func (t *Transport) Exchange(ctx context.Context, request []byte) ([]byte, error) {
-	var answer []byte
+// Exchange implements backend.Transport: the request goes to the service
+// as it is, which routes it by its method and path like a server would.
+func (t *Transport) Exchange(ctx context.Context, op api.Operation, req *auth.Request) (*auth.Response, error) {
+	var answer *auth.Response
 	err := t.withService(func(s *service.Service) error {
-		answer = s.Handle(ctx, request)
+		answer = s.Serve(ctx, req)
 		return nil
-	}, isInfo(request))
+	}, op.Name == api.OpInfo.Name)
 	return answer, err
-}
-
-// isInfo says whether request asks for the service info.
-func isInfo(request []byte) bool {
-	var env struct{ Method, Path string }
-	return json.Unmarshal(request, &env) == nil && env.Method == api.OpInfo.Method && env.Path == api.OpInfo.Path
 }
 
 // withService runs fn on the service over the store, opened for the call

@@ -93,7 +93,7 @@ func runPassword(ctx context.Context, opts *PasswordOptions) error {
 	if err := opts.Auth.Forget(ctx, t); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Password changed for %s on %s; its other sessions were ended.\n", opts.IO.ColorScheme().SuccessIcon(), t.Role, t.Account.Name)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Password changed for %s on %s; its other sessions were ended.\n", opts.IO.ErrColorScheme().SuccessIcon(), t.Role, t.Account.Name)
 	if _, err := opts.Auth.LoginWithKey(ctx, t, conn.Backend, func(api.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil }); err != nil {
 		opts.IO.Warnf("could not open a new session (%v); the next command will ask for the new password", err)
 	}

@@ -65,26 +65,29 @@ type whoami struct {
 }
 
 func runWhoami(ctx context.Context, opts *WhoamiOptions) error {
-	var conn login.Conn
-	var id api.Identity
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		conn = c
-		id, err = c.Backend.WhoAmI(ctx, c.Caller)
-		return err
+	w, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (whoami, error) {
+		id, err := c.Backend.WhoAmI(ctx, c.Caller)
+		return whoamiOf(opts.Auth, c, id), err
 	})
 	if err != nil {
 		return err
-	}
-	w := whoami{Account: id.Account, Backend: conn.Target.Account.Backend, User: id.User, Role: id.Role, RoleFrom: conn.Target.From,
-		Roles: id.Roles, SessionExpiresAt: id.SessionExpiresAt, SecretStorage: storageText(opts.Auth, conn.Session)}
-	if !id.RoleExpiresAt.IsZero() {
-		w.RoleExpiresAt = &id.RoleExpiresAt
 	}
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, w)
 	}
 	printWhoami(opts, w)
 	return nil
+}
+
+// whoamiOf is what whoami shows: the service's answer, with what only this
+// machine knows (the backend, how the role was chosen, where the key is).
+func whoamiOf(m *login.Manager, c login.Conn, id api.Identity) whoami {
+	w := whoami{Account: id.Account, Backend: c.Target.Account.Backend, User: id.User, Role: id.Role, RoleFrom: c.Target.From,
+		Roles: id.Roles, SessionExpiresAt: id.SessionExpiresAt, SecretStorage: storageText(m, c.Session)}
+	if !id.RoleExpiresAt.IsZero() {
+		w.RoleExpiresAt = &id.RoleExpiresAt
+	}
+	return w
 }
 
 // storageText says where the session key lives, as gh's auth status should.

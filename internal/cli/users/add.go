@@ -75,10 +75,8 @@ outlast it.`,
 }
 
 func runAdd(ctx context.Context, opts *AddOptions) error {
-	var inv api.Invitation
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		inv, err = c.Backend.AddUser(ctx, c.Caller, api.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
-		return err
+	inv, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.Invitation, error) {
+		return c.Backend.AddUser(ctx, c.Caller, api.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
 	})
 	if err != nil {
 		return err
@@ -108,6 +106,6 @@ func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv api.Invi
 		what, redeem = "Recovery", redeem+"   (with their recovery PIN)"
 	}
 	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %s; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",
-		io.ColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format("2006-01-02 15:04"), redeem)
+		io.ErrColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format(cmdutil.TimeLayout), redeem)
 	return nil
 }

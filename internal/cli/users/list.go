@@ -47,10 +47,8 @@ tab-separated with RFC 3339 times; --json gives one object per user.`,
 }
 
 func runList(ctx context.Context, opts *ListOptions) error {
-	var users []api.User
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		users, err = c.Backend.ListUsers(ctx, c.Caller)
-		return err
+	users, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) ([]api.User, error) {
+		return c.Backend.ListUsers(ctx, c.Caller)
 	})
 	if err != nil {
 		return err
