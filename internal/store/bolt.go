@@ -54,7 +54,7 @@ func CreateBolt(path string, timeout time.Duration) (*Bolt, error) {
 		return nil, fault.Wrap(fault.Internal, err)
 	}
 	create := func(name string, _ int, _ os.FileMode) (*os.File, error) {
-		return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+		return os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
 	}
 	db, err := openDB(path, timeout, create)
 	if err != nil {
@@ -114,7 +114,10 @@ func OpenBolt(path string, timeout time.Duration) (*Bolt, error) {
 // refuses what bbolt would initialise or cannot hold: anything but a
 // non-empty regular file.
 func openExisting(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if fi, err := os.Lstat(name); err == nil && !fi.Mode().IsRegular() {
+		return nil, errNotRegular{fi.Mode(), fi.Size()} // never open a FIFO or a device
+	}
+	f, err := os.OpenFile(name, os.O_RDWR|noFollow|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +138,13 @@ type errNotRegular struct {
 }
 
 func (e errNotRegular) Error() string {
-	if e.mode.IsRegular() {
+	switch {
+	case e.mode.IsRegular():
 		return "it is an empty file"
+	case e.mode&fs.ModeSymlink != 0:
+		return "it is a symbolic link"
+	case e.mode.IsDir():
+		return "it is a directory"
 	}
 	return fmt.Sprintf("it is not a regular file (%s)", e.mode.Type())
 }
