@@ -17,7 +17,13 @@
 //     Expiry index.
 //   - There is no counter or sequence every request writes: callers key
 //     records by account, credential or time, so that transactions of
-//     different accounts and sessions never touch the same row.
+//     different accounts and sessions never touch the same row. The one
+//     range they share, the head of the Expiry index, is swept by logins
+//     only, which are rare beside requests.
+//   - A store is made only by its Create function and opened only once
+//     recognised as one (the bbolt store: its marker and format version,
+//     checked before anything is written), so a path from a hostile code
+//     or token can never turn another file into a store.
 package store
 
 import (
