@@ -123,14 +123,17 @@ func (s *tracingStore) View(ctx context.Context, fn func(store.Tx) error) error 
 
 func (s *tracingStore) Update(ctx context.Context, fn func(store.Tx) error) error {
 	s.record("update")
-	if s.conflictFirst {
-		s.Store.(store.ConflictInjector).InjectConflicts(1)
-	}
+	first := true
 	return s.Store.Update(ctx, func(tx store.Tx) error {
 		s.mu.Lock()
 		s.attempts++
 		s.mu.Unlock()
-		return fn(tracingTx{tx, s})
+		err := fn(tracingTx{tx, s})
+		if err == nil && s.conflictFirst && first {
+			first = false
+			return store.ErrConflict // rolled back and run again, as after a lost race
+		}
+		return err
 	})
 }
 

@@ -99,7 +99,7 @@ func TestExpiryThroughIndex(t *testing.T) {
 	}
 	left := map[store.Bucket]int{}
 	err := h.st.Store.View(context.Background(), func(tx store.Tx) error {
-		for _, b := range []store.Bucket{store.Sessions, store.Codes, store.Nonces, store.Expiry} {
+		for _, b := range []store.Bucket{store.Sessions, store.Codes, store.Nonces, store.NonceCounts, store.Expiry} {
 			tx.Scan(b, "", "", func(string, []byte) error { left[b]++; return nil })
 		}
 		return nil
@@ -107,23 +107,26 @@ func TestExpiryThroughIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The new session, its login's nonce, and their two index entries.
-	want := map[store.Bucket]int{store.Sessions: 1, store.Codes: 0, store.Nonces: 1, store.Expiry: 2}
+	// The new session, its login's nonce and that minute's count, and their
+	// three index entries.
+	want := map[store.Bucket]int{store.Sessions: 1, store.Codes: 0, store.Nonces: 1, store.NonceCounts: 1, store.Expiry: 3}
 	for b, n := range want {
 		if left[b] != n {
 			t.Errorf("%s: %d records left after the sweep, want %d", b, left[b], n)
 		}
 	}
-	// 5 sessions, 1 code, 5 request nonces, 2 code nonces; the 5 expired
-	// login nonces went first, with the login's own replay range.
-	if n := scanned(trace, store.Expiry); n != 13 {
-		t.Errorf("the sweep read %d index entries for 13 expired records", n)
+	// 5 sessions, 1 code, 5 request nonces and the 5 sessions' counts, 2
+	// code nonces and their count; the 5 expired login nonces and their
+	// count went first, with the login's own replay range.
+	if n := scanned(trace, store.Expiry); n != 19 {
+		t.Errorf("the sweep read %d index entries for 19 expired records", n)
 	}
 }
 
 // TestReadOnlyRequestsShareNoRow: two sessions' read-only requests write
-// disjoint keys (their replay records), so on a server store they never
-// conflict; no counter is written by every request.
+// disjoint keys (their replay records and their sessions' own counts), so
+// on a server store they never conflict; no row is written by every
+// request.
 func TestReadOnlyRequestsShareNoRow(t *testing.T) {
 	h := newHarness(t, nil)
 	h.enrol()
@@ -150,8 +153,10 @@ func TestReadOnlyRequestsShareNoRow(t *testing.T) {
 			t.Errorf("both sessions' read-only requests wrote %s (all writes: %v and %v)", k, writes[0], writes[1])
 		}
 	}
-	if len(writes[0]) != 4 {
-		t.Errorf("two read-only requests wrote %v, want a replay record and its index entry each", writes[0])
+	// Each request: its replay record, its index entry and its minute's
+	// count; the first also indexes the new count.
+	if len(writes[0]) != 7 {
+		t.Errorf("two read-only requests wrote %v, want 7 keys", writes[0])
 	}
 }
 
@@ -211,4 +216,32 @@ func TestConformanceUnderConflicts(t *testing.T) {
 		b := backend.NewClient(tr, backend.ClientOptions{Account: created.Account, Fingerprint: created.Fingerprint, Now: cfg.Now})
 		return backendtest.Env{Backend: b, Transport: tr, Code: created.Invitation.Code}
 	})
+}
+
+// TestReplayCheckCostIsConstant: however many requests a session made in
+// the window, checking one more reads only a few keys (no scan of the
+// session's live entries).
+func TestReplayCheckCostIsConstant(t *testing.T) {
+	h := newHarness(t, nil)
+	h.enrol()
+	c, err := h.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 300 {
+		if i%10 == 0 {
+			h.clock.Advance(time.Second) // 30 s of traffic: two count slots at most
+		}
+		if _, err := h.b.WhoAmI(h.ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.st.take()
+	if _, err := h.b.WhoAmI(h.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	trace := h.st.take()
+	if n := scanned(trace, store.Nonces) + scanned(trace, store.NonceCounts); n > 2 {
+		t.Fatalf("the replay check after 300 requests read %d keys: %v", n, trace)
+	}
 }

@@ -40,14 +40,16 @@ const (
 	Users    Bucket = "users"    // account\x00email → user record
 	Codes    Bucket = "codes"    // code id → code record
 	Sessions Bucket = "sessions" // session id → session record
-	Nonces   Bucket = "nonces"   // credential|nonce → expiry
-	Expiry   Bucket = "expiry"   // expiry time\x00bucket\x00key → nothing: what to delete when
-	Audit    Bucket = "audit"    // account\x00time\x00seq → event; account\x00seq → last seq
-	Limits   Bucket = "limits"   // rate-limit key → counters
+	Nonces   Bucket = "nonces"   // credential|expiry|nonce → nothing
+	// NonceCounts: credential|minute → how many of its nonces expire then.
+	NonceCounts Bucket = "nonce_counts"
+	Expiry      Bucket = "expiry" // expiry time\x00bucket\x00key → nothing: what to delete when
+	Audit       Bucket = "audit"  // account\x00time\x00seq → event; account\x00seq → last seq
+	Limits      Bucket = "limits" // rate-limit key → counters
 )
 
 // Buckets lists every bucket; a new store creates them.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, Expiry, Audit, Limits}
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
