@@ -4,12 +4,9 @@
 package apk
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"github.com/approov-cli/approov/internal/cms"
-	"io"
 	"path"
 	"slices"
 	"strings"
@@ -73,11 +70,6 @@ type BlockInfo struct {
 // Options tune the verification.
 type Options struct {
 	MinSDK, MaxSDK int32 // platform range to verify for; 0 = from the manifest / any
-	// FileHash, if set, receives every byte of the file in order during the
-	// content-digest pass (one read for both hashes). It is left short when
-	// the APK has no v2+ content digest or fails before that pass.
-	FileHash io.Writer
-	Progress func(done int64) // bytes read so far by the content-digest pass
 }
 
 // Inspect verifies and measures an APK. On a verification failure it
@@ -86,8 +78,10 @@ type Options struct {
 //
 // Our own bounded parsers read the manifest and the signing block first;
 // only a file that passes them is handed to apkverifier, which would
-// otherwise allocate whatever a hostile header claims. The verifier then
-// runs concurrently with our recomputation of the content digest.
+// otherwise allocate whatever a hostile header claims. While it runs we
+// check the v1 signature files. The content digests come from the signed
+// data once apkverifier has checked them against the file; we recompute
+// only those it did not check (see checkContent).
 func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measurement, error) {
 	m, sb, err := prepare(a, opts)
 	if m == nil || err != nil {
@@ -95,19 +89,21 @@ func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measuremen
 	}
 	verdictCh := make(chan verdict, 1)
 	go func() { verdictCh <- runVerifier(a.ReaderAt(), a.Size(), opts.MinSDK, opts.MaxSDK) }()
-	ownErr := m.checkContent(ctx, a, sb, opts)
-	if ownErr == nil {
-		m.addV1(ctx, a, sb)
-	}
-	if fault.KindOf(ownErr) == fault.Cancelled {
-		return nil, ownErr
-	}
+	v1 := &Measurement{}
+	v1.addV1(ctx, a, sb)
 	var v verdict
 	select {
 	case v = <-verdictCh:
 	case <-ctx.Done():
 		// apkverifier cannot be interrupted; its goroutine finishes on its own.
 		return nil, fault.Wrap(fault.Cancelled, ctx.Err())
+	}
+	ownErr := m.checkContent(ctx, a, sb, v)
+	if fault.KindOf(ownErr) == fault.Cancelled {
+		return nil, ownErr
+	}
+	if ownErr == nil {
+		m.Signers.V1, m.Notes, m.v1SignedAttrs = v1.Signers.V1, append(m.Notes, v1.Notes...), v1.v1SignedAttrs
 	}
 	if v.err != nil {
 		return m, v.err
@@ -266,59 +262,6 @@ func lineageOf(sb *SigningBlock) []LineageNode {
 		}
 	}
 	return out
-}
-
-// checkContent recomputes every chunked content digest that a v2+ signer
-// claims and requires them all to match.
-func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock, opts Options) error {
-	claims, kinds := claimedDigests(sb)
-	if len(kinds) == 0 {
-		if len(sb.V2)+len(sb.V3)+len(sb.V31) > 0 {
-			return fault.New(fault.Invalid, "APK Signing Block has no chunked content digest to check")
-		}
-		return nil
-	}
-	var sums map[int][]byte
-	var err error
-	if opts.FileHash != nil {
-		sums, err = ContentDigestsOnePass(ctx, a, kinds, opts.FileHash, opts.Progress)
-	} else {
-		sums, err = ContentDigests(ctx, a, kinds, opts.Progress)
-	}
-	if err != nil {
-		return err
-	}
-	for _, k := range kinds {
-		for _, want := range claims[k] {
-			if !bytes.Equal(want, sums[k]) {
-				return fault.New(fault.Invalid, "%s content digest mismatch: signed %x, computed %x", DigestName(k), want, sums[k])
-			}
-		}
-		m.ContentDigests = append(m.ContentDigests, ContentDigest{DigestName(k), hex.EncodeToString(sums[k])})
-	}
-	return nil
-}
-
-// claimedDigests collects the chunked digests every v2+ signer signed, by
-// kind, and the kinds present in a fixed order.
-func claimedDigests(sb *SigningBlock) (map[int][][]byte, []int) {
-	claims := map[int][][]byte{}
-	for _, list := range [][]BlockSigner{sb.V2, sb.V3, sb.V31} {
-		for _, s := range list {
-			for _, d := range s.Digests {
-				if k := digestKind(d.SigAlg); k == ChunkedSHA256 || k == ChunkedSHA512 {
-					claims[k] = append(claims[k], d.Value)
-				}
-			}
-		}
-	}
-	var kinds []int
-	for _, k := range []int{ChunkedSHA256, ChunkedSHA512} {
-		if claims[k] != nil {
-			kinds = append(kinds, k)
-		}
-	}
-	return claims, kinds
 }
 
 // addV1 records the JAR signers. Without a v2+ block, v1 is the scheme
