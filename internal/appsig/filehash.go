@@ -7,6 +7,7 @@ import (
 	"hash"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/approov-cli/approov/internal/fault"
 )
@@ -14,12 +15,13 @@ import (
 // fileHasher computes the file SHA-256 on its own goroutine from the bytes
 // the parsers read anyway, so the file is read once and the hash runs on
 // the second core. It is an io.ReaderAt over the file: the parsers read
-// through it. Once told which ranges a parser will read in order (plan),
-// it takes a copy of those bytes as the parser reads them and reads
-// everything else itself, in file order. Bytes read out of order, twice or
-// outside the plan are not taken, and whatever no parser has delivered when
-// sum is called the hasher reads itself: the hash never depends on what the
-// parsers read, only the number of reads does.
+// through it. Once told which ranges a parser will read in order (the
+// plan), it serves that parser's reads there from 1 MiB chunks that it
+// reads once and shares, read-only, with the hash goroutine; everything
+// else the hasher reads itself, in file order. Reads out of order, repeated
+// or outside the plan go straight to the file, and whatever no parser has
+// read when sum is called the hasher reads itself: the hash never depends
+// on what the parsers read, only the number of reads does.
 type fileHasher struct {
 	r        io.ReaderAt
 	size     int64
@@ -31,7 +33,7 @@ type fileHasher struct {
 	planned bool
 	plan    []span // ranges parsers read in order, sorted, disjoint
 	queued  int64  // the file up to here is queued for hashing
-	stage   []byte // parser bytes not yet queued (a buffer from free)
+	win     *chunk // the last chunk queued, still serving reads
 	items   chan hashItem
 	free    chan []byte
 	result  chan hashResult
@@ -41,11 +43,19 @@ type fileHasher struct {
 // span is the byte range [from, to) of the file.
 type span struct{ from, to int64 }
 
-// hashItem is the next part of the file: parser bytes, or a range the
-// hasher reads itself.
+// chunk is file bytes at off, shared by the reader side and the hasher;
+// its buffer goes back to the pool when both have let go.
+type chunk struct {
+	off  int64
+	data []byte
+	refs atomic.Int32
+}
+
+// hashItem is the next part of the file: a chunk already read, or a range
+// the hasher reads itself.
 type hashItem struct {
-	data []byte // from free; nil for a range
-	span span
+	chunk *chunk
+	span  span
 }
 
 const (
@@ -61,13 +71,13 @@ func newFileHasher(ctx context.Context, r io.ReaderAt, size int64, progress func
 	h := &fileHasher{r: r, size: size, ctx: ctx, cancel: cancel, progress: progress,
 		items: make(chan hashItem, hashBuffers), free: make(chan []byte, hashBuffers), result: make(chan hashResult, 1)}
 	for range hashBuffers {
-		h.free <- make([]byte, 0, hashChunk)
+		h.free <- make([]byte, hashChunk)
 	}
 	go h.run()
 	return h
 }
 
-// start sets the plan (nil: no parser reads the file in order) and lets
+// start sets the plan (none: no parser reads the file in order) and lets
 // the hasher read the part before the first planned range. Only the first
 // call counts.
 func (h *fileHasher) start(plan ...span) {
@@ -77,73 +87,83 @@ func (h *fileHasher) start(plan ...span) {
 		return
 	}
 	h.planned = true
+	last := int64(0)
 	for _, s := range plan {
-		if s.from >= h.queued && s.to > s.from && s.to <= h.size {
+		if s.from >= last && s.to > s.from && s.to <= h.size { // sorted, disjoint, inside
 			h.plan = append(h.plan, s)
+			last = s.to
 		}
 	}
 	h.advance()
 }
 
-// ReadAt reads from the file and offers what it read to the hash.
+// ReadAt reads from the file, through the shared chunks where it can.
 func (h *fileHasher) ReadAt(p []byte, off int64) (int, error) {
-	n, err := h.r.ReadAt(p, off)
-	if n > 0 {
-		h.offer(p[:n], off)
+	n := h.serve(p, off)
+	if n == len(p) {
+		return n, nil
 	}
-	return n, err
+	m, err := h.r.ReadAt(p[n:], off+int64(n))
+	return n + m, err
 }
 
-// offer takes the part of b (read at off) that continues the queued bytes
-// inside the current planned range.
-func (h *fileHasher) offer(b []byte, off int64) {
+// serve copies into p what the shared chunks hold of it, from its start.
+func (h *fileHasher) serve(p []byte, off int64) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for h.planned && !h.closed && len(h.plan) > 0 && h.takeFrom(b, off) {
+	n := 0
+	for n < len(p) {
+		o := off + int64(n)
+		w := h.win
+		if (w == nil || o < w.off || o >= w.off+int64(len(w.data))) && !h.load(o) {
+			break
+		}
+		n += copy(p[n:], h.win.data[o-h.win.off:])
 	}
+	return n
 }
 
-// takeFrom takes what it can of b for the current planned range; it
-// reports whether that range is done and b may reach into the next one.
-func (h *fileHasher) takeFrom(b []byte, off int64) bool {
+// load reads the next chunk of the current planned range, queues it for
+// the hash and keeps it to serve reads, if o continues the queued bytes.
+func (h *fileHasher) load(o int64) bool {
+	if !h.planned || h.closed || len(h.plan) == 0 {
+		return false
+	}
 	cur := h.plan[0]
-	end := min(off+int64(len(b)), cur.to)
-	if end <= h.queued || off > h.queued+maxSkip {
+	if o < h.queued || o > h.queued+maxSkip || o >= cur.to {
 		return false
 	}
-	if off > h.queued {
-		h.flushStage()
-		h.items <- hashItem{span: span{h.queued, off}}
-		h.queued = off
+	if o > h.queued {
+		h.items <- hashItem{span: span{h.queued, o}}
+		h.queued = o
 	}
-	h.take(b[h.queued-off : end-off])
-	if h.queued < cur.to {
-		return false
+	buf := <-h.free
+	c := &chunk{off: o, data: buf[:min(int64(len(buf)), cur.to-o)]}
+	if n, _ := h.r.ReadAt(c.data, o); n != len(c.data) {
+		h.free <- buf
+		return false // the hasher reads it itself, and reports the error
 	}
-	h.plan = h.plan[1:]
-	h.advance()
+	c.refs.Store(2)
+	h.items <- hashItem{chunk: c}
+	h.dropWindow()
+	h.win, h.queued = c, o+int64(len(c.data))
+	if h.queued == cur.to {
+		h.plan = h.plan[1:]
+		h.advance()
+	}
 	return true
 }
 
-// take copies parser bytes into staging buffers, queuing each full one.
-func (h *fileHasher) take(b []byte) {
-	for len(b) > 0 {
-		if h.stage == nil {
-			h.stage = <-h.free
-		}
-		n := min(len(b), cap(h.stage)-len(h.stage))
-		h.stage = append(h.stage, b[:n]...)
-		b, h.queued = b[n:], h.queued+int64(n)
-		if len(h.stage) == cap(h.stage) {
-			h.flushStage()
-		}
+func (h *fileHasher) release(c *chunk) {
+	if c.refs.Add(-1) == 0 {
+		h.free <- c.data[:cap(c.data)]
 	}
 }
 
-func (h *fileHasher) flushStage() {
-	if len(h.stage) > 0 {
-		h.items <- hashItem{data: h.stage}
-		h.stage = nil
+func (h *fileHasher) dropWindow() {
+	if h.win != nil {
+		h.release(h.win)
+		h.win = nil
 	}
 }
 
@@ -155,7 +175,6 @@ func (h *fileHasher) advance() {
 		to = h.plan[0].from
 	}
 	if to > h.queued {
-		h.flushStage()
 		h.items <- hashItem{span: span{h.queued, to}}
 		h.queued = to
 	}
@@ -170,7 +189,7 @@ func (h *fileHasher) sum() hashResult {
 	}
 	h.planned, h.plan = true, nil
 	h.advance()
-	h.flushStage()
+	h.dropWindow()
 	h.closed = true
 	close(h.items)
 	h.mu.Unlock()
@@ -183,6 +202,7 @@ func (h *fileHasher) close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.closed {
+		h.dropWindow()
 		h.closed = true
 		close(h.items)
 	}
@@ -195,15 +215,15 @@ func (h *fileHasher) run() {
 	var done int64
 	var err error
 	for it := range h.items {
-		if err == nil && it.data != nil {
-			sha.Write(it.data)
-			done += int64(len(it.data))
-			h.report(done)
+		if c := it.chunk; c != nil {
+			if err == nil {
+				sha.Write(c.data)
+				done += int64(len(c.data))
+				h.report(done)
+			}
+			h.release(c)
 		} else if err == nil {
 			done, err = h.readRange(sha, buf, it.span, done)
-		}
-		if it.data != nil {
-			h.free <- it.data[:0]
 		}
 	}
 	if err == nil && done != h.size {
