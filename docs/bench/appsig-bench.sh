@@ -67,7 +67,7 @@ make_ipa() { # MiB kind(stored|deflated) -> $DIR/big-MiB[-deflated].ipa
 	rm -rf "$d"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { awk NF | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 measure() { # command... -> "wall cpu rssMiB" (medians of RUNS runs)
 	local walls="" cpus="" rsss="" i
