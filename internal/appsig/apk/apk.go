@@ -26,7 +26,7 @@ type Measurement struct {
 	VerifiedScheme string          `json:"verified_scheme,omitempty"` // "v1", "v2", "v3" or "v3.1": the scheme apkverifier verified
 	Signers        Signers         `json:"signers"`
 	Lineage        []LineageNode   `json:"lineage,omitempty"`         // v3 proof-of-rotation, oldest first
-	ContentDigests []ContentDigest `json:"content_digests,omitempty"` // recomputed and equal to the signed values
+	ContentDigests []ContentDigest `json:"content_digests,omitempty"` // the file's, equal to the signed values (see checkContent)
 	OtherBlocks    []BlockInfo     `json:"other_blocks,omitempty"`    // APK Signing Block entries we do not interpret
 	Notes          []string        `json:"notes,omitempty"`
 
