@@ -18,11 +18,28 @@ import (
 	"github.com/approov-cli/approov/internal/session/login"
 )
 
+// Option changes one default of the Factory. Only test harnesses use
+// them: the approov binary always runs with the defaults.
+type Option func(*wiring)
+
+// wiring holds what the options may change.
+type wiring struct {
+	now func() time.Time
+}
+
+// WithClock makes now the clock of every part of the run: commands, the
+// login manager and the local backend's service (session and code expiry).
+func WithClock(now func() time.Time) Option { return func(w *wiring) { w.now = now } }
+
 // newFactory wires the default dependencies. Each entry notes what it depends on.
-func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
+func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
+	w := wiring{now: time.Now}
+	for _, o := range opts {
+		o(&w)
+	}
 	f := &cmdutil.Factory{
-		IOStreams: ios,      // depends on: the process's streams and environment
-		Now:       time.Now, // depends on: nothing
+		IOStreams: ios,   // depends on: the process's streams and environment
+		Now:       w.now, // depends on: nothing (time.Now unless a harness sets it)
 	}
 	// depends on: APPROOV_HOME (else ~/.approov); opened on first use only.
 	f.Sessions = sync.OnceValues(func() (*session.Store, error) {
@@ -30,7 +47,7 @@ func newFactory(ios *iostreams.IOStreams) *cmdutil.Factory {
 		if err != nil {
 			return nil, err
 		}
-		return session.Open(session.Options{Dir: dir, Warnf: ios.Warnf})
+		return session.Open(session.Options{Dir: dir, Warnf: ios.Warnf, Now: f.Now})
 	})
 	// depends on: IOStreams (terminal detection, APPROOV_NO_PROMPT).
 	f.Prompter = sync.OnceValue(func() prompter.Prompter {

@@ -31,16 +31,17 @@ const (
 )
 
 // Main runs approov with the process's arguments and streams and returns the
-// exit code. Ctrl-C cancels the command's context.
-func Main() int {
+// exit code. Ctrl-C cancels the command's context. The approov binary passes
+// no options; test harnesses do.
+func Main(opts ...Option) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return Run(ctx, iostreams.System(), os.Args[1:])
+	return Run(ctx, iostreams.System(), os.Args[1:], opts...)
 }
 
 // Run executes one command line; tests call it in-process.
-func Run(ctx context.Context, ios *iostreams.IOStreams, args []string) int {
-	f := newFactory(ios)
+func Run(ctx context.Context, ios *iostreams.IOStreams, args []string, opts ...Option) int {
+	f := newFactory(ios, opts...)
 	cmd := root.NewCmdRoot(f)
 	cmd.SetArgs(args)
 	cmd.SetIn(ios.In)

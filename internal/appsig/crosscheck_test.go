@@ -112,7 +112,7 @@ func TestCrossCheckKeytool(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ours := []string{}
+		var ours []string
 		if rec.AAB != nil {
 			ours = rec.AAB.Signers.V1
 		} else {

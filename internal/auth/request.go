@@ -13,15 +13,18 @@ import (
 // clock, either way, as AWS SigV4 does.
 const Window = 5 * time.Minute
 
-// maxNonce bounds a nonce's length.
-const maxNonce = 64
+// MaxNonce bounds a nonce's length.
+const MaxNonce = 64
 
-// Request is a signed request envelope: the same bytes travel through the
-// local backend and, later, over HTTPS.
+// Request is a signed request: an HTTP request's parts, so that the local
+// backend hands it to the service as it is and the remote one serialises it
+// field by field (method and path in the request line, Query after "?", Body
+// as the body, the rest in headers; docs/api.md).
 type Request struct {
 	Account   string `json:"account"`
 	Method    string `json:"method"`           // e.g. "POST"
-	Path      string `json:"path"`             // e.g. "/v1/users"
+	Path      string `json:"path"`             // e.g. "/v1/accounts/acme/users"
+	Query     string `json:"query,omitempty"`  // canonical query string, without "?"
 	Body      []byte `json:"body,omitempty"`   // the operation's JSON body
 	Created   int64  `json:"created"`          // Unix seconds
 	Nonce     string `json:"nonce"`            // unique per request
@@ -37,7 +40,7 @@ func NewNonce() string {
 }
 
 func (r *Request) bytes() []byte {
-	return transcript(purposeRequest, []byte(r.Account), []byte(r.Method), []byte(r.Path),
+	return transcript(purposeRequest, []byte(r.Account), []byte(r.Method), []byte(r.Path), []byte(r.Query),
 		Digest(r.Body), int64Bytes(r.Created), []byte(r.Nonce), []byte(r.KeyID))
 }
 
@@ -52,7 +55,7 @@ func (r *Request) Sign(keyID string, key ed25519.PrivateKey, now time.Time) {
 // CheckFresh checks the envelope's shape and that created is within
 // ±Window of now. It runs before any store lookup.
 func (r *Request) CheckFresh(now time.Time) error {
-	if r.Nonce == "" || len(r.Nonce) > maxNonce {
+	if r.Nonce == "" || len(r.Nonce) > MaxNonce {
 		return fault.New(fault.Auth, "request has no valid nonce")
 	}
 	skew := now.Sub(time.Unix(r.Created, 0))

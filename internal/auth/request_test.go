@@ -13,7 +13,7 @@ var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func signedRequest(t *testing.T) (*Request, ed25519.PublicKey) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	r := &Request{Account: "acme", Method: "POST", Path: "/v1/users", Body: []byte(`{"email":"a@example.com"}`)}
+	r := &Request{Account: "acme", Method: "POST", Path: "/v1/accounts/acme/users", Query: "x=1", Body: []byte(`{"email":"a@example.com"}`)}
 	r.Sign("ses_1", priv, t0)
 	return r, pub
 }
@@ -30,7 +30,8 @@ func TestRequestSignVerify(t *testing.T) {
 	tamper := map[string]func(r *Request){
 		"account": func(r *Request) { r.Account = "other" },
 		"method":  func(r *Request) { r.Method = "GET" },
-		"path":    func(r *Request) { r.Path = "/v1/users/remove" },
+		"path":    func(r *Request) { r.Path = "/v1/accounts/acme/users/recover" },
+		"query":   func(r *Request) { r.Query = "x=2" },
 		"body":    func(r *Request) { r.Body = []byte(`{"email":"b@example.com"}`) },
 		"created": func(r *Request) { r.Created++ },
 		"nonce":   func(r *Request) { r.Nonce = NewNonce() },
@@ -81,14 +82,14 @@ func TestRequestWindow(t *testing.T) {
 
 func TestResponseSignVerify(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	r := &Response{Nonce: "n1", OK: true, Body: []byte(`{"user":"a"}`)}
+	r := &Response{Nonce: "n1", Status: 200, Body: []byte(`{"user":"a"}`)}
 	r.Sign(priv)
 	if err := r.Verify(pub, "n1"); err != nil {
 		t.Fatal(err)
 	}
 	bad := []func(r *Response){
 		func(r *Response) { r.Body = []byte(`{"user":"b"}`) },
-		func(r *Response) { r.OK = false },
+		func(r *Response) { r.Status = 201 },
 		func(r *Response) { r.Nonce = "n2" },
 		func(r *Response) { r.Time++ },
 	}

@@ -2,26 +2,29 @@ package auth
 
 import (
 	"crypto/ed25519"
+	"encoding/binary"
 
 	"github.com/approov-cli/approov/internal/fault"
 )
 
-// Response is a service answer signed with the service key. It is bound to
-// the request's nonce, so an old answer cannot be replayed to a new request.
+// Response is a service answer signed with the service key: an HTTP
+// answer's status and body, plus the nonce and time the signature covers.
+// It is bound to the request's nonce, so an old answer cannot be replayed
+// to a new request.
 type Response struct {
 	Nonce     string `json:"nonce"`          // the request's nonce
-	OK        bool   `json:"ok"`             // false: Body is an error object
+	Status    int    `json:"status"`         // HTTP status: 2xx, or Body is an error object
 	Time      int64  `json:"time"`           // the service clock, Unix seconds (for skew correction)
 	Body      []byte `json:"body,omitempty"` // JSON
 	Signature []byte `json:"sig"`
 }
 
+// OK reports a successful answer (a 2xx status).
+func (r *Response) OK() bool { return r.Status >= 200 && r.Status < 300 }
+
 func (r *Response) bytes() []byte {
-	ok := []byte{0}
-	if r.OK {
-		ok[0] = 1
-	}
-	return transcript(purposeResponse, []byte(r.Nonce), ok, int64Bytes(r.Time), Digest(r.Body))
+	status := binary.BigEndian.AppendUint16(nil, uint16(r.Status))
+	return transcript(purposeResponse, []byte(r.Nonce), status, int64Bytes(r.Time), Digest(r.Body))
 }
 
 // Sign signs r with the service key.

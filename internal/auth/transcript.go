@@ -9,8 +9,8 @@ import (
 // never verifies for another.
 const (
 	purposeLogin    = "approov-login-v1"
-	purposeRequest  = "approov-request-v1"
-	purposeResponse = "approov-response-v1"
+	purposeRequest  = "approov-request-v2"
+	purposeResponse = "approov-response-v2"
 	purposeRecovery = "approov-recovery-pin-v1"
 	purposeCodeKey  = "approov-code-key-v1"
 	purposeFakeSalt = "approov-fake-salt-v1"

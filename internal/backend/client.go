@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
 )
@@ -58,36 +59,32 @@ func (c *Client) ServiceKey(ctx context.Context) (ed25519.PublicKey, error) {
 
 // Info implements Backend. When no key is pinned yet, the answer is checked
 // against the fingerprint and its key becomes the pinned key.
-func (c *Client) Info(ctx context.Context) (ServiceInfo, error) {
-	var info ServiceInfo
-	req := c.envelope(OpInfo, nil)
+func (c *Client) Info(ctx context.Context) (api.ServiceInfo, error) {
+	var info api.ServiceInfo
+	req := c.envelope(api.OpInfo.Operation, "", nil)
 	req.Created, req.Nonce = c.now().Unix(), auth.NewNonce()
-	raw, err := c.roundTrip(ctx, req)
+	resp, err := c.exchange(ctx, api.OpInfo.Operation, req)
 	if err != nil {
 		return info, err
 	}
-	var resp auth.Response
-	if err := json.Unmarshal(raw, &resp); err != nil {
-		return info, fault.New(fault.Network, "undecodable answer from the service: %v", err)
-	}
-	if !resp.OK {
+	if !resp.OK() {
 		if key := c.pinned(); key != nil {
 			if err := resp.Verify(key, req.Nonce); err != nil {
 				return info, err
 			}
 		} // else unverifiable, as no key is pinned yet: an error either way
-		return info, c.decode(&resp, nil)
+		return info, answerErr(resp)
 	}
-	if err := json.Unmarshal(resp.Body, &info); err != nil && resp.OK {
+	if err := json.Unmarshal(resp.Body, &info); err != nil {
 		return info, fault.New(fault.Network, "undecodable service info: %v", err)
 	}
 	if err := c.pin(info.ServiceKey); err != nil {
-		return ServiceInfo{}, err
+		return api.ServiceInfo{}, err
 	}
 	if err := resp.Verify(c.pinned(), req.Nonce); err != nil {
-		return ServiceInfo{}, err
+		return api.ServiceInfo{}, err
 	}
-	return info, c.decode(&resp, nil)
+	return info, nil
 }
 
 func (c *Client) pinned() ed25519.PublicKey {
@@ -111,28 +108,28 @@ func (c *Client) pin(key ed25519.PublicKey) error {
 		"someone may be intercepting the connection, or the code is for another service")
 }
 
-// call signs in with key under keyID (nil key: unsigned), exchanges it and
-// decodes the verified answer into out (nil: ignore the body). A request
-// refused for clock skew ran nothing: call corrects the clock offset from
-// the signed answer's time and retries once.
-func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed25519.PrivateKey, in, out any) error {
+// Send implements Backend: it signs the encoded request for op as who (the
+// credential op needs; ignored for unsigned operations), exchanges it and
+// returns the verified answer's body. A request refused for clock skew ran
+// nothing: Send corrects the clock offset from the signed answer's time and
+// retries once.
+func (c *Client) Send(ctx context.Context, op api.Operation, who Caller, query string, body []byte) ([]byte, error) {
+	if op.Cred != api.CredNone && who.Key == nil {
+		return nil, fault.New(fault.Internal, "operation %s needs a %s credential", op.Name, op.Cred)
+	}
 	pub, err := c.ServiceKey(ctx)
 	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(in)
-	if err != nil {
-		return fault.Wrap(fault.Internal, err)
+		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := c.once(ctx, pub, c.envelope(op, body), keyID, key)
+		resp, err := c.once(ctx, pub, op, c.envelope(op, query, body), who)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		err = c.decode(resp, out)
+		err = answerErr(resp)
 		var skew *auth.SkewError
 		if attempt > 0 || !errors.As(err, &skew) || resp.Time == 0 {
-			return err
+			return resp.Body, err
 		}
 		c.mu.Lock()
 		c.skew = time.Unix(resp.Time, 0).Sub(c.opts.Now())
@@ -141,25 +138,21 @@ func (c *Client) call(ctx context.Context, op Operation, keyID string, key ed255
 }
 
 // once stamps, signs and exchanges one request and verifies the answer.
-func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, req *auth.Request, keyID string, key ed25519.PrivateKey) (*auth.Response, error) {
+func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, op api.Operation, req *auth.Request, who Caller) (*auth.Response, error) {
 	now := c.now()
-	if key != nil {
-		req.Sign(keyID, key, now)
+	if op.Cred != api.CredNone {
+		req.Sign(who.Session, who.Key, now)
 	} else {
 		req.Created, req.Nonce = now.Unix(), auth.NewNonce()
 	}
-	raw, err := c.roundTrip(ctx, req)
+	resp, err := c.exchange(ctx, op, req)
 	if err != nil {
 		return nil, err
-	}
-	var resp auth.Response
-	if err := json.Unmarshal(raw, &resp); err != nil {
-		return nil, fault.New(fault.Network, "undecodable answer from the service: %v", err)
 	}
 	if err := resp.Verify(pub, req.Nonce); err != nil {
 		return nil, err
 	}
-	return &resp, nil
+	return resp, nil
 }
 
 // now is the local clock corrected by the offset learnt from the service.
@@ -177,35 +170,29 @@ func (c *Client) ClockSkew() time.Duration {
 	return c.skew
 }
 
-func (c *Client) envelope(op Operation, body []byte) *auth.Request {
-	return &auth.Request{Account: c.opts.Account, Method: op.Method, Path: op.Path, Body: body}
+func (c *Client) envelope(op api.Operation, query string, body []byte) *auth.Request {
+	return &auth.Request{Account: c.opts.Account, Method: op.Method, Path: op.PathFor(c.opts.Account), Query: query, Body: body}
 }
 
-func (c *Client) roundTrip(ctx context.Context, req *auth.Request) ([]byte, error) {
-	enc, err := json.Marshal(req)
-	if err != nil {
-		return nil, fault.Wrap(fault.Internal, err)
-	}
+func (c *Client) exchange(ctx context.Context, op api.Operation, req *auth.Request) (*auth.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fault.Wrap(fault.Cancelled, err)
 	}
-	return c.t.Exchange(ctx, enc)
+	resp, err := c.t.Exchange(ctx, op, req)
+	if err == nil && resp == nil {
+		err = fault.New(fault.Network, "no answer from the service")
+	}
+	return resp, err
 }
 
-// decode unpacks a verified answer's body or error.
-func (c *Client) decode(resp *auth.Response, out any) error {
-	if !resp.OK {
-		var w WireError
-		if err := json.Unmarshal(resp.Body, &w); err != nil {
-			return fault.New(fault.Network, "undecodable error from the service: %v", err)
-		}
-		return w.Err()
-	}
-	if out == nil {
+// answerErr is the error a verified answer carries, nil for a success.
+func answerErr(resp *auth.Response) error {
+	if resp.OK() {
 		return nil
 	}
-	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return fault.New(fault.Network, "undecodable answer body: %v", err)
+	var w api.WireError
+	if err := json.Unmarshal(resp.Body, &w); err != nil {
+		return fault.New(fault.Network, "undecodable error from the service (status %d): %v", resp.Status, err)
 	}
-	return nil
+	return w.Err()
 }

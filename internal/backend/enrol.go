@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
@@ -13,38 +14,38 @@ import (
 // Client-side helpers: what a command needs around the Backend calls.
 
 // PasswordEnrolment derives a role key from password with a fresh salt and
-// params p (ServiceInfo.Params or CodeInfo.Params). It returns the
+// params p (api.ServiceInfo.Params or api.CodeInfo.Params). It returns the
 // enrolment to send and the private key, usable at once to log in.
-func PasswordEnrolment(r role.Role, password []byte, p auth.Params) (Enrolment, ed25519.PrivateKey, error) {
+func PasswordEnrolment(r role.Role, password []byte, p auth.Params) (api.Enrolment, ed25519.PrivateKey, error) {
 	salt := auth.NewSalt()
 	key, err := auth.DeriveKey(password, salt, p)
 	if err != nil {
-		return Enrolment{}, nil, err
+		return api.Enrolment{}, nil, err
 	}
-	v := Verifier{PublicKey: key.Public().(ed25519.PublicKey), Salt: salt, Params: p}
-	return Enrolment{Role: r, Verifier: v}, key, nil
+	v := api.Verifier{PublicKey: key.Public().(ed25519.PublicKey), Salt: salt, Params: p}
+	return api.Enrolment{Role: r, Verifier: v}, key, nil
 }
 
 // TokenEnrolment enrols a management token for the automation role.
-func TokenEnrolment(t auth.ManagementToken) Enrolment {
-	return Enrolment{Role: role.Automation, Verifier: Verifier{PublicKey: t.PublicKey()}}
+func TokenEnrolment(t auth.ManagementToken) api.Enrolment {
+	return api.Enrolment{Role: role.Automation, Verifier: api.Verifier{PublicKey: t.PublicKey()}}
 }
 
 // NewPIN makes a recovery PIN and its verifier. Show the PIN once.
-func NewPIN(p auth.Params) (string, Verifier, error) {
+func NewPIN(p auth.Params) (string, api.Verifier, error) {
 	pin := auth.NewPIN()
 	digits, _ := auth.NormalizePIN(pin)
 	salt := auth.NewSalt()
 	key, err := auth.DeriveKey(digits, salt, p)
 	if err != nil {
-		return "", Verifier{}, err
+		return "", api.Verifier{}, err
 	}
-	return pin, Verifier{PublicKey: key.Public().(ed25519.PublicKey), Salt: salt, Params: p}, nil
+	return pin, api.Verifier{PublicKey: key.Public().(ed25519.PublicKey), Salt: salt, Params: p}, nil
 }
 
 // RecoveryProof signs a recovery redemption with the current PIN: info is
 // InspectCode's answer for a recovery code, newPIN the PIN being enrolled.
-func RecoveryProof(pin string, info CodeInfo, newPIN Verifier) ([]byte, error) {
+func RecoveryProof(pin string, info api.CodeInfo, newPIN api.Verifier) ([]byte, error) {
 	if info.PIN == nil {
 		return nil, fault.New(fault.Invalid, "code %s is not a recovery code", info.ID)
 	}
@@ -62,25 +63,25 @@ func RecoveryProof(pin string, info CodeInfo, newPIN Verifier) ([]byte, error) {
 // Login completes a login begun with LoginStart: it makes a fresh session
 // key, signs the challenge with roleKey (password-derived or a management
 // token's key) and returns the Caller to sign later requests with.
-func Login(ctx context.Context, b Backend, req LoginStartRequest, ch LoginChallenge, roleKey ed25519.PrivateKey) (Caller, SessionGrant, error) {
+func Login(ctx context.Context, b Backend, req api.LoginStartRequest, ch api.LoginChallenge, roleKey ed25519.PrivateKey) (Caller, api.SessionGrant, error) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return Caller{}, SessionGrant{}, fault.Wrap(fault.Internal, err)
+		return Caller{}, api.SessionGrant{}, fault.Wrap(fault.Internal, err)
 	}
 	st := auth.LoginStatement{Account: req.Account, User: req.User, Role: req.Role, Challenge: ch.Challenge, SessionKey: pub}
-	grant, err := b.LoginFinish(ctx, LoginFinishRequest{
+	grant, err := b.LoginFinish(ctx, api.LoginFinishRequest{
 		Account: req.Account, User: req.User, Role: req.Role,
 		Challenge: ch.Challenge, SessionKey: pub, Signature: auth.SignLogin(roleKey, st),
 	})
 	if err != nil {
-		return Caller{}, SessionGrant{}, err
+		return Caller{}, api.SessionGrant{}, err
 	}
 	return Caller{Account: grant.Account, Session: grant.Session, Key: priv}, grant, nil
 }
 
 // PasswordKey derives the role key for a login challenge from a password.
 // Token challenges (ch.Token) need the management token's key instead.
-func PasswordKey(password []byte, ch LoginChallenge) (ed25519.PrivateKey, error) {
+func PasswordKey(password []byte, ch api.LoginChallenge) (ed25519.PrivateKey, error) {
 	if ch.Token {
 		return nil, fault.WithHint(fault.New(fault.Auth, "this role logs in with a management token, not a password"),
 			"set APPROOV_MANAGEMENT_TOKEN")

@@ -3,88 +3,77 @@ package backend
 import (
 	"context"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 )
 
-// codeCall signs with the code's key under the key id "aoc_<id>".
-func (c *Client) codeCall(ctx context.Context, op Operation, code auth.Code, in, out any) error {
-	return c.call(ctx, op, auth.CodePrefix+code.ID, code.Key(), in, out)
-}
-
-func (c *Client) sessionCall(ctx context.Context, op Operation, who Caller, in, out any) error {
-	return c.call(ctx, op, who.Session, who.Key, in, out)
-}
+// The shorthands of the Backend interface, each one Call.
 
 // InspectCode implements Backend.
-func (c *Client) InspectCode(ctx context.Context, code auth.Code) (CodeInfo, error) {
-	var out CodeInfo
-	return out, c.codeCall(ctx, OpInspectCode, code, struct{}{}, &out)
+func (c *Client) InspectCode(ctx context.Context, code auth.Code) (api.CodeInfo, error) {
+	return Call(ctx, c, api.OpInspectCode, CodeCaller(code), api.Empty{})
 }
 
 // Redeem implements Backend.
-func (c *Client) Redeem(ctx context.Context, code auth.Code, req RedeemRequest) (Redeemed, error) {
-	var out Redeemed
-	return out, c.codeCall(ctx, OpRedeem, code, req, &out)
+func (c *Client) Redeem(ctx context.Context, code auth.Code, req api.RedeemRequest) (api.Redeemed, error) {
+	return Call(ctx, c, api.OpRedeem, CodeCaller(code), req)
 }
 
 // LoginStart implements Backend.
-func (c *Client) LoginStart(ctx context.Context, req LoginStartRequest) (LoginChallenge, error) {
-	var out LoginChallenge
-	return out, c.call(ctx, OpLoginStart, "", nil, req, &out)
+func (c *Client) LoginStart(ctx context.Context, req api.LoginStartRequest) (api.LoginChallenge, error) {
+	return Call(ctx, c, api.OpLoginStart, Anonymous, req)
 }
 
 // LoginFinish implements Backend.
-func (c *Client) LoginFinish(ctx context.Context, req LoginFinishRequest) (SessionGrant, error) {
-	var out SessionGrant
-	return out, c.call(ctx, OpLoginFinish, "", nil, req, &out)
+func (c *Client) LoginFinish(ctx context.Context, req api.LoginFinishRequest) (api.SessionGrant, error) {
+	return Call(ctx, c, api.OpLoginFinish, Anonymous, req)
 }
 
 // WhoAmI implements Backend.
-func (c *Client) WhoAmI(ctx context.Context, who Caller) (Identity, error) {
-	var out Identity
-	return out, c.sessionCall(ctx, OpWhoAmI, who, struct{}{}, &out)
+func (c *Client) WhoAmI(ctx context.Context, who Caller) (api.Identity, error) {
+	return Call(ctx, c, api.OpWhoAmI, who, api.Empty{})
 }
 
 // Logout implements Backend.
 func (c *Client) Logout(ctx context.Context, who Caller) error {
-	return c.sessionCall(ctx, OpLogout, who, struct{}{}, nil)
+	_, err := Call(ctx, c, api.OpLogout, who, api.Empty{})
+	return err
 }
 
 // ChangePassword implements Backend.
-func (c *Client) ChangePassword(ctx context.Context, who Caller, e Enrolment) error {
-	return c.sessionCall(ctx, OpPassword, who, e, nil)
+func (c *Client) ChangePassword(ctx context.Context, who Caller, e api.Enrolment) error {
+	_, err := Call(ctx, c, api.OpPassword, who, e)
+	return err
 }
 
 // AddUser implements Backend.
-func (c *Client) AddUser(ctx context.Context, who Caller, req AddUserRequest) (Invitation, error) {
-	var out Invitation
-	return out, c.sessionCall(ctx, OpUsersAdd, who, req, &out)
+func (c *Client) AddUser(ctx context.Context, who Caller, req api.AddUserRequest) (api.Invitation, error) {
+	return Call(ctx, c, api.OpUsersAdd, who, req)
 }
 
 // ListUsers implements Backend.
-func (c *Client) ListUsers(ctx context.Context, who Caller) ([]User, error) {
-	var out []User
-	return out, c.sessionCall(ctx, OpUsersList, who, struct{}{}, &out)
+func (c *Client) ListUsers(ctx context.Context, who Caller) ([]api.User, error) {
+	return Call(ctx, c, api.OpUsersList, who, api.Empty{})
 }
 
 // RevokeRole implements Backend.
-func (c *Client) RevokeRole(ctx context.Context, who Caller, req RevokeRoleRequest) error {
-	return c.sessionCall(ctx, OpUsersRevoke, who, req, nil)
+func (c *Client) RevokeRole(ctx context.Context, who Caller, req api.RevokeRoleRequest) error {
+	_, err := Call(ctx, c, api.OpUsersRevoke, who, req)
+	return err
 }
 
 // RemoveUser implements Backend.
-func (c *Client) RemoveUser(ctx context.Context, who Caller, req RemoveUserRequest) error {
-	return c.sessionCall(ctx, OpUsersRemove, who, req, nil)
+func (c *Client) RemoveUser(ctx context.Context, who Caller, req api.RemoveUserRequest) error {
+	_, err := Call(ctx, c, api.OpUsersRemove, who, req)
+	return err
 }
 
 // RecoverUser implements Backend.
-func (c *Client) RecoverUser(ctx context.Context, who Caller, req RecoverUserRequest) (Invitation, error) {
-	var out Invitation
-	return out, c.sessionCall(ctx, OpUsersRecover, who, req, &out)
+func (c *Client) RecoverUser(ctx context.Context, who Caller, req api.RecoverUserRequest) (api.Invitation, error) {
+	return Call(ctx, c, api.OpUsersRecover, who, req)
 }
 
 // ListAudit implements Backend.
-func (c *Client) ListAudit(ctx context.Context, who Caller, q AuditQuery) ([]AuditEvent, error) {
-	var out []AuditEvent
-	return out, c.sessionCall(ctx, OpAuditList, who, q, &out)
+func (c *Client) ListAudit(ctx context.Context, who Caller, q api.AuditQuery) ([]api.AuditEvent, error) {
+	return Call(ctx, c, api.OpAuditList, who, q)
 }

@@ -14,7 +14,7 @@ func EnvironmentVariables() []EnvVar {
 	return []EnvVar{
 		{Name: "NO_COLOR", Description: "any value disables colour (https://no-color.org)"},
 		{Name: "CLICOLOR", Description: "0 disables colour"},
-		{Name: "CLICOLOR_FORCE", Description: "a value other than 0 forces colour even when stdout is not a terminal"},
+		{Name: "CLICOLOR_FORCE", Description: "a value other than 0 forces colour even when stdout or stderr is not a terminal"},
 		{Name: "TERM", Description: "\"dumb\" disables colour"},
 		{Name: "HOME", Description: "holds ~/.approov unless APPROOV_HOME is set"},
 		{Name: "APPROOV_HOME", Description: "directory of approov's state: accounts, roles, sessions, local backends (default ~/.approov)"},

@@ -16,6 +16,12 @@ import (
 // Factory gives commands their dependencies. Fields that cost something to
 // build are functions, called only by the commands that need them; the
 // defaults are wired in internal/app/factory.go.
+//
+// The context is not among them: a command's RunE passes cmd.Context()
+// (cancelled on Ctrl-C) as the first argument of its run function, and
+// options never hold one. Deadlines belong to the calls that can hang: the
+// session store bounds keyring and lock waits, pins its dials and
+// handshakes; a command adds only those its flags ask for.
 type Factory struct {
 	IOStreams *iostreams.IOStreams
 	// Now is the clock; tests pin it.

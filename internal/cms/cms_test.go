@@ -1,12 +1,13 @@
 package cms
 
 import (
-	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/smallstep/pkcs7"
 )

@@ -19,26 +19,31 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	stdinTTY, stdoutTTY, stderrTTY bool
-	colorEnabled                   bool
+	colorEnabled, errColorEnabled  bool
 	neverPrompt                    bool
 	termWidth                      func() int
 }
 
 // System returns the process's streams, probing which are terminals and
 // reading the colour and prompt conventions from the environment.
-func System() *IOStreams {
+func System() *IOStreams { return fromFiles(os.Stdin, os.Stdout, os.Stderr, os.Getenv) }
+
+// fromFiles probes the given files. Stdout and stderr decide colour each for
+// itself: a redirected stdout leaves a terminal stderr its colour and icons.
+func fromFiles(in, out, errOut *os.File, getenv func(string) string) *IOStreams {
 	s := &IOStreams{
-		In:        os.Stdin,
-		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
-		stdinTTY:  isTerminal(os.Stdin),
-		stdoutTTY: isTerminal(os.Stdout),
-		stderrTTY: isTerminal(os.Stderr),
+		In:        in,
+		Out:       out,
+		ErrOut:    errOut,
+		stdinTTY:  isTerminal(in),
+		stdoutTTY: isTerminal(out),
+		stderrTTY: isTerminal(errOut),
 	}
-	s.colorEnabled = colorWanted(os.Getenv, s.stdoutTTY)
-	s.neverPrompt = os.Getenv("APPROOV_NO_PROMPT") != ""
+	s.colorEnabled = colorWanted(getenv, s.stdoutTTY)
+	s.errColorEnabled = colorWanted(getenv, s.stderrTTY)
+	s.neverPrompt = getenv("APPROOV_NO_PROMPT") != ""
 	s.termWidth = func() int {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+		if w, _, err := term.GetSize(int(out.Fd())); err == nil && w > 0 {
 			return w
 		}
 		return 80
@@ -55,8 +60,9 @@ func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
-// colorWanted applies NO_COLOR (https://no-color.org), CLICOLOR and CLICOLOR_FORCE.
-func colorWanted(getenv func(string) string, stdoutTTY bool) bool {
+// colorWanted applies NO_COLOR (https://no-color.org), CLICOLOR and
+// CLICOLOR_FORCE to one output stream.
+func colorWanted(getenv func(string) string, tty bool) bool {
 	if getenv("NO_COLOR") != "" {
 		return false
 	}
@@ -66,7 +72,7 @@ func colorWanted(getenv func(string) string, stdoutTTY bool) bool {
 	if getenv("CLICOLOR") == "0" || getenv("TERM") == "dumb" {
 		return false
 	}
-	return stdoutTTY
+	return tty
 }
 
 // IsStdinTTY reports whether stdin is a terminal.
@@ -81,15 +87,18 @@ func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 // SetStdinTTY overrides terminal detection for stdin (tests).
 func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
 
-// SetStdoutTTY overrides terminal detection for stdout (tests). Colour follows it
-// unless set explicitly afterwards.
+// SetStdoutTTY overrides terminal detection for stdout (tests); colour is set
+// apart, with SetColorEnabled.
 func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 
 // SetStderrTTY overrides terminal detection for stderr (tests).
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
-// SetColorEnabled overrides the colour decision (tests).
+// SetColorEnabled overrides the colour decision for stdout (tests).
 func (s *IOStreams) SetColorEnabled(v bool) { s.colorEnabled = v }
+
+// SetErrColorEnabled overrides the colour decision for stderr (tests).
+func (s *IOStreams) SetErrColorEnabled(v bool) { s.errColorEnabled = v }
 
 // SetNeverPrompt forbids prompting, as APPROOV_NO_PROMPT does.
 func (s *IOStreams) SetNeverPrompt(v bool) { s.neverPrompt = v }
@@ -103,8 +112,16 @@ func (s *IOStreams) CanPrompt() bool {
 // ColorEnabled reports whether output to stdout may carry ANSI colour.
 func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled }
 
-// ColorScheme returns the palette, which paints nothing when colour is off.
+// ColorScheme returns the palette for stdout, which paints nothing when
+// colour is off.
 func (s *IOStreams) ColorScheme() *ColorScheme { return &ColorScheme{enabled: s.colorEnabled} }
+
+// ErrColorEnabled reports whether messages to stderr may carry ANSI colour.
+func (s *IOStreams) ErrColorEnabled() bool { return s.errColorEnabled }
+
+// ErrColorScheme returns the palette for messages on stderr, decided by
+// stderr alone.
+func (s *IOStreams) ErrColorScheme() *ColorScheme { return &ColorScheme{enabled: s.errColorEnabled} }
 
 // TerminalWidth returns the width of stdout's terminal, 80 when unknown.
 func (s *IOStreams) TerminalWidth() int {

@@ -1,6 +1,12 @@
 package iostreams
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/creack/pty"
+)
 
 func TestColorWanted(t *testing.T) {
 	tests := []struct {
@@ -61,5 +67,45 @@ func TestCanPrompt(t *testing.T) {
 	ios.SetNeverPrompt(true)
 	if ios.CanPrompt() {
 		t.Error("APPROOV_NO_PROMPT must forbid prompts")
+	}
+}
+
+// Each output stream decides its colour: with stdout redirected to a file,
+// a terminal stderr still gets colour and the ✓ icon.
+func TestStderrColourIsItsOwn(t *testing.T) {
+	ptm, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptm.Close()
+	defer tty.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	noEnv := func(string) string { return "" }
+	tests := []struct {
+		name           string
+		out, errOut    *os.File
+		wantOut, wantE bool
+	}{
+		{"stdout redirected", file, tty, false, true},
+		{"stderr redirected", tty, file, true, false},
+		{"both terminals", tty, tty, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios := fromFiles(tty, tt.out, tt.errOut, noEnv)
+			if ios.ColorEnabled() != tt.wantOut || ios.ErrColorEnabled() != tt.wantE {
+				t.Fatalf("colour stdout %v stderr %v, want %v %v", ios.ColorEnabled(), ios.ErrColorEnabled(), tt.wantOut, tt.wantE)
+			}
+			if icon := ios.ErrColorScheme().SuccessIcon(); (icon == "ok") == tt.wantE {
+				t.Errorf("stderr icon %q", icon)
+			}
+		})
+	}
+	if ios := fromFiles(tty, file, tty, func(k string) string { return map[string]string{"NO_COLOR": "1"}[k] }); ios.ErrColorEnabled() {
+		t.Error("NO_COLOR must turn stderr colour off too")
 	}
 }

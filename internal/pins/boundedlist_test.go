@@ -1,9 +1,10 @@
 package pins
 
 import (
-	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/fault"
 )

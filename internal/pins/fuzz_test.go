@@ -2,9 +2,10 @@ package pins_test
 
 import (
 	"crypto/x509"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/pins"

@@ -6,9 +6,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/approov-cli/approov/internal/cms"
 	"io"
 	"strings"
+
+	"github.com/approov-cli/approov/internal/cms"
 )
 
 // Bounds on certificate input: a real bundle is a few KiB and a few certificates.

@@ -115,6 +115,10 @@ func wrongLength(s string, n int) error {
 	return invalidf("pin %q decodes to %d bytes; a SHA-256 pin has 32", truncate(s, 64), n)
 }
 
+// IsPlaceholder reports whether p looks like a filler rather than the hash
+// of a real key (one repeated byte or base64 character).
+func IsPlaceholder(p Pin) bool { return placeholderWarning(p) != "" }
+
 // placeholderWarning flags digests that are a single repeated byte, like the
 // "AAAA…=" and "BBBB…=" fillers people add to satisfy TrustKit's two-pin rule.
 func placeholderWarning(p Pin) string {

@@ -10,8 +10,8 @@ import (
 	"encoding/base32"
 	"strings"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
-	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
@@ -27,7 +27,7 @@ type CreateAccountRequest struct {
 type CreatedAccount struct {
 	Account     string
 	Fingerprint auth.Fingerprint
-	Invitation  backend.Invitation
+	Invitation  api.Invitation
 }
 
 // CreateAccount makes an account with its keys (service Ed25519 signing
@@ -45,7 +45,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 		return CreatedAccount{}, err
 	}
 	acct.Created = s.now()
-	var inv backend.Invitation
+	var inv api.Invitation
 	err = s.update(ctx, func(tx store.Tx) error {
 		if _, err := tx.Get(store.Accounts, acct.ID); err == nil {
 			return fault.New(fault.Conflict, "account %q already exists", acct.ID)
@@ -54,7 +54,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 			return err
 		}
 		u := newUser(req.FirstUser, s.now())
-		inv, err = s.issueCode(tx, acct, u, backend.CodeOnboarding, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
+		inv, err = s.issueCode(tx, acct, u, api.CodeOnboarding, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
 		if err != nil {
 			return err
 		}
@@ -107,9 +107,14 @@ func randBytes(n int) []byte {
 	return b
 }
 
+// accountOps are the operations on the account itself.
+var accountOps = []endpoint{
+	serve(api.OpInfo, (*Service).info),
+}
+
 // info answers Info.
-func (s *Service) info(_ context.Context, c *call) (any, error) {
-	return backend.ServiceInfo{Account: c.acct.ID, ServiceKey: c.acct.serviceKey().Public().(ed25519.PublicKey), Params: s.opt.Params}, nil
+func (s *Service) info(_ context.Context, c *call, _ api.Empty) (api.ServiceInfo, error) {
+	return api.ServiceInfo{Account: c.acct.ID, ServiceKey: c.acct.serviceKey().Public().(ed25519.PublicKey), Params: s.opt.Params}, nil
 }
 
 // Accounts lists the ids of the accounts in the store.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -34,7 +34,7 @@ func (s *Service) record(tx store.Tx, account string, e event) error {
 	if err != nil {
 		return err
 	}
-	ev := backend.AuditEvent{Seq: seq, Time: s.now(), User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome}
+	ev := api.AuditEvent{Seq: seq, Time: s.now(), User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome}
 	return putJSON(tx, store.Audit, auditKey(account, seq), ev)
 }
 
@@ -52,13 +52,13 @@ func (s *Service) recordAlone(ctx context.Context, account string, e event) {
 func auditKey(account string, seq uint64) string { return fmt.Sprintf("%s\x00%020d", account, seq) }
 
 // listAudit returns events at or after since, oldest first, at most limit.
-func listAudit(tx store.Tx, account string, since time.Time, limit int) ([]backend.AuditEvent, error) {
+func listAudit(tx store.Tx, account string, since time.Time, limit int) ([]api.AuditEvent, error) {
 	if limit <= 0 || limit > maxAuditList {
 		limit = maxAuditList
 	}
-	out := []backend.AuditEvent{}
+	out := []api.AuditEvent{}
 	err := tx.Scan(store.Audit, account+"\x00", func(_ string, v []byte) error {
-		var ev backend.AuditEvent
+		var ev api.AuditEvent
 		if err := json.Unmarshal(v, &ev); err != nil {
 			return err
 		}
@@ -69,6 +69,24 @@ func listAudit(tx store.Tx, account string, since time.Time, limit int) ([]backe
 			return store.ErrStop
 		}
 		return nil
+	})
+	return out, err
+}
+
+// auditOps are the operations on the audit log.
+var auditOps = []endpoint{
+	serve(api.OpAuditList, (*Service).auditList),
+}
+
+func (s *Service) auditList(ctx context.Context, c *call, q api.AuditQuery) ([]api.AuditEvent, error) {
+	var out []api.AuditEvent
+	err := s.view(ctx, func(tx store.Tx) error {
+		if _, _, err := s.live(tx, c); err != nil {
+			return err
+		}
+		var err error
+		out, err = listAudit(tx, c.acct.ID, q.Since, q.Limit)
+		return err
 	})
 	return out, err
 }

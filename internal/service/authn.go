@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
-	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -64,7 +64,7 @@ func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure)
 	if err := s.remember(tx, c.req.ReplayKey(), c.req.Expiry()); err != nil {
 		return &sess, deny("replayed", err)
 	}
-	if err := Authorize(Op(c.op.Name), sess.Role); err != nil {
+	if err := authorizeSession(c.op, sess.Role); err != nil {
 		return &sess, deny("denied", err)
 	}
 	return &sess, nil
@@ -85,7 +85,7 @@ func (s *Service) liveSession(tx store.Tx, sess *sessionRec) (*userRec, *roleRec
 		return nil, nil, deny("revoked", noSession("user no longer exists"))
 	}
 	rr := u.Roles[sess.Role]
-	if rr == nil || rr.Epoch != sess.Epoch || rr.state(now) != backend.RoleActive {
+	if rr == nil || rr.Epoch != sess.Epoch || rr.state(now) != api.RoleActive {
 		return nil, nil, deny("revoked", noSession(fmt.Sprintf("role %s was revoked, expired or re-enrolled", sess.Role)))
 	}
 	return u, rr, nil

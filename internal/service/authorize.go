@@ -1,71 +1,53 @@
 package service
 
 import (
-	"slices"
-
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 )
 
-// Op names an operation by its command path, e.g. "users.add" for
-// `approov users add`; the CLI's role-matrix test asks Authorize with it.
+// Op names an operation or command by its command path, e.g. "users.add"
+// for `approov users add`; the CLI's role-matrix test asks Authorize with it.
 type Op string
 
-var (
-	anyRole   = role.All
-	adminOnly = []role.Role{role.Admin}
-	adminDev  = []role.Role{role.Admin, role.Dev}
-	builders  = []role.Role{role.Admin, role.Dev, role.Delegate, role.Automation}
-)
-
-// policy is DESIGN §2's role column: which roles may run each operation.
-// A nil entry means no role is needed (no account at all).
-var policy = map[Op][]role.Role{
-	"account.create": nil, "init": nil, "app.inspect": nil, "pin.extract": nil,
-	"pin.check": nil, "pin.export": nil, "completion": nil, "version": nil,
-
-	"role": anyRole, "whoami": anyRole, "logout": anyRole, "password": anyRole, // automation: rotates its token
-
-	"users.add": adminOnly, "users.list": adminOnly, "users.revoke": adminOnly,
-	"users.remove": adminOnly, "users.recover": adminOnly, "audit.list": adminOnly,
-	"api.add": adminOnly, "api.remove": adminOnly, "pin.push": adminOnly,
-	"secret.get": adminOnly, "secret.rotate": adminOnly,
-
-	"registration.add": builders, "registration.list": builders, "registration.remove": builders,
-
-	"appsigncert.add": adminDev, "appsigncert.list": adminDev, "appsigncert.remove": adminDev,
-	"api.list": adminDev, "api.check": adminDev,
-	"pin.pull": adminDev, "pin.status": adminDev, "pin.add": adminDev, "pin.remove": adminDev,
-	"pin.diff": adminDev, "pin.rebase": adminDev, "pin.rotate": adminDev, "pin.retire": adminDev,
-	"token.example": adminDev, "token.check": adminDev, "sdk.config": adminDev, "sdk.verify": adminDev,
-}
-
 // Roles returns the roles allowed to run op; needsRole is false when op
-// runs without any account, known false for an operation not in the table.
+// runs without any role, known false for a name in neither the operation
+// table nor the command table of internal/api.
 func Roles(op Op) (roles []role.Role, needsRole, known bool) {
-	roles, known = policy[op]
-	return slices.Clone(roles), roles != nil, known
+	p, known := api.PolicyOf(string(op))
+	return p.List(), p != api.NoRole, known
 }
 
-// Authorize is the service's decision: nil when r may run op, a
-// fault.Permission error otherwise. Unknown operations are refused.
+// Authorize is the service's decision, on the policy data of internal/api:
+// nil when r may run op, a fault.Permission error otherwise. Unknown
+// operations are refused. Rules finer than the role ("delegate: own only")
+// are the handlers' business.
 func Authorize(op Op, r role.Role) error {
-	roles, known := policy[op]
+	p, known := api.PolicyOf(string(op))
 	if !known {
 		return fault.New(fault.Permission, "unknown operation %q", op)
 	}
-	if roles == nil || slices.Contains(roles, r) {
+	if p == api.NoRole || p.Allows(r) {
 		return nil
 	}
 	return fault.New(fault.Permission, "role %s may not run %s", r, op)
 }
 
-// Ops lists every operation in the table.
-func Ops() []Op {
-	out := make([]Op, 0, len(policy))
-	for op := range policy {
-		out = append(out, op)
+// authorizeSession is Authorize for a session-signed call, failing closed:
+// an operation that needs a session but admits no role is refused.
+func authorizeSession(op api.Operation, r role.Role) error {
+	if op.Roles == api.NoRole {
+		return fault.New(fault.Permission, "operation %s admits no role", op.Name)
 	}
-	slices.Sort(out)
+	return Authorize(Op(op.Name), r)
+}
+
+// Ops lists every operation and command in the policy tables.
+func Ops() []Op {
+	names := api.Names()
+	out := make([]Op, len(names))
+	for i, n := range names {
+		out[i] = Op(n)
+	}
 	return out
 }

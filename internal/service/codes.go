@@ -8,8 +8,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
-	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
@@ -30,38 +30,38 @@ func validUser(s string) error {
 // issueCode makes a code for u granting roles, marks those roles as
 // enrollable by it, and saves u and the code. For a recovery code the roles
 // keep working until the code is redeemed.
-func (s *Service) issueCode(tx store.Tx, acct *accountRec, u *userRec, kind backend.CodeKind,
-	roles []role.Role, roleExpires time.Time, ttl time.Duration, issuedBy string) (backend.Invitation, error) {
+func (s *Service) issueCode(tx store.Tx, acct *accountRec, u *userRec, kind api.CodeKind,
+	roles []role.Role, roleExpires time.Time, ttl time.Duration, issuedBy string) (api.Invitation, error) {
 	if ttl <= 0 {
 		ttl = s.opt.CodeTTL
 	}
 	if ttl > MaxCodeTTL {
-		return backend.Invitation{}, fault.New(fault.Usage, "code lifetime %s exceeds the maximum of %s", ttl, MaxCodeTTL)
+		return api.Invitation{}, fault.New(fault.Usage, "code lifetime %s exceeds the maximum of %s", ttl, MaxCodeTTL)
 	}
 	code, err := auth.NewCode(acct.ID, acct.Location, auth.FingerprintOf(acct.serviceKey().Public().(ed25519.PublicKey)))
 	if err != nil {
-		return backend.Invitation{}, err
+		return api.Invitation{}, err
 	}
 	now := s.now()
-	var grants []backend.RoleGrant
+	var grants []api.RoleGrant
 	for _, r := range roles {
 		rr := u.Roles[r]
-		if kind == backend.CodeOnboarding {
+		if kind == api.CodeOnboarding {
 			rr = &roleRec{Granted: now, ExpiresAt: roleExpires, Epoch: nextEpoch(rr)}
 			u.Roles[r] = rr
 		}
 		rr.CodeID = code.ID
-		grants = append(grants, backend.RoleGrant{Role: r, ExpiresAt: rr.ExpiresAt})
+		grants = append(grants, api.RoleGrant{Role: r, ExpiresAt: rr.ExpiresAt})
 	}
 	rec := codeRec{ID: code.ID, Kind: kind, Account: acct.ID, User: u.Email, Roles: grants,
 		PublicKey: code.PublicKey(), IssuedBy: issuedBy, Created: now, ExpiresAt: now.Add(ttl)}
 	if err := saveUser(tx, acct.ID, u); err != nil {
-		return backend.Invitation{}, err
+		return api.Invitation{}, err
 	}
 	if err := putJSON(tx, store.Codes, code.ID, rec); err != nil {
-		return backend.Invitation{}, err
+		return api.Invitation{}, err
 	}
-	return backend.Invitation{User: u.Email, Kind: kind, Roles: grants, CodeID: code.ID, Code: code.String(), ExpiresAt: rec.ExpiresAt}, nil
+	return api.Invitation{User: u.Email, Kind: kind, Roles: grants, CodeID: code.ID, Code: code.String(), ExpiresAt: rec.ExpiresAt}, nil
 }
 
 func nextEpoch(rr *roleRec) uint64 {
@@ -84,9 +84,15 @@ func (s *Service) codeUsable(code *codeRec) *authFailure {
 	return nil
 }
 
+// codeOps are the operations signed with an onboarding or recovery code.
+var codeOps = []endpoint{
+	serve(api.OpInspectCode, (*Service).inspectCode),
+	serve(api.OpRedeem, (*Service).redeem),
+}
+
 // inspectCode answers InspectCode without spending the code.
-func (s *Service) inspectCode(ctx context.Context, c *call) (any, error) {
-	var info backend.CodeInfo
+func (s *Service) inspectCode(ctx context.Context, c *call, _ api.Empty) (api.CodeInfo, error) {
+	var info api.CodeInfo
 	var fail *authFailure
 	err := s.update(ctx, func(tx store.Tx) error {
 		var u *userRec
@@ -94,10 +100,10 @@ func (s *Service) inspectCode(ctx context.Context, c *call) (any, error) {
 		if fail != nil {
 			return s.record(tx, c.acct.ID, event{user: c.code.User, op: c.op.Name, target: c.code.ID, outcome: fail.reason})
 		}
-		info = backend.CodeInfo{ID: c.code.ID, Kind: c.code.Kind, Account: c.acct.ID, User: u.Email,
+		info = api.CodeInfo{ID: c.code.ID, Kind: c.code.Kind, Account: c.acct.ID, User: u.Email,
 			Roles: c.code.Roles, ExpiresAt: c.code.ExpiresAt, Params: s.opt.Params}
-		if c.code.Kind == backend.CodeRecovery && u.PIN != nil {
-			info.PIN = &backend.Verifier{Salt: u.PIN.Salt, Params: u.PIN.Params} // never the public key
+		if c.code.Kind == api.CodeRecovery && u.PIN != nil {
+			info.PIN = &api.Verifier{Salt: u.PIN.Salt, Params: u.PIN.Params} // never the public key
 		}
 		return nil
 	})
@@ -131,12 +137,8 @@ func (s *Service) codeUser(tx store.Tx, c *call) (*userRec, *authFailure) {
 // redeem spends a code and enrols its roles, all in one transaction: the
 // code is re-read and marked used inside it, so of concurrent redemptions
 // exactly one wins; the others see it used and get a Conflict.
-func (s *Service) redeem(ctx context.Context, c *call) (any, error) {
-	var req backend.RedeemRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
-	var out backend.Redeemed
+func (s *Service) redeem(ctx context.Context, c *call, req api.RedeemRequest) (api.Redeemed, error) {
+	var out api.Redeemed
 	var fail *authFailure
 	err := s.update(ctx, func(tx store.Tx) error {
 		u, f := s.codeUser(tx, c)
@@ -160,21 +162,21 @@ func (s *Service) redeem(ctx context.Context, c *call) (any, error) {
 
 // checkRedeem validates the enrolments against the code (the roles come
 // from the code, never from the client) and, for recovery, the PIN proof.
-func (s *Service) checkRedeem(tx store.Tx, c *call, u *userRec, req *backend.RedeemRequest) *authFailure {
+func (s *Service) checkRedeem(tx store.Tx, c *call, u *userRec, req *api.RedeemRequest) *authFailure {
 	if fail := s.checkEnrolments(c.code, u, req.Enrolments); fail != nil {
 		return fail
 	}
 	if err := s.validVerifier(role.Admin, req.PIN); err != nil {
 		return deny("invalid", fault.New(fault.Invalid, "recovery PIN verifier: %v", err))
 	}
-	if c.code.Kind == backend.CodeRecovery {
+	if c.code.Kind == api.CodeRecovery {
 		return s.checkPIN(tx, c, u, req)
 	}
 	return nil
 }
 
 // checkEnrolments requires exactly one valid key per role the code grants.
-func (s *Service) checkEnrolments(code *codeRec, u *userRec, es []backend.Enrolment) *authFailure {
+func (s *Service) checkEnrolments(code *codeRec, u *userRec, es []api.Enrolment) *authFailure {
 	granted := make([]role.Role, 0, len(code.Roles))
 	for _, g := range code.Roles {
 		granted = append(granted, g.Role)
@@ -202,7 +204,7 @@ func (s *Service) checkEnrolments(code *codeRec, u *userRec, es []backend.Enrolm
 }
 
 // checkPIN verifies a recovery PIN proof, rate limited per user.
-func (s *Service) checkPIN(tx store.Tx, c *call, u *userRec, req *backend.RedeemRequest) *authFailure {
+func (s *Service) checkPIN(tx store.Tx, c *call, u *userRec, req *api.RedeemRequest) *authFailure {
 	key := "pin\x00" + c.acct.ID + "\x00" + u.Email
 	if err := s.checkLimit(tx, key); err != nil {
 		return deny("rate-limited", err)
@@ -217,7 +219,7 @@ func (s *Service) checkPIN(tx store.Tx, c *call, u *userRec, req *backend.Redeem
 	return nil
 }
 
-func (s *Service) applyRedeem(tx store.Tx, c *call, u *userRec, req *backend.RedeemRequest) (backend.Redeemed, *authFailure) {
+func (s *Service) applyRedeem(tx store.Tx, c *call, u *userRec, req *api.RedeemRequest) (api.Redeemed, *authFailure) {
 	for _, e := range req.Enrolments {
 		rr := u.Roles[e.Role]
 		v := e.Verifier
@@ -230,15 +232,15 @@ func (s *Service) applyRedeem(tx store.Tx, c *call, u *userRec, req *backend.Red
 	}
 	c.code.UsedAt = s.now()
 	if err := saveUser(tx, c.acct.ID, u); err != nil {
-		return backend.Redeemed{}, deny("error", err)
+		return api.Redeemed{}, deny("error", err)
 	}
 	if err := putJSON(tx, store.Codes, c.code.ID, c.code); err != nil {
-		return backend.Redeemed{}, deny("error", err)
+		return api.Redeemed{}, deny("error", err)
 	}
-	if c.code.Kind == backend.CodeRecovery {
+	if c.code.Kind == api.CodeRecovery {
 		_ = s.succeeded(tx, "pin\x00"+c.acct.ID+"\x00"+u.Email)
 	}
-	return backend.Redeemed{Account: c.acct.ID, User: u.Email, Roles: c.code.Roles, CodeID: c.code.ID}, nil
+	return api.Redeemed{Account: c.acct.ID, User: u.Email, Roles: c.code.Roles, CodeID: c.code.ID}, nil
 }
 
 // tokenOnly says whether a code grants the automation role alone.
@@ -248,7 +250,7 @@ func tokenOnly(code *codeRec) bool {
 
 // validVerifier checks an enrolled key: a management token's bare public
 // key for automation, a password verifier at the required cost otherwise.
-func (s *Service) validVerifier(r role.Role, v backend.Verifier) error {
+func (s *Service) validVerifier(r role.Role, v api.Verifier) error {
 	if len(v.PublicKey) != ed25519.PublicKeySize {
 		return fault.New(fault.Invalid, "%s key: public key must be %d bytes", r, ed25519.PublicKeySize)
 	}

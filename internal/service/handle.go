@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
-	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -16,59 +17,55 @@ import (
 type call struct {
 	acct *accountRec
 	req  *auth.Request
-	op   backend.Operation
+	op   api.Operation
 	sess *sessionRec // CredSession
 	code *codeRec    // CredCode
 }
 
-type handler func(s *Service, ctx context.Context, c *call) (any, error)
-
-// handlers maps operation names to their implementation.
-var handlers = map[string]handler{
-	backend.OpInfo.Name:         (*Service).info,
-	backend.OpInspectCode.Name:  (*Service).inspectCode,
-	backend.OpRedeem.Name:       (*Service).redeem,
-	backend.OpLoginStart.Name:   (*Service).loginStart,
-	backend.OpLoginFinish.Name:  (*Service).loginFinish,
-	backend.OpWhoAmI.Name:       (*Service).whoami,
-	backend.OpLogout.Name:       (*Service).logout,
-	backend.OpPassword.Name:     (*Service).changePassword,
-	backend.OpUsersAdd.Name:     (*Service).addUser,
-	backend.OpUsersList.Name:    (*Service).listUsers,
-	backend.OpUsersRevoke.Name:  (*Service).revokeRole,
-	backend.OpUsersRemove.Name:  (*Service).removeUser,
-	backend.OpUsersRecover.Name: (*Service).recoverUser,
-	backend.OpAuditList.Name:    (*Service).auditList,
-}
-
-// Handle serves one exchange: raw is the JSON of an auth.Request as it came
-// off the wire; the answer is the JSON of an auth.Response signed with the
-// account's service key (unsigned only when the account is unknown).
-func (s *Service) Handle(ctx context.Context, raw []byte) []byte {
-	var req auth.Request
-	if len(raw) > backend.MaxMessage {
-		return unsigned("", fault.New(fault.Invalid, "request larger than %d bytes", backend.MaxMessage))
-	}
-	if err := json.Unmarshal(raw, &req); err != nil {
-		return unsigned("", fault.New(fault.Invalid, "undecodable request envelope"))
+// Serve answers one request, as received from any transport: it routes it
+// by method and path, and answers signed with the account's service key
+// (unsigned only when no known account is named). It never keeps req.
+func (s *Service) Serve(ctx context.Context, req *auth.Request) *auth.Response {
+	op, err := s.route(req)
+	if err != nil {
+		return unsigned(req.Nonce, err)
 	}
 	var acct *accountRec
-	err := s.view(ctx, func(tx store.Tx) (err error) {
+	err = s.view(ctx, func(tx store.Tx) (err error) {
 		acct, err = loadAccount(tx, req.Account)
 		return err
 	})
 	if err != nil {
 		return unsigned(req.Nonce, err)
 	}
-	out, err := s.dispatch(ctx, acct, &req)
-	return answer(acct, req.Nonce, s.now(), out, err)
+	body, err := s.dispatch(ctx, acct, op, req)
+	return answer(acct, req.Nonce, s.now(), body, err)
 }
 
-func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Request) (any, error) {
-	op, ok := backend.Lookup(req.Method, req.Path)
-	if !ok {
-		return nil, fault.New(fault.Invalid, "no operation %s %s", req.Method, req.Path)
+// route finds the operation and checks the request's shape against it
+// before anything is looked up: the path names the signed account, the
+// parts are within their bounds.
+func (s *Service) route(req *auth.Request) (api.Operation, error) {
+	if len(req.Nonce) > auth.MaxNonce {
+		return api.Operation{}, fault.New(fault.Auth, "request has no valid nonce")
 	}
+	if len(req.Path)+len(req.Query) > api.MaxURL {
+		return api.Operation{}, &api.StatusError{Status: http.StatusRequestURITooLong, Err: fault.New(fault.Invalid, "request path and query longer than %d bytes", api.MaxURL)}
+	}
+	op, account, err := api.Route(req.Method, req.Path)
+	if err != nil {
+		return op, err
+	}
+	if account != req.Account {
+		return op, fault.New(fault.Invalid, "the path names account %q, the request %q", truncate(account, 60), truncate(req.Account, 60))
+	}
+	if _, ok := endpoints[op.Name]; !ok {
+		return op, &api.StatusError{Status: http.StatusNotImplemented, Err: fault.New(fault.Invalid, "operation %s is not served here", op.Name)}
+	}
+	return op, api.CheckShape(op, req.Query, req.Body)
+}
+
+func (s *Service) dispatch(ctx context.Context, acct *accountRec, op api.Operation, req *auth.Request) ([]byte, error) {
 	if err := s.checkFresh(op, req); err != nil {
 		s.recordAlone(ctx, acct.ID, event{op: op.Name, target: req.KeyID, outcome: "stale-request"})
 		return nil, err
@@ -76,19 +73,30 @@ func (s *Service) dispatch(ctx context.Context, acct *accountRec, req *auth.Requ
 	c := &call{acct: acct, req: req, op: op}
 	var err error
 	switch op.Cred {
-	case backend.CredSession:
+	case api.CredSession:
 		c.sess, err = s.authSession(ctx, c)
-	case backend.CredCode:
+	case api.CredCode:
 		c.code, err = s.authCode(ctx, c)
 	}
 	if err != nil {
 		return nil, err
 	}
-	out, err := handlers[op.Name](s, ctx, c)
-	if errors.As(err, new(undecodable)) && op.Cred != backend.CredNone {
-		s.recordAlone(ctx, acct.ID, c.event("undecodable"))
+	out, err := endpoints[op.Name].serve(s, ctx, c)
+	if errors.As(err, new(undecodable)) {
+		s.auditUndecodable(ctx, c)
 	}
 	return out, err
+}
+
+// auditUndecodable records a request whose parameters did not decode: a
+// failed mutation for authenticated calls, a failed login for login.finish.
+func (s *Service) auditUndecodable(ctx context.Context, c *call) {
+	switch {
+	case c.op.Cred != api.CredNone:
+		s.recordAlone(ctx, c.acct.ID, c.event("undecodable"))
+	case c.op == api.OpLoginFinish.Operation:
+		s.recordAlone(ctx, c.acct.ID, event{op: "login", outcome: "invalid-request"})
+	}
 }
 
 // event is an audit record of this call by its authenticated caller.
@@ -103,44 +111,36 @@ func (c *call) event(outcome string) event {
 	return e
 }
 
-// undecodable marks a request body that did not decode, which dispatch
-// audits for authenticated calls (login audits its own).
+// undecodable marks a request whose parameters did not decode, which
+// dispatch audits.
 type undecodable struct{ error }
 
 func (u undecodable) Unwrap() error { return u.error }
 
 // checkFresh applies the time window to every request but Info, which
 // changes nothing and is how a client with a wrong clock first learns the key.
-func (s *Service) checkFresh(op backend.Operation, req *auth.Request) error {
-	if op == backend.OpInfo {
+func (s *Service) checkFresh(op api.Operation, req *auth.Request) error {
+	if op == api.OpInfo.Operation {
 		return nil
 	}
 	return req.CheckFresh(s.now())
 }
 
-// decode unpacks the request body into v.
-func (c *call) decode(v any) error {
-	if err := json.Unmarshal(c.req.Body, v); err != nil {
-		return undecodable{fault.New(fault.Invalid, "undecodable %s request: %v", c.op.Name, err)}
-	}
-	return nil
-}
-
-func answer(acct *accountRec, nonce string, now time.Time, out any, err error) []byte {
-	resp := auth.Response{Nonce: nonce, OK: err == nil, Time: now.Unix()}
+func answer(acct *accountRec, nonce string, now time.Time, body []byte, err error) *auth.Response {
+	resp := &auth.Response{Nonce: nonce, Status: api.StatusOf(err), Time: now.Unix(), Body: body}
 	if err != nil {
-		resp.Body, _ = json.Marshal(backend.ToWire(err))
-	} else if resp.Body, err = json.Marshal(out); err != nil {
-		resp.OK = false
-		resp.Body, _ = json.Marshal(backend.ToWire(fault.Wrap(fault.Internal, err)))
+		resp.Body, _ = json.Marshal(api.ToWire(err))
 	}
 	resp.Sign(acct.serviceKey())
-	raw, _ := json.Marshal(resp)
-	return raw
+	return resp
 }
 
-func unsigned(nonce string, err error) []byte {
-	body, _ := json.Marshal(backend.ToWire(err))
-	raw, _ := json.Marshal(auth.Response{Nonce: nonce, Body: body})
-	return raw
+// unsigned answers a request naming no known account (so no key to sign
+// with), echoing its nonce only when that is well formed.
+func unsigned(nonce string, err error) *auth.Response {
+	if len(nonce) > auth.MaxNonce {
+		nonce = ""
+	}
+	body, _ := json.Marshal(api.ToWire(err))
+	return &auth.Response{Nonce: nonce, Status: api.StatusOf(err), Body: body}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/backend/backendtest"
@@ -29,8 +30,8 @@ type harness struct {
 
 type handlerTransport struct{ svc *service.Service }
 
-func (h handlerTransport) Exchange(ctx context.Context, req []byte) ([]byte, error) {
-	return h.svc.Handle(ctx, req), nil
+func (h handlerTransport) Exchange(ctx context.Context, _ api.Operation, req *auth.Request) (*auth.Response, error) {
+	return h.svc.Serve(ctx, req), nil
 }
 
 func newHarness(t testing.TB, mod func(*service.Options)) *harness {
@@ -63,7 +64,7 @@ func (h *harness) enrol() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	var req backend.RedeemRequest
+	var req api.RedeemRequest
 	for _, g := range info.Roles {
 		e, _, _ := backend.PasswordEnrolment(g.Role, []byte("pw-"+string(g.Role)), info.Params)
 		req.Enrolments = append(req.Enrolments, e)
@@ -75,7 +76,7 @@ func (h *harness) enrol() {
 }
 
 func (h *harness) login(user string, r role.Role, pw string) (backend.Caller, error) {
-	req := backend.LoginStartRequest{Account: "acme", User: user, Role: r}
+	req := api.LoginStartRequest{Account: "acme", User: user, Role: r}
 	ch, err := h.b.LoginStart(h.ctx, req)
 	if err != nil {
 		return backend.Caller{}, err

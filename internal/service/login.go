@@ -10,8 +10,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
-	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
@@ -49,21 +49,23 @@ func loginIdentity(c *call, user string, r role.Role) (string, role.Role, error)
 	return u, rr, nil
 }
 
+// loginOps are the unsigned operations that open a session.
+var loginOps = []endpoint{
+	serve(api.OpLoginStart, (*Service).loginStart),
+	serve(api.OpLoginFinish, (*Service).loginFinish),
+}
+
 // loginStart answers LoginStart: a challenge, and the real salt of an
 // enrolled role or a stable fake one — the two cannot be told apart.
-func (s *Service) loginStart(ctx context.Context, c *call) (any, error) {
-	var req backend.LoginStartRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) loginStart(ctx context.Context, c *call, req api.LoginStartRequest) (api.LoginChallenge, error) {
 	user, r, err := loginIdentity(c, req.User, req.Role)
 	if err != nil {
-		return nil, err
+		return api.LoginChallenge{}, err
 	}
 	exp := s.now().Add(s.opt.ChallengeTTL)
 	head := binary.BigEndian.AppendUint64(nil, uint64(exp.Unix()))
 	head = append(head, randBytes(16)...)
-	ch := backend.LoginChallenge{Challenge: append(head, challengeMAC(c.acct, user, r, head)...), ExpiresAt: exp, Token: r == role.Automation}
+	ch := api.LoginChallenge{Challenge: append(head, challengeMAC(c.acct, user, r, head)...), ExpiresAt: exp, Token: r == role.Automation}
 	if ch.Token {
 		return ch, nil
 	}
@@ -81,19 +83,14 @@ func (s *Service) loginStart(ctx context.Context, c *call) (any, error) {
 // loginFinish answers LoginFinish. Every failure — bad challenge, rate
 // limit, replay, unknown user, wrong key — is counted, audited and answered
 // with the same error text.
-func (s *Service) loginFinish(ctx context.Context, c *call) (any, error) {
-	var req backend.LoginFinishRequest
-	err := c.decode(&req)
-	user, r := normUser(req.User), req.Role
-	if err == nil {
-		user, r, err = loginIdentity(c, req.User, req.Role)
-	}
+func (s *Service) loginFinish(ctx context.Context, c *call, req api.LoginFinishRequest) (api.SessionGrant, error) {
+	user, r, err := loginIdentity(c, req.User, req.Role)
 	if err != nil {
-		s.recordAlone(ctx, c.acct.ID, event{user: truncate(user, 254), role: role.Role(truncate(string(r), 20)), op: "login", outcome: "invalid-request"})
-		return nil, err
+		s.recordAlone(ctx, c.acct.ID, event{user: truncate(normUser(req.User), 254), role: role.Role(truncate(string(req.Role), 20)), op: "login", outcome: "invalid-request"})
+		return api.SessionGrant{}, err
 	}
 	req.User, req.Role = user, r
-	var grant backend.SessionGrant
+	var grant api.SessionGrant
 	var fail *authFailure
 	err = s.update(ctx, func(tx store.Tx) error {
 		grant, fail = s.checkLogin(tx, c, &req)
@@ -112,8 +109,8 @@ func badCredentials() error {
 	return fault.New(fault.Auth, "login failed: wrong user, role or password")
 }
 
-func (s *Service) checkLogin(tx store.Tx, c *call, req *backend.LoginFinishRequest) (backend.SessionGrant, *authFailure) {
-	none := backend.SessionGrant{}
+func (s *Service) checkLogin(tx store.Tx, c *call, req *api.LoginFinishRequest) (api.SessionGrant, *authFailure) {
+	none := api.SessionGrant{}
 	exp, fail := s.checkChallenge(c, req)
 	if fail != nil {
 		return none, fail
@@ -149,7 +146,7 @@ func (s *Service) checkLogin(tx store.Tx, c *call, req *backend.LoginFinishReque
 }
 
 // checkChallenge checks a challenge's MAC and expiry, returning the expiry.
-func (s *Service) checkChallenge(c *call, req *backend.LoginFinishRequest) (time.Time, *authFailure) {
+func (s *Service) checkChallenge(c *call, req *api.LoginFinishRequest) (time.Time, *authFailure) {
 	ch := req.Challenge
 	if len(ch) != challengeSize || !hmac.Equal(ch[24:], challengeMAC(c.acct, req.User, req.Role, ch[:24])) {
 		return time.Time{}, deny("bad-challenge", challengeErr())
@@ -172,7 +169,7 @@ func (s *Service) roleFor(tx store.Tx, account, user string, r role.Role) (*user
 		return nil, nil, err
 	}
 	rr := u.Roles[r]
-	if rr == nil || rr.state(s.now()) != backend.RoleActive {
+	if rr == nil || rr.state(s.now()) != api.RoleActive {
 		return u, nil, nil
 	}
 	return u, rr, nil
@@ -180,7 +177,7 @@ func (s *Service) roleFor(tx store.Tx, account, user string, r role.Role) (*user
 
 // openSession stores a session for at most SessionTTL, never past the
 // role's own expiry, and prunes expired sessions.
-func (s *Service) openSession(tx store.Tx, account string, u *userRec, r role.Role, rr *roleRec, key ed25519.PublicKey) (backend.SessionGrant, *authFailure) {
+func (s *Service) openSession(tx store.Tx, account string, u *userRec, r role.Role, rr *roleRec, key ed25519.PublicKey) (api.SessionGrant, *authFailure) {
 	now := s.now()
 	exp := now.Add(s.opt.SessionTTL)
 	if !rr.ExpiresAt.IsZero() && rr.ExpiresAt.Before(exp) {
@@ -189,12 +186,12 @@ func (s *Service) openSession(tx store.Tx, account string, u *userRec, r role.Ro
 	sess := sessionRec{ID: "ses_" + base64.RawURLEncoding.EncodeToString(randBytes(18)), Account: account, User: u.Email,
 		Role: r, PublicKey: key, Epoch: rr.Epoch, Gen: u.Gen, Created: now, ExpiresAt: exp}
 	if err := s.pruneSessions(tx, now); err != nil {
-		return backend.SessionGrant{}, deny("error", err)
+		return api.SessionGrant{}, deny("error", err)
 	}
 	if err := putJSON(tx, store.Sessions, sess.ID, sess); err != nil {
-		return backend.SessionGrant{}, deny("error", err)
+		return api.SessionGrant{}, deny("error", err)
 	}
-	return backend.SessionGrant{Account: account, User: u.Email, Role: r, Session: sess.ID, ExpiresAt: exp}, nil
+	return api.SessionGrant{Account: account, User: u.Email, Role: r, Session: sess.ID, ExpiresAt: exp}, nil
 }
 
 // pruneSessions deletes up to 100 expired sessions.

@@ -3,7 +3,7 @@ package service
 import (
 	"time"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -46,7 +46,7 @@ func (s *Service) checkLimit(tx store.Tx, key string) error {
 	}
 	until := rec.Last.Add(s.opt.Limit.wait(rec))
 	if now := s.now(); now.Before(until) {
-		return &backend.RateLimitError{
+		return &api.RateLimitError{
 			Err:   fault.WithHint(fault.New(fault.Auth, "too many failed attempts"), "wait before trying again"),
 			After: until.Sub(now),
 		}

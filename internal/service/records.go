@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"time"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
@@ -30,7 +30,7 @@ type userRec struct {
 	Email   string                 `json:"email"`
 	Created time.Time              `json:"created"`
 	Roles   map[role.Role]*roleRec `json:"roles"`
-	PIN     *backend.Verifier      `json:"pin,omitempty"`
+	PIN     *api.Verifier          `json:"pin,omitempty"`
 	// Gen is random per user record: a user removed and invited again
 	// restarts its role epochs, so sessions also carry Gen to stay dead.
 	Gen string `json:"gen,omitempty"`
@@ -45,38 +45,38 @@ func newUser(email string, now time.Time) *userRec {
 // re-enrolment; a session is valid only for the epoch it was opened in,
 // which is how revocation kills live sessions on their next request.
 type roleRec struct {
-	Granted   time.Time         `json:"granted"`
-	ExpiresAt time.Time         `json:"expires_at,omitzero"`
-	Revoked   bool              `json:"revoked,omitempty"`
-	Verifier  *backend.Verifier `json:"verifier,omitempty"` // nil: pending
-	CodeID    string            `json:"code_id,omitempty"`  // the code that may enrol it
-	Epoch     uint64            `json:"epoch"`
+	Granted   time.Time     `json:"granted"`
+	ExpiresAt time.Time     `json:"expires_at,omitzero"`
+	Revoked   bool          `json:"revoked,omitempty"`
+	Verifier  *api.Verifier `json:"verifier,omitempty"` // nil: pending
+	CodeID    string        `json:"code_id,omitempty"`  // the code that may enrol it
+	Epoch     uint64        `json:"epoch"`
 }
 
-func (r *roleRec) state(now time.Time) backend.RoleState {
+func (r *roleRec) state(now time.Time) api.RoleState {
 	switch {
 	case r.Revoked:
-		return backend.RoleRevoked
+		return api.RoleRevoked
 	case !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt):
-		return backend.RoleExpired
+		return api.RoleExpired
 	case r.Verifier == nil:
-		return backend.RolePending
+		return api.RolePending
 	}
-	return backend.RoleActive
+	return api.RoleActive
 }
 
 // codeRec is an issued code; only the public half of its key is kept.
 type codeRec struct {
-	ID        string              `json:"id"`
-	Kind      backend.CodeKind    `json:"kind"`
-	Account   string              `json:"account"`
-	User      string              `json:"user"`
-	Roles     []backend.RoleGrant `json:"roles"`
-	PublicKey ed25519.PublicKey   `json:"public_key"`
-	IssuedBy  string              `json:"issued_by"`
-	Created   time.Time           `json:"created"`
-	ExpiresAt time.Time           `json:"expires_at"`
-	UsedAt    time.Time           `json:"used_at,omitzero"`
+	ID        string            `json:"id"`
+	Kind      api.CodeKind      `json:"kind"`
+	Account   string            `json:"account"`
+	User      string            `json:"user"`
+	Roles     []api.RoleGrant   `json:"roles"`
+	PublicKey ed25519.PublicKey `json:"public_key"`
+	IssuedBy  string            `json:"issued_by"`
+	Created   time.Time         `json:"created"`
+	ExpiresAt time.Time         `json:"expires_at"`
+	UsedAt    time.Time         `json:"used_at,omitzero"`
 }
 
 // sessionRec is a live session, bound to its public key and role epoch.
@@ -124,11 +124,11 @@ func saveUser(tx store.Tx, account string, u *userRec) error {
 }
 
 // grants lists a user's roles that are not revoked, in role order.
-func (u *userRec) grants(now time.Time) []backend.RoleGrant {
-	var out []backend.RoleGrant
+func (u *userRec) grants(now time.Time) []api.RoleGrant {
+	var out []api.RoleGrant
 	for _, r := range role.All {
 		if rr, ok := u.Roles[r]; ok && !rr.Revoked {
-			out = append(out, backend.RoleGrant{Role: r, ExpiresAt: rr.ExpiresAt})
+			out = append(out, api.RoleGrant{Role: r, ExpiresAt: rr.ExpiresAt})
 		}
 	}
 	return out

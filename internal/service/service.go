@@ -1,6 +1,6 @@
 // Package service holds approov's domain rules for accounts, users, roles,
 // onboarding codes, sessions and audit. It is the authority: every backend,
-// local or remote, hands it the signed request envelope as received, and it
+// local or remote, hands it the signed request (auth.Request) as received, and it
 // checks freshness, signature, replay, session, role and permission before
 // any operation runs, then signs its answer with the account's service key.
 package service

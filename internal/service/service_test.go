@@ -1,13 +1,13 @@
 package service_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -22,7 +22,7 @@ func TestUnknownUserSameWork(t *testing.T) {
 	h := newHarness(t, nil)
 	h.enrol()
 	traceLogin := func(user string) ([]string, []string, error) {
-		req := backend.LoginStartRequest{Account: "acme", User: user, Role: role.Admin}
+		req := api.LoginStartRequest{Account: "acme", User: user, Role: role.Admin}
 		h.st.take()
 		ch, err := h.b.LoginStart(h.ctx, req)
 		if err != nil {
@@ -58,7 +58,7 @@ func TestDefaultsAreProduction(t *testing.T) {
 	e1, _, _ := backend.PasswordEnrolment(role.Admin, []byte("x"), auth.Params{Time: 1, MemoryKiB: 64, Threads: 1})
 	e2 := e1
 	e2.Role = role.Dev
-	req := backend.RedeemRequest{Enrolments: []backend.Enrolment{e1, e2}, PIN: e1.Verifier}
+	req := api.RedeemRequest{Enrolments: []api.Enrolment{e1, e2}, PIN: e1.Verifier}
 	if _, err := h.b.Redeem(h.ctx, h.code, req); fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "weaker") {
 		t.Fatalf("weak enrolment: %v, want invalid", err)
 	}
@@ -95,12 +95,18 @@ func TestUnknownAccount(t *testing.T) {
 	}
 }
 
-func TestMalformedEnvelopes(t *testing.T) {
+func TestMalformedRequests(t *testing.T) {
 	h := newHarness(t, nil)
-	for _, raw := range [][]byte{nil, []byte("{"), []byte(`{"account":"acme","method":"POST","path":"/v1/nope","nonce":"n"}`), make([]byte, backend.MaxMessage+1)} {
-		var resp auth.Response
-		if err := json.Unmarshal(h.svc.Handle(h.ctx, raw), &resp); err != nil || resp.OK {
-			t.Errorf("Handle(%.30q) = %+v, %v; want an error answer", raw, resp, err)
+	for _, req := range []auth.Request{
+		{},
+		{Account: "acme", Method: "POST", Path: "/v1/accounts/acme/nope", Nonce: "n"},
+		{Account: "acme", Method: "GET", Path: "/v1/accounts/acme/users", Query: strings.Repeat("a", api.MaxURL)},
+		{Account: "acme", Method: "POST", Path: "/v1/accounts/acme/users", Body: make([]byte, api.MaxMessage+1)},
+		{Account: "ghost", Method: "GET", Path: "/v1/accounts/acme", Nonce: "n"},
+		{Account: "acme", Method: "GET", Path: "/v1/accounts/acme/users", Nonce: strings.Repeat("n", 100), Created: h.clock.Now().Unix()},
+	} {
+		if resp := h.svc.Serve(h.ctx, &req); resp.OK() || resp.Status < 400 || len(resp.Nonce) > auth.MaxNonce {
+			t.Errorf("Serve(%+.60v) = %+v; want an error answer", req, resp)
 		}
 	}
 }
@@ -119,15 +125,14 @@ func TestAuditOfRejectedRequests(t *testing.T) {
 	dev, _ := h.login("owner@example.com", role.Dev, "pw-dev")
 	h.b.ListUsers(h.ctx, dev)
 	// A login for a role that does not exist is a failed authentication too.
-	if _, err := h.b.LoginFinish(h.ctx, backend.LoginFinishRequest{Account: "acme", User: "owner@example.com", Role: "root"}); err == nil {
+	if _, err := h.b.LoginFinish(h.ctx, api.LoginFinishRequest{Account: "acme", User: "owner@example.com", Role: "root"}); err == nil {
 		t.Fatal("login as root succeeded")
 	}
 	// A signed mutation whose body does not decode is a failed mutation.
-	bad := auth.Request{Account: "acme", Method: backend.OpUsersAdd.Method, Path: backend.OpUsersAdd.Path, Body: []byte("{not json")}
+	bad := auth.Request{Account: "acme", Method: api.OpUsersAdd.Method, Path: api.OpUsersAdd.PathFor("acme"), Body: []byte("{not json")}
 	bad.Sign(c.Session, c.Key, h.clock.Now())
-	raw, _ := json.Marshal(bad)
-	h.svc.Handle(h.ctx, raw)
-	events, err := h.b.ListAudit(h.ctx, c, backend.AuditQuery{})
+	h.svc.Serve(h.ctx, &bad)
+	events, err := h.b.ListAudit(h.ctx, c, api.AuditQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +177,8 @@ func TestAuthorizeTable(t *testing.T) {
 	if _, needs, known := service.Roles("app.inspect"); needs || !known {
 		t.Error("app.inspect needs no role")
 	}
-	for _, op := range backend.Operations {
-		if op.Cred == backend.CredSession {
+	for _, op := range api.Operations() {
+		if op.Cred == api.CredSession {
 			if _, _, known := service.Roles(service.Op(op.Name)); !known {
 				t.Errorf("operation %s has no policy", op.Name)
 			}
@@ -191,13 +196,13 @@ func TestRecoveryPINRateLimited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := h.b.RecoverUser(h.ctx, admin, backend.RecoverUserRequest{Email: "owner@example.com"})
+	inv, err := h.b.RecoverUser(h.ctx, admin, api.RecoverUserRequest{Email: "owner@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, _ := auth.ParseCode(inv.Code)
 	info, _ := h.b.InspectCode(h.ctx, code)
-	var req backend.RedeemRequest
+	var req api.RedeemRequest
 	for _, g := range info.Roles {
 		e, _, _ := backend.PasswordEnrolment(g.Role, []byte("new"), info.Params)
 		req.Enrolments = append(req.Enrolments, e)
@@ -210,7 +215,7 @@ func TestRecoveryPINRateLimited(t *testing.T) {
 		}
 	}
 	_, err = h.b.Redeem(h.ctx, code, req)
-	if d, ok := backend.RetryAfter(err); !ok || d <= 0 {
+	if d, ok := api.RetryAfter(err); !ok || d <= 0 {
 		t.Fatalf("sixth wrong PIN: %v, want rate limited", err)
 	}
 	if _, err := h.login("owner@example.com", role.Admin, "pw-admin"); err != nil {

@@ -3,7 +3,7 @@ package service
 import (
 	"context"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -37,22 +37,29 @@ func (s *Service) mutate(ctx context.Context, c *call, target string, fn func(tx
 	return err
 }
 
-func (s *Service) whoami(ctx context.Context, c *call) (any, error) {
-	var id backend.Identity
+// sessionOps are the operations on the caller's own session and role key.
+var sessionOps = []endpoint{
+	serve(api.OpWhoAmI, (*Service).whoami),
+	serve(api.OpLogout, (*Service).logout),
+	serve(api.OpPassword, (*Service).changePassword),
+}
+
+func (s *Service) whoami(ctx context.Context, c *call, _ api.Empty) (api.Identity, error) {
+	var id api.Identity
 	err := s.view(ctx, func(tx store.Tx) error {
 		u, rr, err := s.live(tx, c)
 		if err != nil {
 			return err
 		}
-		id = backend.Identity{Account: c.acct.ID, User: u.Email, Role: c.sess.Role, Session: c.sess.ID,
+		id = api.Identity{Account: c.acct.ID, User: u.Email, Role: c.sess.Role, Session: c.sess.ID,
 			SessionExpiresAt: c.sess.ExpiresAt, RoleExpiresAt: rr.ExpiresAt, Roles: u.grants(s.now())}
 		return nil
 	})
 	return id, err
 }
 
-func (s *Service) logout(ctx context.Context, c *call) (any, error) {
-	return struct{}{}, s.mutate(ctx, c, c.sess.ID, func(tx store.Tx, _ *userRec, _ *roleRec) error {
+func (s *Service) logout(ctx context.Context, c *call, _ api.Empty) (api.Empty, error) {
+	return api.Empty{}, s.mutate(ctx, c, c.sess.ID, func(tx store.Tx, _ *userRec, _ *roleRec) error {
 		return tx.Delete(store.Sessions, c.sess.ID)
 	})
 }
@@ -60,12 +67,8 @@ func (s *Service) logout(ctx context.Context, c *call) (any, error) {
 // changePassword re-enrols the caller's own role key (for automation, a new
 // management token); bumping the epoch ends every session of that role, the
 // caller's included.
-func (s *Service) changePassword(ctx context.Context, c *call) (any, error) {
-	var e backend.Enrolment
-	if err := c.decode(&e); err != nil {
-		return nil, err
-	}
-	return struct{}{}, s.mutate(ctx, c, string(c.sess.Role), func(tx store.Tx, u *userRec, rr *roleRec) error {
+func (s *Service) changePassword(ctx context.Context, c *call, e api.Enrolment) (api.Empty, error) {
+	return api.Empty{}, s.mutate(ctx, c, string(c.sess.Role), func(tx store.Tx, u *userRec, rr *roleRec) error {
 		if e.Role != c.sess.Role {
 			return fault.New(fault.Permission, "a %s session can only change the %s key, not %s", c.sess.Role, c.sess.Role, e.Role)
 		}
@@ -76,21 +79,4 @@ func (s *Service) changePassword(ctx context.Context, c *call) (any, error) {
 		rr.Verifier, rr.Epoch = &v, rr.Epoch+1
 		return saveUser(tx, c.acct.ID, u)
 	})
-}
-
-func (s *Service) auditList(ctx context.Context, c *call) (any, error) {
-	var q backend.AuditQuery
-	if err := c.decode(&q); err != nil {
-		return nil, err
-	}
-	var out []backend.AuditEvent
-	err := s.view(ctx, func(tx store.Tx) error {
-		if _, _, err := s.live(tx, c); err != nil {
-			return err
-		}
-		var err error
-		out, err = listAudit(tx, c.acct.ID, q.Since, q.Limit)
-		return err
-	})
-	return out, err
 }

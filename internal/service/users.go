@@ -5,21 +5,26 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
 )
 
+// userOps are the admin's operations on the account's users.
+var userOps = []endpoint{
+	serve(api.OpUsersAdd, (*Service).addUser),
+	serve(api.OpUsersList, (*Service).listUsers),
+	serve(api.OpUsersRevoke, (*Service).revokeRole),
+	serve(api.OpUsersRemove, (*Service).removeUser),
+	serve(api.OpUsersRecover, (*Service).recoverUser),
+}
+
 // addUser invites a user, or grants roles to an existing one, with a fresh
 // onboarding code. The roles' expiry defaults to the inviting admin's own.
-func (s *Service) addUser(ctx context.Context, c *call) (any, error) {
-	var req backend.AddUserRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) addUser(ctx context.Context, c *call, req api.AddUserRequest) (api.Invitation, error) {
 	req.Email = normUser(req.Email)
-	var inv backend.Invitation
+	var inv api.Invitation
 	err := s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, me *roleRec) error {
 		if err := s.validInvite(&req, me); err != nil {
 			return err
@@ -32,17 +37,17 @@ func (s *Service) addUser(ctx context.Context, c *call) (any, error) {
 			u = newUser(req.Email, s.now())
 		}
 		for _, r := range req.Roles {
-			if rr := u.Roles[r]; rr != nil && rr.state(s.now()) == backend.RoleActive {
+			if rr := u.Roles[r]; rr != nil && rr.state(s.now()) == api.RoleActive {
 				return fault.New(fault.Conflict, "%s already has the %s role", req.Email, r)
 			}
 		}
-		inv, err = s.issueCode(tx, c.acct, u, backend.CodeOnboarding, req.Roles, req.RoleExpiresAt, req.CodeTTL, c.sess.User)
+		inv, err = s.issueCode(tx, c.acct, u, api.CodeOnboarding, req.Roles, req.RoleExpiresAt, req.CodeTTL, c.sess.User)
 		return err
 	})
 	return inv, err
 }
 
-func (s *Service) validInvite(req *backend.AddUserRequest, me *roleRec) error {
+func (s *Service) validInvite(req *api.AddUserRequest, me *roleRec) error {
 	if err := validUser(req.Email); err != nil {
 		return err
 	}
@@ -69,8 +74,8 @@ func (s *Service) validInvite(req *backend.AddUserRequest, me *roleRec) error {
 	return nil
 }
 
-func (s *Service) listUsers(ctx context.Context, c *call) (any, error) {
-	out := []backend.User{}
+func (s *Service) listUsers(ctx context.Context, c *call, _ api.Empty) ([]api.User, error) {
+	out := []api.User{}
 	err := s.view(ctx, func(tx store.Tx) error {
 		if _, _, err := s.live(tx, c); err != nil {
 			return err
@@ -87,25 +92,21 @@ func (s *Service) listUsers(ctx context.Context, c *call) (any, error) {
 	return out, err
 }
 
-func (s *Service) userView(u *userRec) backend.User {
+func (s *Service) userView(u *userRec) api.User {
 	now := s.now()
-	v := backend.User{Email: u.Email, CreatedAt: u.Created, Roles: []backend.UserRole{}}
+	v := api.User{Email: u.Email, CreatedAt: u.Created, Roles: []api.UserRole{}}
 	for _, r := range role.All {
 		if rr, ok := u.Roles[r]; ok {
-			v.Roles = append(v.Roles, backend.UserRole{Role: r, State: rr.state(now), ExpiresAt: rr.ExpiresAt})
+			v.Roles = append(v.Roles, api.UserRole{Role: r, State: rr.state(now), ExpiresAt: rr.ExpiresAt})
 		}
 	}
 	return v
 }
 
 // revokeRole revokes a role; the epoch bump kills its live sessions.
-func (s *Service) revokeRole(ctx context.Context, c *call) (any, error) {
-	var req backend.RevokeRoleRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) revokeRole(ctx context.Context, c *call, req api.RevokeRoleRequest) (api.Empty, error) {
 	req.Email = normUser(req.Email)
-	return struct{}{}, s.mutate(ctx, c, req.Email+" "+string(req.Role), func(tx store.Tx, _ *userRec, _ *roleRec) error {
+	return api.Empty{}, s.mutate(ctx, c, req.Email+" "+string(req.Role), func(tx store.Tx, _ *userRec, _ *roleRec) error {
 		u, err := s.existingUser(tx, c.acct.ID, req.Email)
 		if err != nil {
 			return err
@@ -124,18 +125,14 @@ func (s *Service) revokeRole(ctx context.Context, c *call) (any, error) {
 	})
 }
 
-func (s *Service) removeUser(ctx context.Context, c *call) (any, error) {
-	var req backend.RemoveUserRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) removeUser(ctx context.Context, c *call, req api.RemoveUserRequest) (api.Empty, error) {
 	req.Email = normUser(req.Email)
-	return struct{}{}, s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, _ *roleRec) error {
+	return api.Empty{}, s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, _ *roleRec) error {
 		u, err := s.existingUser(tx, c.acct.ID, req.Email)
 		if err != nil {
 			return err
 		}
-		if rr := u.Roles[role.Admin]; rr != nil && rr.state(s.now()) == backend.RoleActive {
+		if rr := u.Roles[role.Admin]; rr != nil && rr.state(s.now()) == api.RoleActive {
 			if err := s.keepAnAdmin(tx, c.acct.ID, req.Email, rr.ExpiresAt.IsZero()); err != nil {
 				return err
 			}
@@ -147,13 +144,9 @@ func (s *Service) removeUser(ctx context.Context, c *call) (any, error) {
 // recoverUser issues a recovery code for every live password role of a
 // user. Automation is left out: it never shows its PIN, and its token is
 // replaced by rotation (password) or by revoking and inviting again.
-func (s *Service) recoverUser(ctx context.Context, c *call) (any, error) {
-	var req backend.RecoverUserRequest
-	if err := c.decode(&req); err != nil {
-		return nil, err
-	}
+func (s *Service) recoverUser(ctx context.Context, c *call, req api.RecoverUserRequest) (api.Invitation, error) {
 	req.Email = normUser(req.Email)
-	var inv backend.Invitation
+	var inv api.Invitation
 	err := s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, _ *roleRec) error {
 		u, err := s.existingUser(tx, c.acct.ID, req.Email)
 		if err != nil {
@@ -164,14 +157,14 @@ func (s *Service) recoverUser(ctx context.Context, c *call) (any, error) {
 		}
 		var roles []role.Role
 		for _, r := range role.All {
-			if rr := u.Roles[r]; r != role.Automation && rr != nil && rr.Verifier != nil && rr.state(s.now()) == backend.RoleActive {
+			if rr := u.Roles[r]; r != role.Automation && rr != nil && rr.Verifier != nil && rr.state(s.now()) == api.RoleActive {
 				roles = append(roles, r)
 			}
 		}
 		if len(roles) == 0 {
 			return fault.New(fault.Invalid, "%s has no active password role to recover (an automation token is replaced with approov password, or by revoking and adding the role again)", req.Email)
 		}
-		inv, err = s.issueCode(tx, c.acct, u, backend.CodeRecovery, roles, timeZero, req.CodeTTL, c.sess.User)
+		inv, err = s.issueCode(tx, c.acct, u, api.CodeRecovery, roles, timeZero, req.CodeTTL, c.sess.User)
 		return err
 	})
 	return inv, err
@@ -195,7 +188,7 @@ func (s *Service) keepAnAdmin(tx store.Tx, account, email string, permanent bool
 		if err := json.Unmarshal(v, &u); err != nil {
 			return err
 		}
-		if rr := u.Roles[role.Admin]; u.Email != email && rr != nil && rr.state(s.now()) == backend.RoleActive && (!permanent || rr.ExpiresAt.IsZero()) {
+		if rr := u.Roles[role.Admin]; u.Email != email && rr != nil && rr.state(s.now()) == api.RoleActive && (!permanent || rr.ExpiresAt.IsZero()) {
 			others++
 		}
 		return nil

@@ -53,7 +53,7 @@ func Inspect(ctx context.Context, a *zipsafe.Archive) (*Measurement, error) {
 	if fault.KindOf(verr) == fault.Cancelled {
 		return nil, verr
 	}
-	sums := map[string][32]byte{}
+	var sums map[string][32]byte
 	if verr == nil {
 		sums = res.EntrySHA256
 		for _, s := range res.Signers {

@@ -3,11 +3,12 @@ package aab
 import (
 	"bytes"
 	"context"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"google.golang.org/protobuf/encoding/protowire"
 

@@ -1,8 +1,9 @@
 package aab
 
 import (
-	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )

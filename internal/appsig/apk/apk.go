@@ -1,15 +1,17 @@
 // Package apk measures Android APKs: the verdict of avast/apkverifier,
-// cross-checked against our own APK Signing Block parser and a recomputed
-// content digest, plus the facts of the binary manifest.
+// cross-checked against our own APK Signing Block parser, the content
+// digests it verified (recomputed where it did not), plus the facts of the
+// binary manifest.
 package apk
 
 import (
 	"context"
 	"fmt"
-	"github.com/approov-cli/approov/internal/cms"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/approov-cli/approov/internal/cms"
 
 	"github.com/approov-cli/approov/internal/appsig/jar"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"

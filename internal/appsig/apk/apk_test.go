@@ -6,11 +6,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"

@@ -2,8 +2,9 @@ package apk
 
 import (
 	"encoding/binary"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/fault"
 )

@@ -1,7 +1,6 @@
 package ipa
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"path"
@@ -88,21 +87,6 @@ func (b *bundle) read(rel string, max int64) ([]byte, error) {
 		return nil, nil
 	}
 	return b.a.ReadAll(f, max)
-}
-
-// sha256File streams a bundle file through SHA-256 (the entry's CRC is
-// checked by zipsafe at EOF).
-func (b *bundle) sha256File(f *zipsafe.File) ([]byte, error) {
-	rc, err := b.a.Open(f)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, rc); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
 }
 
 // files lists the regular files of the bundle, relative to its root.

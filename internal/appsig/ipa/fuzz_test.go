@@ -5,9 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"slices"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"

@@ -2,11 +2,12 @@ package jar
 
 import (
 	"context"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"

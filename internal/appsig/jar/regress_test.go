@@ -5,10 +5,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"

@@ -8,10 +8,11 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"github.com/approov-cli/approov/internal/cms"
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/approov-cli/approov/internal/cms"
 
 	_ "crypto/sha1" // digest algorithms named by JAR manifests
 	_ "crypto/sha512"

@@ -111,7 +111,7 @@ func (e *entryReader) finish() error {
 
 func isFlateError(err error) bool {
 	switch err.(type) {
-	case flate.CorruptInputError, flate.InternalError, *flate.ReadError:
+	case flate.CorruptInputError, flate.InternalError:
 		return true
 	}
 	return false

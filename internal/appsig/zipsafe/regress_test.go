@@ -4,9 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 )
 
 // oneEntry builds by hand a one-entry archive whose local header declares

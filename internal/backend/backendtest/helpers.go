@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -25,7 +26,7 @@ func password(r role.Role) string { return "correct horse " + string(r) }
 
 // redeem enrols every role of code with password(role) (or a management
 // token for automation) and returns the PIN and token.
-func (f *fixture) redeem(codeText string) (backend.Redeemed, string, auth.ManagementToken) {
+func (f *fixture) redeem(codeText string) (api.Redeemed, string, auth.ManagementToken) {
 	f.t.Helper()
 	code := mustCode(f.t, codeText)
 	info, err := f.b.InspectCode(f.ctx, code)
@@ -36,9 +37,9 @@ func (f *fixture) redeem(codeText string) (backend.Redeemed, string, auth.Manage
 	return out, pin, tok
 }
 
-func (f *fixture) redeemRequest(code auth.Code, info backend.CodeInfo) (backend.RedeemRequest, string, auth.ManagementToken) {
+func (f *fixture) redeemRequest(code auth.Code, info api.CodeInfo) (api.RedeemRequest, string, auth.ManagementToken) {
 	f.t.Helper()
-	var req backend.RedeemRequest
+	var req api.RedeemRequest
 	var tok auth.ManagementToken
 	for _, g := range info.Roles {
 		if g.Role == role.Automation {
@@ -61,7 +62,7 @@ func (f *fixture) redeemRequest(code auth.Code, info backend.CodeInfo) (backend.
 // login opens a session with a password.
 func (f *fixture) login(user string, r role.Role, pw string) (backend.Caller, error) {
 	f.t.Helper()
-	req := backend.LoginStartRequest{Account: f.account(), User: user, Role: r}
+	req := api.LoginStartRequest{Account: f.account(), User: user, Role: r}
 	ch, err := f.b.LoginStart(f.ctx, req)
 	if err != nil {
 		return backend.Caller{}, err
@@ -75,7 +76,7 @@ func (f *fixture) login(user string, r role.Role, pw string) (backend.Caller, er
 }
 
 func (f *fixture) loginKey(user string, r role.Role, key ed25519.PrivateKey) (backend.Caller, error) {
-	req := backend.LoginStartRequest{Account: f.account(), User: user, Role: r}
+	req := api.LoginStartRequest{Account: f.account(), User: user, Role: r}
 	ch, err := f.b.LoginStart(f.ctx, req)
 	if err != nil {
 		return backend.Caller{}, err
@@ -103,7 +104,7 @@ func (f *fixture) admin() (string, backend.Caller) {
 // invite adds a user with roles and redeems the code.
 func (f *fixture) invite(admin backend.Caller, email string, roles ...role.Role) (string, auth.ManagementToken) {
 	f.t.Helper()
-	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: email, Roles: roles})
+	inv, err := f.b.AddUser(f.ctx, admin, api.AddUserRequest{Email: email, Roles: roles})
 	must(f.t, err)
 	_, pin, tok := f.redeem(inv.Code)
 	return pin, tok

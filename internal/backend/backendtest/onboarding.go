@@ -5,11 +5,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 )
+
+// onboardingCases are the cases about onboarding and recovery codes.
+var onboardingCases = []testCase{
+	{"CodeExpired", testCodeExpired, nil},
+	{"CodeReused", testCodeReused, nil},
+	{"CodeConcurrentRedemption", testConcurrentRedemption, nil},
+	{"CodeTypoCaughtLocally", testCodeTypo, nil},
+	{"CodeCannotGrantOtherRole", testCodeOtherRole, nil},
+	{"CodeSuperseded", testCodeSuperseded, nil},
+	{"Recovery", testRecovery, ops(api.OpUsersRecover)},
+	{"RecoveryNotForTokens", testRecoveryNotForTokens, nil},
+}
 
 func testCodeExpired(f *fixture) {
 	code := mustCode(f.t, f.env.Code)
@@ -38,14 +51,14 @@ func testCodeReused(f *fixture) {
 	_, err = f.b.InspectCode(f.ctx, code)
 	wantKind(f.t, err, fault.Conflict, "inspecting a used code")
 	admin := f.mustLogin(info.User, role.Admin)
-	events, err := f.b.ListAudit(f.ctx, admin, backend.AuditQuery{})
+	events, err := f.b.ListAudit(f.ctx, admin, api.AuditQuery{})
 	must(f.t, err)
 	if n := count(events, "init", "reused"); n != 1 {
 		f.t.Fatalf("audit has %d reused-code events, want 1: %+v", n, events)
 	}
 }
 
-func count(events []backend.AuditEvent, op, outcome string) int {
+func count(events []api.AuditEvent, op, outcome string) int {
 	n := 0
 	for _, e := range events {
 		if e.Op == op && e.Outcome == outcome {
@@ -62,7 +75,7 @@ func testConcurrentRedemption(f *fixture) {
 	info, err := f.b.InspectCode(f.ctx, code)
 	must(f.t, err)
 	const n = 20
-	reqs := make([]backend.RedeemRequest, n)
+	reqs := make([]api.RedeemRequest, n)
 	for i := range reqs {
 		reqs[i], _, _ = f.redeemRequest(code, info)
 	}
@@ -106,7 +119,7 @@ func testCodeTypo(f *fixture) {
 // testCodeOtherRole: a dev code cannot enrol admin; the code survives.
 func testCodeOtherRole(f *fixture) {
 	_, admin := f.admin()
-	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "dev@example.com", Roles: []role.Role{role.Dev}})
+	inv, err := f.b.AddUser(f.ctx, admin, api.AddUserRequest{Email: "dev@example.com", Roles: []role.Role{role.Dev}})
 	must(f.t, err)
 	code := mustCode(f.t, inv.Code)
 	info, err := f.b.InspectCode(f.ctx, code)
@@ -115,11 +128,11 @@ func testCodeOtherRole(f *fixture) {
 	extra, _, err := backend.PasswordEnrolment(role.Admin, []byte("x"), info.Params)
 	must(f.t, err)
 	grab := req
-	grab.Enrolments = append(append([]backend.Enrolment(nil), req.Enrolments...), extra)
+	grab.Enrolments = append(append([]api.Enrolment(nil), req.Enrolments...), extra)
 	_, err = f.b.Redeem(f.ctx, code, grab)
 	wantKind(f.t, err, fault.Permission, "enrolling a role the code does not grant")
 	swap := req
-	swap.Enrolments = []backend.Enrolment{extra}
+	swap.Enrolments = []api.Enrolment{extra}
 	_, err = f.b.Redeem(f.ctx, code, swap)
 	wantKind(f.t, err, fault.Permission, "enrolling admin instead of dev")
 	_, err = f.b.Redeem(f.ctx, code, req)
@@ -132,12 +145,12 @@ func testRecovery(f *fixture) {
 	_, admin := f.admin()
 	pin, _ := f.invite(admin, "dev@example.com", role.Dev)
 	old := f.mustLogin("dev@example.com", role.Dev)
-	inv, err := f.b.RecoverUser(f.ctx, admin, backend.RecoverUserRequest{Email: "dev@example.com"})
+	inv, err := f.b.RecoverUser(f.ctx, admin, api.RecoverUserRequest{Email: "dev@example.com"})
 	must(f.t, err)
 	code := mustCode(f.t, inv.Code)
 	info, err := f.b.InspectCode(f.ctx, code)
 	must(f.t, err)
-	if info.Kind != backend.CodeRecovery || info.PIN == nil || info.PIN.PublicKey != nil {
+	if info.Kind != api.CodeRecovery || info.PIN == nil || info.PIN.PublicKey != nil {
 		f.t.Fatalf("recovery code info = %+v (must give PIN salt, never its key)", info)
 	}
 	req, _, _ := f.redeemRequest(code, info)
@@ -161,14 +174,14 @@ func testRecovery(f *fixture) {
 // the earlier code useless.
 func testCodeSuperseded(f *fixture) {
 	_, admin := f.admin()
-	add := backend.AddUserRequest{Email: "dev@example.com", Roles: []role.Role{role.Dev}}
+	add := api.AddUserRequest{Email: "dev@example.com", Roles: []role.Role{role.Dev}}
 	first, err := f.b.AddUser(f.ctx, admin, add)
 	must(f.t, err)
 	second, err := f.b.AddUser(f.ctx, admin, add)
 	must(f.t, err)
 	_, err = f.b.InspectCode(f.ctx, mustCode(f.t, first.Code))
 	wantKind(f.t, err, fault.Auth, "a superseded code")
-	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
+	must(f.t, f.b.RevokeRole(f.ctx, admin, api.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
 	_, err = f.b.InspectCode(f.ctx, mustCode(f.t, second.Code))
 	wantKind(f.t, err, fault.Auth, "a code for a revoked role")
 }
@@ -178,16 +191,16 @@ func testCodeSuperseded(f *fixture) {
 func testRecoveryNotForTokens(f *fixture) {
 	_, admin := f.admin()
 	f.invite(admin, "ci@example.com", role.Automation)
-	_, err := f.b.RecoverUser(f.ctx, admin, backend.RecoverUserRequest{Email: "ci@example.com"})
+	_, err := f.b.RecoverUser(f.ctx, admin, api.RecoverUserRequest{Email: "ci@example.com"})
 	wantKind(f.t, err, fault.Invalid, "a recovery code for the automation role")
-	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "ci@example.com", Roles: []role.Role{role.Dev}})
+	inv, err := f.b.AddUser(f.ctx, admin, api.AddUserRequest{Email: "ci@example.com", Roles: []role.Role{role.Dev}})
 	must(f.t, err)
 	_, pin, _ := f.redeem(inv.Code)
 	// Redeeming an automation code (init never shows its PIN) must not
 	// replace the PIN the user holds for its password roles.
-	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "ci@example.com", Role: role.Automation}))
+	must(f.t, f.b.RevokeRole(f.ctx, admin, api.RevokeRoleRequest{Email: "ci@example.com", Role: role.Automation}))
 	f.invite(admin, "ci@example.com", role.Automation)
-	inv, err = f.b.RecoverUser(f.ctx, admin, backend.RecoverUserRequest{Email: "ci@example.com"})
+	inv, err = f.b.RecoverUser(f.ctx, admin, api.RecoverUserRequest{Email: "ci@example.com"})
 	must(f.t, err)
 	if len(inv.Roles) != 1 || inv.Roles[0].Role != role.Dev {
 		f.t.Fatalf("recovery code roles = %+v, want dev only", inv.Roles)

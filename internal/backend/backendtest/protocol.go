@@ -9,11 +9,30 @@ import (
 	"strings"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 )
+
+// protocolCases are the cases about the signed protocol: logins, sessions, replay, tampering, forged answers.
+var protocolCases = []testCase{
+	{"ValidLogin", testValidLogin, ops(api.OpInspectCode, api.OpRedeem, api.OpLoginStart, api.OpLoginFinish, api.OpWhoAmI)},
+	{"WrongPassword", testWrongPassword, nil},
+	{"UnknownUserIndistinguishable", testUnknownUser, nil},
+	{"ReplayedRequest", testReplay, nil},
+	{"TamperedBody", testTamperedBody, nil},
+	{"OutsideTimeWindow", testTimeWindow, nil},
+	{"SessionExpired", testSessionExpired, nil},
+	{"SessionAfterLogout", testAfterLogout, ops(api.OpLogout)},
+	{"SessionAfterRoleRevocation", testAfterRevocation, nil},
+	{"SessionAfterUserRemoval", testAfterRemoval, nil},
+	{"SessionAfterUserReAdded", testAfterReAdd, nil},
+	{"StolenSessionID", testStolenSessionID, nil},
+	{"ForgedAnswer", testForgedAnswer, nil},
+	{"WrongPinnedKey", testWrongPin, ops(api.OpInfo)},
+}
 
 func testValidLogin(f *fixture) {
 	user, admin := f.admin()
@@ -47,8 +66,8 @@ func testWrongPassword(f *fixture) {
 func testUnknownUser(f *fixture) {
 	user, _ := f.admin()
 	ghost := "nobody@example.com"
-	start := func(u string) backend.LoginChallenge {
-		ch, err := f.b.LoginStart(f.ctx, backend.LoginStartRequest{Account: f.account(), User: u, Role: role.Admin})
+	start := func(u string) api.LoginChallenge {
+		ch, err := f.b.LoginStart(f.ctx, api.LoginStartRequest{Account: f.account(), User: u, Role: role.Admin})
 		must(f.t, err)
 		return ch
 	}
@@ -71,8 +90,8 @@ func testUnknownUser(f *fixture) {
 	}
 	_, errGhost = f.login(ghost, role.Admin, "guess")
 	_, errReal = f.login(user, role.Admin, "guess")
-	dg, okg := backend.RetryAfter(errGhost)
-	dr, okr := backend.RetryAfter(errReal)
+	dg, okg := api.RetryAfter(errGhost)
+	dr, okr := api.RetryAfter(errReal)
 	if !okg || !okr || dg != dr {
 		f.t.Fatalf("rate limits differ: unknown %v %v, real %v %v", dg, okg, dr, okr)
 	}
@@ -82,46 +101,40 @@ func testReplay(f *fixture) {
 	_, admin := f.admin()
 	rec := &recorder{next: f.env.Transport}
 	c := f.client(func(backend.Transport) backend.Transport { return rec }, nil)
-	_, err := c.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
+	_, err := c.AddUser(f.ctx, admin, api.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
 	must(f.t, err)
 	captured := rec.requests[len(rec.requests)-1]
-	raw, err := f.env.Transport.Exchange(f.ctx, captured)
-	must(f.t, err)
-	err = answerErr(f, raw)
+	err = answerErr(f, f.resend(captured))
 	wantKind(f.t, err, fault.Auth, "replayed request")
 	if !strings.Contains(err.Error(), "replay") {
 		f.t.Fatalf("replayed request refused for another reason: %v", err)
 	}
 	f.clock.Advance(6 * time.Minute) // and after the window, it is stale
-	raw, err = f.env.Transport.Exchange(f.ctx, captured)
-	must(f.t, err)
-	wantKind(f.t, answerErr(f, raw), fault.Auth, "replay after 6 minutes")
+	wantKind(f.t, answerErr(f, f.resend(captured)), fault.Auth, "replay after 6 minutes")
 }
 
-// answerErr decodes a raw answer (without checking its signature) into the
+// answerErr decodes an answer (without checking its signature) into the
 // error it carries, nil if it succeeded.
-func answerErr(f *fixture, raw []byte) error {
-	var resp auth.Response
-	must(f.t, json.Unmarshal(raw, &resp))
-	if resp.OK {
+func answerErr(f *fixture, resp *auth.Response) error {
+	f.t.Helper()
+	if resp.OK() {
 		return nil
 	}
-	var w backend.WireError
+	var w api.WireError
 	must(f.t, json.Unmarshal(resp.Body, &w))
+	if resp.Status < 400 {
+		f.t.Fatalf("error answer with status %d", resp.Status)
+	}
 	return w.Err()
 }
 
 func testTamperedBody(f *fixture) {
 	_, admin := f.admin()
-	rec := &recorder{next: f.env.Transport, request: func(b []byte) []byte {
-		var req auth.Request
-		must(f.t, json.Unmarshal(b, &req))
+	rec := &recorder{next: f.env.Transport, request: func(req *auth.Request) {
 		req.Body = bytes.ReplaceAll(req.Body, []byte(`"dev"`), []byte(`"admin"`))
-		out, _ := json.Marshal(req)
-		return out
 	}}
 	c := f.client(func(backend.Transport) backend.Transport { return rec }, nil)
-	_, err := c.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
+	_, err := c.AddUser(f.ctx, admin, api.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}})
 	wantKind(f.t, err, fault.Auth, "tampered body")
 	users, err := f.b.ListUsers(f.ctx, admin)
 	must(f.t, err)
@@ -139,12 +152,9 @@ func testTimeWindow(f *fixture) {
 		skew time.Duration
 		ok   bool
 	}{{-6 * time.Minute, false}, {6 * time.Minute, false}, {-4 * time.Minute, true}, {4 * time.Minute, true}} {
-		req := auth.Request{Account: admin.Account, Method: backend.OpWhoAmI.Method, Path: backend.OpWhoAmI.Path, Body: []byte("{}")}
+		req := auth.Request{Account: admin.Account, Method: api.OpWhoAmI.Method, Path: api.OpWhoAmI.PathFor(admin.Account)}
 		req.Sign(admin.Session, admin.Key, f.clock.Now().Add(tt.skew))
-		raw, _ := json.Marshal(req)
-		ans, err := f.env.Transport.Exchange(f.ctx, raw)
-		must(f.t, err)
-		err = answerErr(f, ans)
+		err := answerErr(f, f.resend(sent{api.OpWhoAmI.Operation, req}))
 		var skew *auth.SkewError
 		if tt.ok != (err == nil) || (!tt.ok && !errors.As(err, &skew)) {
 			f.t.Fatalf("request %s off: %v, want ok=%v (or a clock-skew refusal)", tt.skew, err, tt.ok)
@@ -196,7 +206,7 @@ func testAfterRevocation(f *fixture) {
 	_, admin := f.admin()
 	f.invite(admin, "dev@example.com", role.Dev)
 	dev := f.mustLogin("dev@example.com", role.Dev)
-	must(f.t, f.b.RevokeRole(f.ctx, admin, backend.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
+	must(f.t, f.b.RevokeRole(f.ctx, admin, api.RevokeRoleRequest{Email: "dev@example.com", Role: role.Dev}))
 	_, err := f.b.WhoAmI(f.ctx, dev)
 	wantKind(f.t, err, fault.Auth, "live session of a revoked role")
 	_, err = f.login("dev@example.com", role.Dev, password(role.Dev))
@@ -207,7 +217,7 @@ func testAfterRemoval(f *fixture) {
 	_, admin := f.admin()
 	f.invite(admin, "dev@example.com", role.Dev)
 	dev := f.mustLogin("dev@example.com", role.Dev)
-	must(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "dev@example.com"}))
+	must(f.t, f.b.RemoveUser(f.ctx, admin, api.RemoveUserRequest{Email: "dev@example.com"}))
 	_, err := f.b.WhoAmI(f.ctx, dev)
 	wantKind(f.t, err, fault.Auth, "live session of a removed user")
 }
@@ -226,20 +236,18 @@ func testStolenSessionID(f *fixture) {
 func testForgedAnswer(f *fixture) {
 	_, admin := f.admin()
 	_, mitm, _ := ed25519.GenerateKey(rand.Reader)
-	forgeries := map[string]func([]byte) []byte{
-		"altered body": func(b []byte) []byte {
-			var r auth.Response
-			json.Unmarshal(b, &r)
+	forgeries := map[string]func(*auth.Response) *auth.Response{
+		"altered body": func(r *auth.Response) *auth.Response {
 			r.Body = bytes.Replace(r.Body, []byte(`"admin"`), []byte(`"dev"`), 1)
-			out, _ := json.Marshal(r)
-			return out
+			return r
 		},
-		"signed by another key": func(b []byte) []byte {
-			var r auth.Response
-			json.Unmarshal(b, &r)
+		"altered status": func(r *auth.Response) *auth.Response {
+			r.Status = 201
+			return r
+		},
+		"signed by another key": func(r *auth.Response) *auth.Response {
 			r.Sign(mitm)
-			out, _ := json.Marshal(r)
-			return out
+			return r
 		},
 	}
 	for name, forge := range forgeries {
@@ -248,8 +256,8 @@ func testForgedAnswer(f *fixture) {
 		wantKind(f.t, err, fault.Network, name)
 	}
 	// An answer to another request (old nonce) is refused too.
-	var last []byte
-	rec := &recorder{next: f.env.Transport, answer: func(b []byte) []byte {
+	var last *auth.Response
+	rec := &recorder{next: f.env.Transport, answer: func(b *auth.Response) *auth.Response {
 		if last == nil {
 			last = b
 			return b
@@ -275,7 +283,7 @@ func testAfterReAdd(f *fixture) {
 	_, admin := f.admin()
 	f.invite(admin, "dev@example.com", role.Dev)
 	old := f.mustLogin("dev@example.com", role.Dev)
-	must(f.t, f.b.RemoveUser(f.ctx, admin, backend.RemoveUserRequest{Email: "dev@example.com"}))
+	must(f.t, f.b.RemoveUser(f.ctx, admin, api.RemoveUserRequest{Email: "dev@example.com"}))
 	f.invite(admin, "dev@example.com", role.Dev)
 	_, err := f.b.WhoAmI(f.ctx, old)
 	wantKind(f.t, err, fault.Auth, "session of a removed user after the email was invited again")

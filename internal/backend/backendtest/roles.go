@@ -3,22 +3,34 @@ package backendtest
 import (
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 )
 
+// roleCases are the cases about roles: rate limits, permissions, password and token changes, expiry.
+var roleCases = []testCase{
+	{"RateLimit", testRateLimit, nil},
+	{"Permission", testPermission, nil},
+	{"PasswordChange", testPasswordChange, ops(api.OpPassword)},
+	{"RoleExpiry", testRoleExpiry, nil},
+	{"GrantNotBeyondOwnExpiry", testGrantNotBeyondOwnExpiry, nil},
+	{"AutomationToken", testAutomation, nil},
+	{"AutomationTokenRotation", testTokenRotation, nil},
+}
+
 func testRateLimit(f *fixture) {
 	user, _ := f.admin()
 	for i := range 5 {
 		_, err := f.login(user, role.Admin, "wrong")
-		if _, limited := backend.RetryAfter(err); limited || !isKind(err, fault.Auth) {
+		if _, limited := api.RetryAfter(err); limited || !isKind(err, fault.Auth) {
 			f.t.Fatalf("attempt %d: %v, want a plain auth failure", i+1, err)
 		}
 	}
 	_, err := f.login(user, role.Admin, password(role.Admin))
-	d, limited := backend.RetryAfter(err)
+	d, limited := api.RetryAfter(err)
 	if !limited || d <= 0 || !isKind(err, fault.Auth) {
 		f.t.Fatalf("sixth attempt: %v, want rate limited even with the right password", err)
 	}
@@ -36,9 +48,9 @@ func testPermission(f *fixture) {
 	dev := f.mustLogin(user, role.Dev)
 	_, err := f.b.ListUsers(f.ctx, dev)
 	wantKind(f.t, err, fault.Permission, "dev listing users")
-	_, err = f.b.AddUser(f.ctx, dev, backend.AddUserRequest{Email: "x@example.com", Roles: []role.Role{role.Admin}})
+	_, err = f.b.AddUser(f.ctx, dev, api.AddUserRequest{Email: "x@example.com", Roles: []role.Role{role.Admin}})
 	wantKind(f.t, err, fault.Permission, "dev inviting an admin")
-	_, err = f.b.ListAudit(f.ctx, dev, backend.AuditQuery{})
+	_, err = f.b.ListAudit(f.ctx, dev, api.AuditQuery{})
 	wantKind(f.t, err, fault.Permission, "dev reading the audit log")
 	if _, err := f.b.WhoAmI(f.ctx, dev); err != nil {
 		f.t.Fatalf("dev whoami: %v", err)
@@ -76,7 +88,7 @@ func testPasswordChange(f *fixture) {
 func testRoleExpiry(f *fixture) {
 	_, admin := f.admin()
 	until := f.clock.Now().Add(2 * time.Hour)
-	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "temp@example.com", Roles: []role.Role{role.Dev}, RoleExpiresAt: until})
+	inv, err := f.b.AddUser(f.ctx, admin, api.AddUserRequest{Email: "temp@example.com", Roles: []role.Role{role.Dev}, RoleExpiresAt: until})
 	must(f.t, err)
 	f.redeem(inv.Code)
 	f.clock.Advance(90 * time.Minute)
@@ -96,7 +108,7 @@ func testRoleExpiry(f *fixture) {
 func testAutomation(f *fixture) {
 	_, admin := f.admin()
 	_, tok := f.invite(admin, "ci@example.com", role.Automation)
-	ch, err := f.b.LoginStart(f.ctx, backend.LoginStartRequest{Account: f.account(), User: "ci@example.com", Role: role.Automation})
+	ch, err := f.b.LoginStart(f.ctx, api.LoginStartRequest{Account: f.account(), User: "ci@example.com", Role: role.Automation})
 	must(f.t, err)
 	if !ch.Token {
 		f.t.Fatal("automation challenge must ask for a management token")
@@ -118,13 +130,13 @@ func testAutomation(f *fixture) {
 func testGrantNotBeyondOwnExpiry(f *fixture) {
 	_, admin := f.admin()
 	until := f.clock.Now().Add(24 * time.Hour)
-	inv, err := f.b.AddUser(f.ctx, admin, backend.AddUserRequest{Email: "temp@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until})
+	inv, err := f.b.AddUser(f.ctx, admin, api.AddUserRequest{Email: "temp@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until})
 	must(f.t, err)
 	f.redeem(inv.Code)
 	temp := f.mustLogin("temp@example.com", role.Admin)
-	_, err = f.b.AddUser(f.ctx, temp, backend.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until.Add(time.Hour)})
+	_, err = f.b.AddUser(f.ctx, temp, api.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Admin}, RoleExpiresAt: until.Add(time.Hour)})
 	wantKind(f.t, err, fault.Permission, "a temporary admin granting a role beyond its own expiry")
-	inv, err = f.b.AddUser(f.ctx, temp, backend.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Dev}})
+	inv, err = f.b.AddUser(f.ctx, temp, api.AddUserRequest{Email: "alt@example.com", Roles: []role.Role{role.Dev}})
 	must(f.t, err)
 	if got := inv.Roles[0].ExpiresAt; !got.Equal(until) {
 		f.t.Fatalf("default expiry of a temporary admin's grant = %s, want its own %s", got, until)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/backend/local"
@@ -30,7 +31,7 @@ func liveSession(tb testing.TB) (*backend.Client, backend.Caller, string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var req backend.RedeemRequest
+	var req api.RedeemRequest
 	keys := map[role.Role][]byte{}
 	for _, g := range info.Roles {
 		e, k, _ := backend.PasswordEnrolment(g.Role, []byte("pw"), info.Params)
@@ -40,7 +41,7 @@ func liveSession(tb testing.TB) (*backend.Client, backend.Caller, string) {
 	if _, err := b.Redeem(ctx, code, req); err != nil {
 		tb.Fatal(err)
 	}
-	start := backend.LoginStartRequest{Account: code.Account, User: info.User, Role: role.Admin}
+	start := api.LoginStartRequest{Account: code.Account, User: info.User, Role: role.Admin}
 	ch, err := b.LoginStart(ctx, start)
 	if err != nil {
 		tb.Fatal(err)
@@ -66,7 +67,7 @@ func BenchmarkSignedRequest(b *testing.B) {
 		{"whoami", func(c *backend.Client, who backend.Caller) error { _, err := c.WhoAmI(ctx, who); return err }},
 		{"users.list", func(c *backend.Client, who backend.Caller) error { _, err := c.ListUsers(ctx, who); return err }},
 		{"users.add", func(c *backend.Client, who backend.Caller) error {
-			_, err := c.AddUser(ctx, who, backend.AddUserRequest{Email: auth.NewNonce() + "@example.com", Roles: []role.Role{role.Dev}})
+			_, err := c.AddUser(ctx, who, api.AddUserRequest{Email: auth.NewNonce() + "@example.com", Roles: []role.Role{role.Dev}})
 			return err
 		}},
 	} {

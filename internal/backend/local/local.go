@@ -1,6 +1,6 @@
 // Package local is the embedded backend: it runs internal/service in this
 // process on a bbolt store under $APPROOV_HOME/local/. Requests still travel
-// as signed envelopes through backend.Client and service.Handle, so the
+// signed through backend.Client and service.Serve, so the
 // local backend goes through exactly the checks a remote one does.
 package local
 
@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -43,11 +44,12 @@ type Transport struct {
 	create bool // only CreateAccount makes a new store
 }
 
-// Exchange implements backend.Transport.
-func (t *Transport) Exchange(ctx context.Context, request []byte) ([]byte, error) {
-	var answer []byte
+// Exchange implements backend.Transport: the request goes to the service
+// as it is, which routes it by its method and path like a server would.
+func (t *Transport) Exchange(ctx context.Context, _ api.Operation, req *auth.Request) (*auth.Response, error) {
+	var answer *auth.Response
 	err := t.withService(func(s *service.Service) error {
-		answer = s.Handle(ctx, request)
+		answer = s.Serve(ctx, req)
 		return nil
 	})
 	return answer, err

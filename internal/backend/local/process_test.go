@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/backend/local"
@@ -81,7 +82,7 @@ func TestRedeemChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var req backend.RedeemRequest
+	var req api.RedeemRequest
 	for _, g := range info.Roles {
 		e, _, _ := backend.PasswordEnrolment(g.Role, []byte("pw"), info.Params)
 		req.Enrolments = append(req.Enrolments, e)

@@ -12,8 +12,9 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend/local"
-	"github.com/approov-cli/approov/internal/cli/identity"
+	"github.com/approov-cli/approov/internal/cli/enrol"
 	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/service"
@@ -97,6 +98,9 @@ type created struct {
 }
 
 func runCreate(ctx context.Context, opts *CreateOptions) error {
+	if err := canInit(opts); err != nil {
+		return err
+	}
 	store, err := opts.Sessions()
 	if err != nil {
 		return err
@@ -113,7 +117,7 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 	out := created{Account: acct.Account, User: inv.User, Store: path, ServiceKey: acct.Fingerprint.String(),
 		CodeID: inv.CodeID, Code: inv.Code, CodeExpiresAt: inv.ExpiresAt}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Created local account %s (store %s) with user %s (roles admin, dev)\n",
-		opts.IO.ColorScheme().SuccessIcon(), acct.Account, path, inv.User)
+		opts.IO.ErrColorScheme().SuccessIcon(), acct.Account, path, inv.User)
 	if opts.Init {
 		return redeem(ctx, opts, out)
 	}
@@ -122,15 +126,25 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 	}
 	fmt.Fprintln(opts.IO.Out, inv.Code)
 	fmt.Fprintf(opts.IO.ErrOut, "Onboarding code above: single use, expires %s. Redeem it with: approov init <code>\n",
-		inv.ExpiresAt.Local().Format("2006-01-02 15:04"))
+		inv.ExpiresAt.Local().Format(cmdutil.TimeLayout))
 	return nil
+}
+
+// canInit refuses --init without a way to get the passwords before the
+// account is made: nothing is created that would have to be taken back.
+func canInit(opts *CreateOptions) error {
+	if !opts.Init || opts.PasswordStdin || opts.IO.CanPrompt() {
+		return nil
+	}
+	return fault.WithHint(fault.Wrap(fault.Auth, prompter.ErrNoTerminal),
+		"approov account create --local --init --password-stdin < password.txt")
 }
 
 // redeem runs init on the fresh code; its JSON output is init's. Prove,
 // then persist: when the code could not be redeemed, the new account would
 // be unusable (its only code is never printed), so its store is removed.
 func redeem(ctx context.Context, opts *CreateOptions, out created) error {
-	err := identity.RunInit(ctx, &identity.InitOptions{
+	err := enrol.Run(ctx, &enrol.Options{
 		IO: opts.IO, Auth: opts.Auth, Prompter: opts.Prompter, JSON: opts.JSON, Now: opts.Now,
 		Source: out.Code, PasswordStdin: opts.PasswordStdin, Storage: opts.Storage,
 	})

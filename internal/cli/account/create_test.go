@@ -3,14 +3,9 @@ package account
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
-	"github.com/approov-cli/approov/internal/prompter"
-	"github.com/approov-cli/approov/internal/prompter/promptertest"
-	"github.com/approov-cli/approov/internal/session/login"
 )
 
 func TestNewCmdCreate(t *testing.T) {
@@ -29,14 +24,9 @@ func TestNewCmdCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &cmdutil.Factory{IOStreams: ios, Now: time.Now, Auth: func() *login.Manager { return nil },
-				Prompter: func() prompter.Prompter { return &promptertest.Scripted{} }}
+			f, _ := clitest.Factory(clitest.Config{})
 			var got *CreateOptions
-			cmd := NewCmdCreate(f, func(o *CreateOptions) error { got = o; return nil })
-			cmd.SetArgs(strings.Fields(tt.args))
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
+			err := clitest.Execute(NewCmdCreate(f, func(o *CreateOptions) error { got = o; return nil }), strings.Fields(tt.args)...)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want %q", err, tt.err)

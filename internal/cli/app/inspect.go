@@ -25,7 +25,6 @@ type InspectOptions struct {
 	JSON       *cmdutil.JSONFlags
 	Files      []string
 	Unverified bool
-	Context    context.Context
 	// Inspect measures one file; tests replace it.
 	Inspect func(ctx context.Context, path string, opts appsig.Options) (*appsig.Record, error)
 }
@@ -50,14 +49,14 @@ an array. The JSON schema is documented in docs/app-measurements.md.`,
   $ approov app inspect suspicious.apk --unverified`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.IO, opts.Files, opts.Context = f.IOStreams, args, c.Context()
+			opts.IO, opts.Files = f.IOStreams, args
 			if err := opts.JSON.Validate(); err != nil {
 				return err
 			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return runInspect(opts)
+			return runInspect(c.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Unverified, "unverified", false, "also print the measurement of a file that fails verification, marked as unverified (still exits 6)")
@@ -68,11 +67,7 @@ an array. The JSON schema is documented in docs/app-measurements.md.`,
 
 // runInspect measures every file, prints what may be printed, and returns
 // one Invalid error if any file failed.
-func runInspect(opts *InspectOptions) error {
-	ctx := opts.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
+func runInspect(ctx context.Context, opts *InspectOptions) error {
 	var shown []*appsig.Record
 	var failures []string
 	for _, path := range opts.Files {

@@ -1,17 +1,14 @@
 package app
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/appsig"
-	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
 )
 
 const fixtures = "../../../testdata/apps/android"
@@ -35,13 +32,9 @@ func TestNewCmdInspectFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
+			f, _ := clitest.Factory(clitest.Config{})
 			var got *InspectOptions
-			cmd := NewCmdInspect(&cmdutil.Factory{IOStreams: ios}, func(o *InspectOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			err := clitest.Execute(NewCmdInspect(f, func(o *InspectOptions) error { got = o; return nil }), tt.args...)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -60,16 +53,9 @@ func TestNewCmdInspectFlags(t *testing.T) {
 
 func run(t *testing.T, tty bool, args ...string) (string, string, error) {
 	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(tty)
-	ios.SetStderrTTY(tty)
-	cmd := NewCmdInspect(&cmdutil.Factory{IOStreams: ios}, nil)
-	cmd.SetArgs(args)
-	cmd.SetOut(&bytes.Buffer{})
-	cmd.SetErr(&bytes.Buffer{})
-	cmd.SetContext(context.Background())
-	err := cmd.Execute()
-	return out.String(), errOut.String(), err
+	f, s := clitest.Factory(clitest.Config{TTY: tty})
+	err := clitest.Execute(NewCmdInspect(f, nil), args...)
+	return s.Out.String(), s.ErrOut.String(), err
 }
 
 func TestRunInspectSummary(t *testing.T) {

@@ -2,6 +2,7 @@
 package completion
 
 import (
+	"context"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/spf13/cobra"
@@ -52,14 +53,14 @@ Start a new shell afterwards.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(opts)
+			return run(c.Context(), opts)
 		},
 	}
 	cmdutil.NoRoleNeeded(cmd)
 	return cmd
 }
 
-func run(opts *Options) error {
+func run(_ context.Context, opts *Options) error {
 	out := opts.IO.Out
 	switch opts.Shell {
 	case "bash":

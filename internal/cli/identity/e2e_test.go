@@ -222,6 +222,9 @@ func TestCreateInitFailureLeavesNoAccount(t *testing.T) {
 	if r.code != 4 {
 		t.Fatalf("create --init without a terminal: exit %d, want 4\n%s", r.code, r.errOut)
 	}
+	if !strings.Contains(r.errOut, "--password-stdin") || strings.Contains(r.errOut, "Created") || strings.Contains(r.errOut, "again") {
+		t.Errorf("create --init without a terminal must say --password-stdin before creating anything:\n%s", r.errOut)
+	}
 	if _, err := os.Stat(filepath.Join(home, "local", "demo.db")); !os.IsNotExist(err) {
 		t.Fatalf("the unusable account's store was left behind: %v", err)
 	}

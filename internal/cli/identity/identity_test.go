@@ -1,25 +1,17 @@
 package identity
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
-	"github.com/approov-cli/approov/internal/prompter"
-	"github.com/approov-cli/approov/internal/prompter/promptertest"
-	"github.com/approov-cli/approov/internal/session/login"
 )
 
 func testFactory() *cmdutil.Factory {
-	ios, _, _, _ := iostreams.Test()
-	return &cmdutil.Factory{IOStreams: ios, Now: time.Now, Auth: func() *login.Manager { return nil },
-		Prompter: func() prompter.Prompter { return &promptertest.Scripted{} }}
+	f, _ := clitest.Factory(clitest.Config{})
+	return f
 }
 
 func TestExportLine(t *testing.T) {
@@ -81,56 +73,5 @@ func TestNewCmdInitFlags(t *testing.T) {
 				t.Fatalf("err %v, opts %+v", err, got)
 			}
 		})
-	}
-}
-
-func TestReadCodeRejectsTyposLocally(t *testing.T) {
-	if _, err := readCode(strings.NewReader(""), "aoc_AAAAAAAAAAAAA.notachecksum"); fault.KindOf(err) != fault.Invalid {
-		t.Errorf("typo: %v", err)
-	}
-	if _, err := readCode(strings.NewReader(""), "/no/such/file"); fault.KindOf(err) != fault.Invalid {
-		t.Errorf("missing file: %v", err)
-	}
-	if _, err := readCode(strings.NewReader("garbage"), "-"); fault.KindOf(err) != fault.Invalid {
-		t.Errorf("stdin garbage: %v", err)
-	}
-}
-
-func TestReadCodeSources(t *testing.T) {
-	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "code.txt")
-	os.WriteFile(file, []byte("\n  "+code.String()+"\r\n"), 0o600)
-	for name, read := range map[string]func() (auth.Code, error){
-		"argument": func() (auth.Code, error) { return readCode(strings.NewReader(""), code.String()) },
-		"stdin":    func() (auth.Code, error) { return readCode(strings.NewReader(code.String()+"\n"), "-") },
-		"file":     func() (auth.Code, error) { return readCode(strings.NewReader(""), file) },
-	} {
-		got, err := read()
-		if err != nil || got.ID != code.ID || got.Account != "demo" {
-			t.Errorf("%s: %+v, %v", name, got, err)
-		}
-	}
-}
-
-// Codes are case-insensitive, so an upper-cased code is a code, not a file
-// name; and an argument that is neither must not be echoed when it holds a
-// code (with a stray prefix): the message would carry its secret.
-func TestReadCodeNeverEchoesASecret(t *testing.T) {
-	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := readCode(strings.NewReader(""), strings.ToUpper(code.String())); err != nil || got.ID != code.ID {
-		t.Errorf("upper-case code: %+v, %v", got, err)
-	}
-	_, secret, _ := strings.Cut(code.String(), ".")
-	for _, arg := range []string{"code=" + code.String(), "'" + strings.ToUpper(code.String())} {
-		_, err := readCode(strings.NewReader(""), arg)
-		if err == nil || strings.Contains(strings.ToLower(err.Error()), secret[:8]) {
-			t.Errorf("readCode(%.12s…) = %v: echoes the code's secret", arg, err)
-		}
 	}
 }

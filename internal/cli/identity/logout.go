@@ -58,7 +58,7 @@ func runLogout(ctx context.Context, opts *LogoutOptions) error {
 		}
 		if had {
 			ended++
-			fmt.Fprintf(opts.IO.ErrOut, "%s Logged out of %s on %s\n", opts.IO.ColorScheme().SuccessIcon(), t.Role, t.Account.Name)
+			fmt.Fprintf(opts.IO.ErrOut, "%s Logged out of %s on %s\n", opts.IO.ErrColorScheme().SuccessIcon(), t.Role, t.Account.Name)
 		}
 	}
 	if ended == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -92,8 +93,8 @@ func runPassword(ctx context.Context, opts *PasswordOptions) error {
 	if err := opts.Auth.Forget(ctx, t); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Password changed for %s on %s; its other sessions were ended.\n", opts.IO.ColorScheme().SuccessIcon(), t.Role, t.Account.Name)
-	if _, err := opts.Auth.LoginWithKey(ctx, t, conn.Backend, func(backend.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil }); err != nil {
+	fmt.Fprintf(opts.IO.ErrOut, "%s Password changed for %s on %s; its other sessions were ended.\n", opts.IO.ErrColorScheme().SuccessIcon(), t.Role, t.Account.Name)
+	if _, err := opts.Auth.LoginWithKey(ctx, t, conn.Backend, func(api.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil }); err != nil {
 		opts.IO.Warnf("could not open a new session (%v); the next command will ask for the new password", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
 	"github.com/approov-cli/approov/internal/tableprinter"
@@ -82,5 +83,5 @@ func expiryText(exp *time.Time) string {
 	if exp == nil {
 		return "never"
 	}
-	return exp.Local().Format("2006-01-02 15:04")
+	return exp.Local().Format(cmdutil.TimeLayout)
 }

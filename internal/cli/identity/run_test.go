@@ -7,11 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/cmdutil"
-	"github.com/approov-cli/approov/internal/iostreams"
-	"github.com/approov-cli/approov/internal/prompter/promptertest"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session/login"
 	"github.com/approov-cli/approov/internal/session/login/logintest"
@@ -22,10 +21,10 @@ type whoamiBackend struct {
 	calls int
 }
 
-func (w *whoamiBackend) WhoAmI(_ context.Context, c backend.Caller) (backend.Identity, error) {
+func (w *whoamiBackend) WhoAmI(_ context.Context, c backend.Caller) (api.Identity, error) {
 	w.calls++
-	return backend.Identity{Account: "demo", User: "owner@example.com", Role: role.Dev, Session: c.Session,
-		SessionExpiresAt: time.Now().Add(time.Hour), Roles: []backend.RoleGrant{{Role: role.Admin}, {Role: role.Dev}}}, nil
+	return api.Identity{Account: "demo", User: "owner@example.com", Role: role.Dev, Session: c.Session,
+		SessionExpiresAt: time.Now().Add(time.Hour), Roles: []api.RoleGrant{{Role: role.Admin}, {Role: role.Dev}}}, nil
 }
 
 func runCmd(t *testing.T, tty bool, m *login.Manager, newCmd func(*cmdutil.Factory) interface {
@@ -33,13 +32,11 @@ func runCmd(t *testing.T, tty bool, m *login.Manager, newCmd func(*cmdutil.Facto
 	ExecuteContext(context.Context) error
 }, args ...string) (string, error) {
 	t.Helper()
-	ios, _, out, _ := iostreams.Test()
-	ios.SetStdoutTTY(tty)
-	f := &cmdutil.Factory{IOStreams: ios, Now: time.Now, Auth: func() *login.Manager { return m }}
+	f, s := clitest.Factory(clitest.Config{TTY: tty, Auth: m})
 	cmd := newCmd(f)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(context.Background())
-	return out.String(), err
+	return s.Out.String(), err
 }
 
 func TestRunWhoami(t *testing.T) {
@@ -85,37 +82,5 @@ func TestRunRoleList(t *testing.T) {
 	out, err = runCmd(t, false, m, list, "admin", "--shell", "powershell")
 	if err != nil || out != "$env:APPROOV_ROLE = 'admin:demo'\n" {
 		t.Fatalf("role admin: %v %q", err, out)
-	}
-}
-
-// otherAccountBackend answers for another account than the code names.
-type otherAccountBackend struct {
-	backend.Backend
-	redeemed bool
-}
-
-func (b *otherAccountBackend) InspectCode(_ context.Context, c auth.Code) (backend.CodeInfo, error) {
-	return backend.CodeInfo{ID: c.ID, Account: "prod", User: "me@example.com", Roles: []backend.RoleGrant{{Role: role.Dev}}, Params: auth.Params{Time: 1, MemoryKiB: 64, Threads: 1}}, nil
-}
-
-func (b *otherAccountBackend) Redeem(context.Context, auth.Code, backend.RedeemRequest) (backend.Redeemed, error) {
-	b.redeemed = true
-	return backend.Redeemed{Account: "prod", User: "me@example.com", Roles: []backend.RoleGrant{{Role: role.Dev}}}, nil
-}
-
-// The code pins the account: a service answering for another one (which
-// would replace that account's local record) is refused before anything
-// is asked or spent.
-func TestInitRefusesAnswerForAnotherAccount(t *testing.T) {
-	code, err := auth.NewCode("demo", []string{"local:/nowhere.db"}, auth.Fingerprint{3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &otherAccountBackend{}
-	ios, _, _, _ := iostreams.Test()
-	opts := &InitOptions{IO: ios, Auth: logintest.LiveManager(t, b, role.Dev), Prompter: &promptertest.Scripted{Passwords: []string{"long enough pw"}},
-		Source: code.String(), Now: time.Now}
-	if err := RunInit(context.Background(), opts); err == nil || b.redeemed {
-		t.Fatalf("init for another account: err %v, redeemed %v", err, b.redeemed)
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -53,38 +53,41 @@ smoke test in CI (with APPROOV_MANAGEMENT_TOKEN).`,
 var whoamiFields = []string{"account", "backend", "user", "role", "role_from", "roles", "session_expires_at", "role_expires_at", "secret_storage"}
 
 type whoami struct {
-	Account          string              `json:"account"`
-	Backend          []string            `json:"backend"`
-	User             string              `json:"user"`
-	Role             role.Role           `json:"role"`
-	RoleFrom         string              `json:"role_from"`
-	Roles            []backend.RoleGrant `json:"roles"`
-	SessionExpiresAt time.Time           `json:"session_expires_at"`
-	RoleExpiresAt    *time.Time          `json:"role_expires_at"`
-	SecretStorage    string              `json:"secret_storage"`
+	Account          string          `json:"account"`
+	Backend          []string        `json:"backend"`
+	User             string          `json:"user"`
+	Role             role.Role       `json:"role"`
+	RoleFrom         string          `json:"role_from"`
+	Roles            []api.RoleGrant `json:"roles"`
+	SessionExpiresAt time.Time       `json:"session_expires_at"`
+	RoleExpiresAt    *time.Time      `json:"role_expires_at"`
+	SecretStorage    string          `json:"secret_storage"`
 }
 
 func runWhoami(ctx context.Context, opts *WhoamiOptions) error {
-	var conn login.Conn
-	var id backend.Identity
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		conn = c
-		id, err = c.Backend.WhoAmI(ctx, c.Caller)
-		return err
+	w, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (whoami, error) {
+		id, err := c.Backend.WhoAmI(ctx, c.Caller)
+		return whoamiOf(opts.Auth, c, id), err
 	})
 	if err != nil {
 		return err
-	}
-	w := whoami{Account: id.Account, Backend: conn.Target.Account.Backend, User: id.User, Role: id.Role, RoleFrom: conn.Target.From,
-		Roles: id.Roles, SessionExpiresAt: id.SessionExpiresAt, SecretStorage: storageText(opts.Auth, conn.Session)}
-	if !id.RoleExpiresAt.IsZero() {
-		w.RoleExpiresAt = &id.RoleExpiresAt
 	}
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, w)
 	}
 	printWhoami(opts, w)
 	return nil
+}
+
+// whoamiOf is what whoami shows: the service's answer, with what only this
+// machine knows (the backend, how the role was chosen, where the key is).
+func whoamiOf(m *login.Manager, c login.Conn, id api.Identity) whoami {
+	w := whoami{Account: id.Account, Backend: c.Target.Account.Backend, User: id.User, Role: id.Role, RoleFrom: c.Target.From,
+		Roles: id.Roles, SessionExpiresAt: id.SessionExpiresAt, SecretStorage: storageText(m, c.Session)}
+	if !id.RoleExpiresAt.IsZero() {
+		w.RoleExpiresAt = &id.RoleExpiresAt
+	}
+	return w
 }
 
 // storageText says where the session key lives, as gh's auth status should.

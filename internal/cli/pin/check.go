@@ -18,7 +18,6 @@ import (
 // CheckOptions holds what `approov pin check` needs.
 type CheckOptions struct {
 	IO          *iostreams.IOStreams
-	Context     context.Context
 	Now         func() time.Time
 	JSON        *cmdutil.JSONFlags
 	Net         NetFlags
@@ -53,11 +52,11 @@ expired or expires within 30 days. Made for cron and CI.`,
   $ approov pin check --file pins.json --connect-to api.example.com=staging.example.com:8443
   $ approov pin check --file pins.json --json=domain,ok,error`,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.IO, opts.Now, opts.Context, opts.Domains = f.IOStreams, f.Now, c.Context(), args
+			opts.IO, opts.Now, opts.Domains = f.IOStreams, f.Now, args
 			if runF != nil {
 				return runF(opts)
 			}
-			return runCheck(opts)
+			return runCheck(c.Context(), opts)
 		},
 	}
 	fs := cmd.Flags()
@@ -70,7 +69,7 @@ expired or expires within 30 days. Made for cron and CI.`,
 	return cmd
 }
 
-func runCheck(opts *CheckOptions) error {
+func runCheck(ctx context.Context, opts *CheckOptions) error {
 	co, err := opts.checkOptions()
 	if err != nil {
 		return err
@@ -82,7 +81,7 @@ func runCheck(opts *CheckOptions) error {
 	if err := selectDomains(set, opts.Domains); err != nil {
 		return err
 	}
-	results := pins.Check(opts.Context, set, co)
+	results := pins.Check(ctx, set, co)
 	if err := renderCheck(opts, results); err != nil {
 		return err
 	}

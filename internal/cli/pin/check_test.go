@@ -29,8 +29,7 @@ func runCheck(t *testing.T, s streams, args ...string) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Context = context.Background()
-	return pin.RunCheck(o)
+	return pin.RunCheck(context.Background(), o)
 }
 
 func TestNewCmdCheckFlags(t *testing.T) {
@@ -101,7 +100,7 @@ func TestCheckLive(t *testing.T) {
 		if fault.KindOf(err) != fault.Network || err.Error() != "1 of 2 domains failed the pin check" {
 			t.Fatalf("err %v", err)
 		}
-		out := s.out.String()
+		out := s.Out.String()
 		if !strings.Contains(out, "good.pins.test") || !strings.Contains(out, "primary leaf") || !strings.Contains(out, "no pin of bad.pins.test matches") {
 			t.Errorf("tty=%v output:\n%s", tty, out)
 		}
@@ -117,11 +116,11 @@ func TestCheckLive(t *testing.T) {
 		Addresses []struct{ Matched struct{ Pin, Label string } }
 		Warnings  []string
 	}
-	if err := json.Unmarshal(s.out.Bytes(), &res); err != nil {
-		t.Fatalf("%v\n%s", err, s.out)
+	if err := json.Unmarshal(s.Out.Bytes(), &res); err != nil {
+		t.Fatalf("%v\n%s", err, s.Out)
 	}
 	if len(res) != 1 || !res[0].OK || res[0].Addresses[0].Matched.Pin != pins.Compute(good).String() || res[0].Warnings != nil {
-		t.Errorf("json %s", s.out)
+		t.Errorf("json %s", s.Out)
 	}
 	if err := runCheck(t, newStreams(false), "-f", file, "nosuch.pins.test"); fault.KindOf(err) != fault.Invalid {
 		t.Errorf("unknown domain: %v", err)
@@ -139,8 +138,8 @@ func TestCheckExpiringPinSet(t *testing.T) {
 	if fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "expires on "+soon) {
 		t.Errorf("err %v", err)
 	}
-	if !strings.Contains(s.errOut.String(), "warning: domain exp.pins.test: pin set expires") {
-		t.Errorf("stderr %q", s.errOut)
+	if !strings.Contains(s.ErrOut.String(), "warning: domain exp.pins.test: pin set expires") {
+		t.Errorf("stderr %q", s.ErrOut)
 	}
 }
 
@@ -170,7 +169,7 @@ func TestCheckHostile(t *testing.T) {
 		t.Errorf("took %s, deadline %s", elapsed, deadline)
 	}
 	var res []pins.DomainResult
-	if err := json.Unmarshal(s.out.Bytes(), &res); err != nil {
+	if err := json.Unmarshal(s.Out.Bytes(), &res); err != nil {
 		t.Fatal(err)
 	}
 	for i, h := range pinstest.HostileServers {
@@ -189,12 +188,12 @@ func TestCheckPinSetFromStdin(t *testing.T) {
 	leaf, key := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"in.pins.test"}})
 	addr := pinstest.ServeTLS(t, key, leaf)
 	s := newStreams(false)
-	fmt.Fprintf(s.in, `{"schema":1,"domains":[{"domain":"in.pins.test","pins":[{"sha256":%q}]}]}`, pins.Compute(leaf))
+	fmt.Fprintf(s.In, `{"schema":1,"domains":[{"domain":"in.pins.test","pins":[{"sha256":%q}]}]}`, pins.Compute(leaf))
 	err := runCheck(t, s, "-f", "-", "--ca-file", writeFile(t, "ca.pem", ca.PEM()), "--connect-to", "in.pins.test="+addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(s.errOut.String(), "single pin") || !strings.Contains(s.out.String(), "in.pins.test\t"+addr+"\tok") {
-		t.Errorf("stdout %q, stderr %q", s.out, s.errOut)
+	if !strings.Contains(s.ErrOut.String(), "single pin") || !strings.Contains(s.Out.String(), "in.pins.test\t"+addr+"\tok") {
+		t.Errorf("stdout %q, stderr %q", s.Out, s.ErrOut)
 	}
 }

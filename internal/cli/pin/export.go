@@ -1,6 +1,7 @@
 package pin
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -40,12 +41,12 @@ pin-set policy problems) go to standard error.`,
   $ approov pin export --format okhttp --file pins.json
   $ approov pin export --format ios-ats --file pins.json`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			opts.IO, opts.Now = f.IOStreams, f.Now
 			if runF != nil {
 				return runF(opts)
 			}
-			return runExport(opts)
+			return runExport(c.Context(), opts)
 		},
 	}
 	fs := cmd.Flags()
@@ -58,7 +59,7 @@ pin-set policy problems) go to standard error.`,
 	return cmd
 }
 
-func runExport(opts *ExportOptions) error {
+func runExport(_ context.Context, opts *ExportOptions) error {
 	if opts.Format == "" {
 		return cmdutil.FlagErrorf("--format is required: one of %s", strings.Join(pins.ExportFormats, ", "))
 	}

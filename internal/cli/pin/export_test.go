@@ -1,6 +1,7 @@
 package pin_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,7 @@ func runExport(t *testing.T, s streams, args ...string) error {
 	if err := parse(t, cmd, args...); err != nil {
 		return err
 	}
-	return pin.RunExport(got)
+	return pin.RunExport(context.Background(), got)
 }
 
 func TestExportCommandGolden(t *testing.T) {
@@ -32,10 +33,10 @@ func TestExportCommandGolden(t *testing.T) {
 			if err := runExport(t, s, "--format", format, "--file", filepath.Join(vectors, "pinset.json")); err != nil {
 				t.Fatal(err)
 			}
-			if s.out.String() != string(want) {
-				t.Errorf("output differs from %s:\n%s", golden, s.out)
+			if s.Out.String() != string(want) {
+				t.Errorf("output differs from %s:\n%s", golden, s.Out)
 			}
-			if strings.Contains(s.out.String(), "warning") {
+			if strings.Contains(s.Out.String(), "warning") {
 				t.Error("warnings written to stdout")
 			}
 		})
@@ -44,13 +45,13 @@ func TestExportCommandGolden(t *testing.T) {
 
 func TestExportFromStdinWithWarnings(t *testing.T) {
 	s := newStreams(false)
-	s.in.WriteString(`{"schema":1,"domains":[{"domain":"a.example","pins":[{"sha256":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}]}]}`)
+	s.In.WriteString(`{"schema":1,"domains":[{"domain":"a.example","pins":[{"sha256":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}]}]}`)
 	if err := runExport(t, s, "--format", "trustkit", "-f", "-"); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"placeholder", "single pin", "TrustKit refuses to start"} {
-		if !strings.Contains(s.errOut.String(), want) {
-			t.Errorf("stderr %q lacks %q", s.errOut, want)
+		if !strings.Contains(s.ErrOut.String(), want) {
+			t.Errorf("stderr %q lacks %q", s.ErrOut, want)
 		}
 	}
 }

@@ -23,7 +23,6 @@ import (
 // ExtractOptions holds what `approov pin extract` needs.
 type ExtractOptions struct {
 	IO      *iostreams.IOStreams
-	Context context.Context
 	Now     func() time.Time
 	JSON    *cmdutil.JSONFlags
 	Net     NetFlags
@@ -68,11 +67,11 @@ An argument that names an existing file is read as a file.`,
   $ approov pin extract api.example.com --json --jq '.[].certificates[] | select(.position=="leaf") | .pin'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.IO, opts.Now, opts.Context, opts.Sources = f.IOStreams, f.Now, c.Context(), args
+			opts.IO, opts.Now, opts.Sources = f.IOStreams, f.Now, args
 			if runF != nil {
 				return runF(opts)
 			}
-			return runExtract(opts)
+			return runExtract(c.Context(), opts)
 		},
 	}
 	addNetFlags(cmd.Flags(), &opts.Net, true)
@@ -81,7 +80,7 @@ An argument that names an existing file is read as a file.`,
 	return cmd
 }
 
-func runExtract(opts *ExtractOptions) error {
+func runExtract(ctx context.Context, opts *ExtractOptions) error {
 	if err := opts.JSON.Validate(); err != nil {
 		return err
 	}
@@ -98,7 +97,7 @@ func runExtract(opts *ExtractOptions) error {
 	if opts.Net.Insecure {
 		opts.IO.Warnf("--insecure: chains are NOT verified; the pins below may come from a man in the middle. Confirm them out of band before shipping them.")
 	}
-	chains := opts.extractAll(fo)
+	chains := opts.extractAll(ctx, fo)
 	if err := renderChains(opts, chains); err != nil {
 		return err
 	}
@@ -130,7 +129,7 @@ func warnSplitHosts(ios *iostreams.IOStreams, chains []Chain) {
 
 // extractAll reads every source, endpoints concurrently (a few at a time),
 // and returns the chains in the order of the arguments.
-func (opts *ExtractOptions) extractAll(fo pins.FetchOptions) []Chain {
+func (opts *ExtractOptions) extractAll(ctx context.Context, fo pins.FetchOptions) []Chain {
 	per := make([][]Chain, len(opts.Sources))
 	sem := make(chan struct{}, pins.DefaultConcurrency)
 	var wg sync.WaitGroup
@@ -140,7 +139,7 @@ func (opts *ExtractOptions) extractAll(fo pins.FetchOptions) []Chain {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			per[i] = opts.extract(src, fo)
+			per[i] = opts.extract(ctx, src, fo)
 		}()
 	}
 	wg.Wait()
@@ -151,7 +150,7 @@ func (opts *ExtractOptions) extractAll(fo pins.FetchOptions) []Chain {
 	return chains
 }
 
-func (opts *ExtractOptions) extract(src string, fo pins.FetchOptions) []Chain {
+func (opts *ExtractOptions) extract(ctx context.Context, src string, fo pins.FetchOptions) []Chain {
 	if src == "-" {
 		return []Chain{fromReader("stdin", opts.IO.In)}
 	}
@@ -166,7 +165,7 @@ func (opts *ExtractOptions) extract(src string, fo pins.FetchOptions) []Chain {
 	if err != nil {
 		return []Chain{{Source: src, err: err, Error: err.Error()}}
 	}
-	ctx, cancel := context.WithTimeout(opts.Context, opts.Net.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, opts.Net.Timeout)
 	defer cancel()
 	eps, err := pins.Fetch(ctx, target, fo)
 	if len(eps) == 0 { // resolution failed

@@ -61,8 +61,7 @@ func runExtract(t *testing.T, s streams, args ...string) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Context = context.Background()
-	return pin.RunExtract(o)
+	return pin.RunExtract(context.Background(), o)
 }
 
 func TestExtractFiles(t *testing.T) {
@@ -72,7 +71,7 @@ func TestExtractFiles(t *testing.T) {
 		if err := runExtract(t, s, filepath.Join(vectors, "rsa2048.pem"), filepath.Join(vectors, "ed25519.der")); err != nil {
 			t.Fatal(err)
 		}
-		out := s.out.String()
+		out := s.Out.String()
 		if !strings.Contains(out, "sha256/"+want["rsa2048"]) || !strings.Contains(out, "sha256/"+want["ed25519"]) {
 			t.Errorf("tty=%v: pins missing:\n%s", tty, out)
 		}
@@ -85,7 +84,7 @@ func TestExtractFiles(t *testing.T) {
 func TestExtractJSONFromStdin(t *testing.T) {
 	s := newStreams(false)
 	data, _ := os.ReadFile(filepath.Join(vectors, "bundle.p7b"))
-	s.in.Write(data)
+	s.In.Write(data)
 	if err := runExtract(t, s, "-", "--json"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +92,8 @@ func TestExtractJSONFromStdin(t *testing.T) {
 		Source       string
 		Certificates []struct{ Pin, Position, Key string }
 	}
-	if err := json.Unmarshal(s.out.Bytes(), &chains); err != nil {
-		t.Fatalf("%v\n%s", err, s.out)
+	if err := json.Unmarshal(s.Out.Bytes(), &chains); err != nil {
+		t.Fatalf("%v\n%s", err, s.Out)
 	}
 	want := opensslPins(t)
 	got := chains[0].Certificates
@@ -110,7 +109,7 @@ func TestExtractRefusesPrivateKey(t *testing.T) {
 	if fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "private key") {
 		t.Fatalf("err %v", err)
 	}
-	if all := err.Error() + s.out.String() + s.errOut.String(); strings.Contains(all, "secretmaterial") {
+	if all := err.Error() + s.Out.String() + s.ErrOut.String(); strings.Contains(all, "secretmaterial") {
 		t.Errorf("key material echoed: %q", all)
 	}
 }
@@ -151,8 +150,8 @@ func TestExtractLive(t *testing.T) {
 		if err := runExtract(t, s, "--ca-file", caFile, "https://"+addr+"/health"); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(s.out.String(), leafPin.OkHttp()) || !strings.Contains(s.out.String(), "root") {
-			t.Errorf("tty=%v output:\n%s", tty, s.out)
+		if !strings.Contains(s.Out.String(), leafPin.OkHttp()) || !strings.Contains(s.Out.String(), "root") {
+			t.Errorf("tty=%v output:\n%s", tty, s.Out)
 		}
 	}
 	if got := opensslLivePin(t, addr); got != "" && got != leafPin.String() {
@@ -193,8 +192,8 @@ func TestExtractInsecureWarns(t *testing.T) {
 	if err := runExtract(t, s, "--insecure", addr); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(s.errOut.String(), "man in the middle") || !strings.Contains(s.out.String(), pins.Compute(leaf).OkHttp()) {
-		t.Errorf("stderr %q, stdout %q", s.errOut, s.out)
+	if !strings.Contains(s.ErrOut.String(), "man in the middle") || !strings.Contains(s.Out.String(), pins.Compute(leaf).OkHttp()) {
+		t.Errorf("stderr %q, stdout %q", s.ErrOut, s.Out)
 	}
 }
 
@@ -227,10 +226,10 @@ func TestExtractHostile(t *testing.T) {
 // The whole binary path: exit code 7 and a single "error:" line on stderr.
 func TestExtractExitCode(t *testing.T) {
 	s := newStreams(false)
-	code := app.Run(context.Background(), s.ios, []string{"pin", "extract", "--handshake-timeout", "500ms", pinstest.Tarpit(t)})
-	lines := strings.Split(strings.TrimSpace(s.errOut.String()), "\n")
+	code := app.Run(context.Background(), s.IO, []string{"pin", "extract", "--handshake-timeout", "500ms", pinstest.Tarpit(t)})
+	lines := strings.Split(strings.TrimSpace(s.ErrOut.String()), "\n")
 	if code != 7 || len(lines) != 1 || !strings.HasPrefix(lines[0], "error: ") {
-		t.Errorf("exit %d, stderr %q", code, s.errOut)
+		t.Errorf("exit %d, stderr %q", code, s.ErrOut)
 	}
 }
 
@@ -252,7 +251,7 @@ func TestExtractServerName(t *testing.T) {
 		t.Fatal(err)
 	}
 	var chains []pin.Chain
-	if err := json.Unmarshal(s.out.Bytes(), &chains); err != nil {
+	if err := json.Unmarshal(s.Out.Bytes(), &chains); err != nil {
 		t.Fatal(err)
 	}
 	if chains[0].ServerName != "b.pins.test" || !chains[0].Verified || chains[0].Certificates[0].Pin != pins.Compute(bLeaf) {
@@ -273,8 +272,8 @@ func TestExtractIPv6(t *testing.T) {
 	if err := runExtract(t, s, "--ca-file", writeFile(t, "ca.pem", ca.PEM()), addr); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(s.out.String(), "[::1]:") || !strings.Contains(s.out.String(), pins.Compute(leaf).OkHttp()) {
-		t.Errorf("output %q", s.out)
+	if !strings.HasPrefix(s.Out.String(), "[::1]:") || !strings.Contains(s.Out.String(), pins.Compute(leaf).OkHttp()) {
+		t.Errorf("output %q", s.Out)
 	}
 }
 
@@ -296,19 +295,18 @@ func TestExtractEveryAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Context = context.Background()
 	o.Net.Lookup = func(context.Context, string) ([]netip.Addr, error) {
 		return []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")}, nil
 	}
-	if err := pin.RunExtract(o); err != nil {
+	if err := pin.RunExtract(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	out := s.out.String()
+	out := s.Out.String()
 	if !strings.Contains(out, "127.0.0.1:"+port) || !strings.Contains(out, "127.0.0.2:"+port) ||
 		!strings.Contains(out, pins.Compute(l1).OkHttp()) || !strings.Contains(out, pins.Compute(l2).OkHttp()) {
 		t.Errorf("output:\n%s", out)
 	}
-	if !strings.Contains(s.errOut.String(), "serve 2 different leaf keys") {
-		t.Errorf("stderr %q", s.errOut)
+	if !strings.Contains(s.ErrOut.String(), "serve 2 different leaf keys") {
+		t.Errorf("stderr %q", s.ErrOut)
 	}
 }

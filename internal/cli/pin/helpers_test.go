@@ -7,30 +7,27 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/approov-cli/approov/internal/cmdutil"
-	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/spf13/cobra"
+
+	"github.com/approov-cli/approov/internal/cli/clitest"
+	"github.com/approov-cli/approov/internal/cmdutil"
 )
 
 const vectors = "../../../testdata/pins"
 
+// streams are a test's streams with the Factory that writes to them.
 type streams struct {
-	ios             *iostreams.IOStreams
-	in, out, errOut *bytes.Buffer
+	clitest.Streams
+	f *cmdutil.Factory
 }
 
 func newStreams(tty bool) streams {
-	ios, in, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(tty)
-	ios.SetStderrTTY(tty)
-	return streams{ios, in, out, errOut}
+	f, s := clitest.Factory(clitest.Config{TTY: tty})
+	return streams{s, f}
 }
 
-func factory(s streams) *cmdutil.Factory {
-	return &cmdutil.Factory{IOStreams: s.ios, Now: time.Now}
-}
+func factory(s streams) *cmdutil.Factory { return s.f }
 
 // parse runs cmd's flag parsing with args; its runF captures the options.
 func parse(t *testing.T, cmd *cobra.Command, args ...string) error {

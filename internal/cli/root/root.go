@@ -21,8 +21,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Short: "Administer a mobile-app attestation and dynamic pinning account",
 		Long: `Administer an app-attestation and dynamic certificate-pinning account from the
 command line: register app measurements, manage API domains and their TLS pins,
-users and roles. Works on an embedded local backend with no set-up, or against a
-shared approovd server.`,
+users and roles. Works on an embedded local backend with no set-up.`,
 		Example: `  $ approov app inspect app-release.apk
   $ approov help exit-codes`,
 		Version:       build.Current().Version,

@@ -5,21 +5,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
-	"github.com/spf13/cobra"
 )
 
 func testFactory(active role.Role) *cmdutil.Factory {
-	ios, _, _, _ := iostreams.Test()
-	return &cmdutil.Factory{IOStreams: ios, ActiveRole: func() (role.Role, error) {
-		if active == "" {
-			return "", fault.New(fault.Auth, "no active role")
-		}
-		return active, nil
-	}}
+	f, _ := clitest.Factory(clitest.Config{Role: active})
+	return f
 }
 
 // walk visits every command of the tree.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -75,10 +75,8 @@ outlast it.`,
 }
 
 func runAdd(ctx context.Context, opts *AddOptions) error {
-	var inv backend.Invitation
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		inv, err = c.Backend.AddUser(ctx, c.Caller, backend.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
-		return err
+	inv, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.Invitation, error) {
+		return c.Backend.AddUser(ctx, c.Caller, api.AddUserRequest{Email: opts.Email, Roles: opts.Roles, RoleExpiresAt: opts.Expires})
 	})
 	if err != nil {
 		return err
@@ -88,7 +86,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 
 // printInvitation prints the code on stdout (it is the product) and how to
 // use it on stderr.
-func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv backend.Invitation) error {
+func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv api.Invitation) error {
 	if j.Enabled() {
 		return j.Write(io, inv)
 	}
@@ -104,10 +102,10 @@ func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv backend.
 		redeem = "approov init <code> --automation --out ci.token"
 	}
 	what := "Onboarding"
-	if inv.Kind == backend.CodeRecovery {
+	if inv.Kind == api.CodeRecovery {
 		what, redeem = "Recovery", redeem+"   (with their recovery PIN)"
 	}
 	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %s; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",
-		io.ColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format("2006-01-02 15:04"), redeem)
+		io.ErrColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format(cmdutil.TimeLayout), redeem)
 	return nil
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -47,10 +47,8 @@ tab-separated with RFC 3339 times; --json gives one object per user.`,
 }
 
 func runList(ctx context.Context, opts *ListOptions) error {
-	var users []backend.User
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		users, err = c.Backend.ListUsers(ctx, c.Caller)
-		return err
+	users, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) ([]api.User, error) {
+		return c.Backend.ListUsers(ctx, c.Caller)
 	})
 	if err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -54,10 +54,8 @@ their roles; their roles keep working until then.`,
 }
 
 func runRecover(ctx context.Context, opts *RecoverOptions) error {
-	var inv backend.Invitation
-	err := opts.Auth.Do(ctx, func(c login.Conn) (err error) {
-		inv, err = c.Backend.RecoverUser(ctx, c.Caller, backend.RecoverUserRequest{Email: opts.Email, CodeTTL: opts.TTL})
-		return err
+	inv, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.Invitation, error) {
+		return c.Backend.RecoverUser(ctx, c.Caller, api.RecoverUserRequest{Email: opts.Email, CodeTTL: opts.TTL})
 	})
 	if err != nil {
 		return err

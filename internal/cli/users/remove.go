@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -51,15 +51,15 @@ Asks for confirmation on a terminal; scripts pass --yes.`,
 
 func runRemove(ctx context.Context, opts *RemoveOptions) error {
 	q := fmt.Sprintf("Remove %s with all their roles and sessions?", opts.Email)
-	if err := confirm(opts.IO, opts.Prompter, opts.Yes, q); err != nil {
+	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, q); err != nil {
 		return err
 	}
-	err := opts.Auth.Do(ctx, func(c login.Conn) error {
-		return c.Backend.RemoveUser(ctx, c.Caller, backend.RemoveUserRequest{Email: opts.Email})
+	_, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (struct{}, error) {
+		return struct{}{}, c.Backend.RemoveUser(ctx, c.Caller, api.RemoveUserRequest{Email: opts.Email})
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ColorScheme().SuccessIcon(), opts.Email)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ErrColorScheme().SuccessIcon(), opts.Email)
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -61,15 +61,15 @@ scripts pass --yes.`,
 
 func runRevoke(ctx context.Context, opts *RevokeOptions) error {
 	q := fmt.Sprintf("Revoke the %s role of %s? Their %s sessions end at once.", opts.Role, opts.Email, opts.Role)
-	if err := confirm(opts.IO, opts.Prompter, opts.Yes, q); err != nil {
+	if err := cmdutil.Confirm(opts.IO, opts.Prompter, opts.Yes, q); err != nil {
 		return err
 	}
-	err := opts.Auth.Do(ctx, func(c login.Conn) error {
-		return c.Backend.RevokeRole(ctx, c.Caller, backend.RevokeRoleRequest{Email: opts.Email, Role: opts.Role})
+	_, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (struct{}, error) {
+		return struct{}{}, c.Backend.RevokeRole(ctx, c.Caller, api.RevokeRoleRequest{Email: opts.Email, Role: opts.Role})
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked the %s role of %s\n", opts.IO.ColorScheme().SuccessIcon(), opts.Role, opts.Email)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked the %s role of %s\n", opts.IO.ErrColorScheme().SuccessIcon(), opts.Role, opts.Email)
 	return nil
 }

@@ -7,58 +7,50 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
-	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
-	"github.com/approov-cli/approov/internal/session/login"
 	"github.com/approov-cli/approov/internal/session/login/logintest"
 )
 
 // fakeBackend answers the calls the users commands make.
 type fakeBackend struct {
 	backend.Backend // nil: any other call panics, which fails the test
-	users           []backend.User
-	added           []backend.AddUserRequest
+	users           []api.User
+	added           []api.AddUserRequest
 	callErr         error
 	caller          backend.Caller
 }
 
-func (f *fakeBackend) ListUsers(_ context.Context, c backend.Caller) ([]backend.User, error) {
+func (f *fakeBackend) ListUsers(_ context.Context, c backend.Caller) ([]api.User, error) {
 	f.caller = c
 	return f.users, f.callErr
 }
 
-func (f *fakeBackend) AddUser(_ context.Context, c backend.Caller, req backend.AddUserRequest) (backend.Invitation, error) {
+func (f *fakeBackend) AddUser(_ context.Context, c backend.Caller, req api.AddUserRequest) (api.Invitation, error) {
 	f.caller = c
 	f.added = append(f.added, req)
-	return backend.Invitation{User: req.Email, Kind: backend.CodeOnboarding, Roles: []backend.RoleGrant{{Role: req.Roles[0]}},
+	return api.Invitation{User: req.Email, Kind: api.CodeOnboarding, Roles: []api.RoleGrant{{Role: req.Roles[0]}},
 		CodeID: "abc", Code: "aoc_abc.secret", ExpiresAt: now.Add(72 * time.Hour)}, f.callErr
 }
 
 func listCmd(t *testing.T, tty bool, b *fakeBackend, jsonFlag string) (string, string, error) {
-	ios, _, out, errOut := iostreams.Test()
-	ios.SetStdoutTTY(tty)
-	f := &cmdutil.Factory{IOStreams: ios, Now: func() time.Time { return now }}
-	m := logintest.LiveManager(t, b, role.Admin)
-	f.Auth = func() *login.Manager { return m }
-	cmd := NewCmdList(f, nil)
+	f, s := clitest.Factory(clitest.Config{TTY: tty, Now: now, Auth: logintest.LiveManager(t, b, role.Admin)})
 	args := []string{}
 	if jsonFlag != "" {
 		args = append(args, jsonFlag)
 	}
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
+	err := clitest.Execute(NewCmdList(f, nil), args...)
+	return s.Out.String(), s.ErrOut.String(), err
 }
 
 func TestRunList(t *testing.T) {
 	exp := time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC)
-	b := &fakeBackend{users: []backend.User{
-		{Email: "owner@example.com", Roles: []backend.UserRole{{Role: role.Admin, State: backend.RoleActive}}},
-		{Email: "bob@example.com", Roles: []backend.UserRole{{Role: role.Dev, State: backend.RolePending, ExpiresAt: exp}}},
+	b := &fakeBackend{users: []api.User{
+		{Email: "owner@example.com", Roles: []api.UserRole{{Role: role.Admin, State: api.RoleActive}}},
+		{Email: "bob@example.com", Roles: []api.UserRole{{Role: role.Dev, State: api.RolePending, ExpiresAt: exp}}},
 	}}
 	out, _, err := listCmd(t, true, b, "")
 	if err != nil || !strings.Contains(out, "EMAIL") || !strings.Contains(out, "bob@example.com") {
@@ -88,18 +80,18 @@ func TestRunListServiceDenies(t *testing.T) {
 
 func TestRunAddPrintsCodeOnStdout(t *testing.T) {
 	for _, tty := range []bool{true, false} {
-		ios, _, out, errOut := iostreams.Test()
-		ios.SetStdoutTTY(tty)
 		b := &fakeBackend{}
-		m := logintest.LiveManager(t, b, role.Admin)
-		f := &cmdutil.Factory{IOStreams: ios, Now: func() time.Time { return now }, Auth: func() *login.Manager { return m }}
-		cmd := NewCmdAdd(f, nil)
-		cmd.SetArgs([]string{"ci@example.com", "--role", "automation"})
-		if err := cmd.ExecuteContext(context.Background()); err != nil {
+		f, s := clitest.Factory(clitest.Config{TTY: tty, Now: now, Auth: logintest.LiveManager(t, b, role.Admin)})
+		if err := clitest.Execute(NewCmdAdd(f, nil), "ci@example.com", "--role", "automation"); err != nil {
 			t.Fatal(err)
 		}
-		if out.String() != "aoc_abc.secret\n" || !strings.Contains(errOut.String(), "--automation --out") {
+		out, errOut := s.Out.String(), s.ErrOut.String()
+		if out != "aoc_abc.secret\n" || !strings.Contains(errOut, "--automation --out") {
 			t.Errorf("tty=%v: stdout %q, stderr %q", tty, out, errOut)
+		}
+		// The expiry carries its zone, as users list shows it.
+		if zone := now.Add(72 * time.Hour).Local().Format(" MST."); !strings.Contains(errOut, zone) {
+			t.Errorf("tty=%v: stderr %q lacks the zone %q", tty, errOut, zone)
 		}
 		if len(b.added) != 1 || b.added[0].Roles[0] != role.Automation {
 			t.Errorf("request %+v", b.added)

@@ -11,9 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/cmdutil"
-	"github.com/approov-cli/approov/internal/fault"
-	"github.com/approov-cli/approov/internal/iostreams"
-	"github.com/approov-cli/approov/internal/prompter"
 )
 
 // NewCmdUsers builds the `approov users` group.
@@ -70,22 +67,4 @@ func parseDays(s string) (time.Duration, error) {
 		}
 	}
 	return time.ParseDuration(s)
-}
-
-// confirm asks before a destructive change, or requires --yes without a terminal.
-func confirm(io *iostreams.IOStreams, p prompter.Prompter, yes bool, question string) error {
-	if yes {
-		return nil
-	}
-	if !io.CanPrompt() {
-		return prompter.NoConfirmError()
-	}
-	ok, err := p.Confirm(question, false)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fault.New(fault.Cancelled, "cancelled")
-	}
-	return nil
 }

@@ -5,21 +5,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/cli/clitest"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/prompter/promptertest"
 	"github.com/approov-cli/approov/internal/role"
-	"github.com/approov-cli/approov/internal/session/login"
 )
 
 var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 func factory(p prompter.Prompter) (*cmdutil.Factory, *iostreams.IOStreams) {
-	ios, _, _, _ := iostreams.Test()
-	return &cmdutil.Factory{IOStreams: ios, Now: func() time.Time { return now },
-		Auth: func() *login.Manager { return nil }, Prompter: func() prompter.Prompter { return p }}, ios
+	f, s := clitest.Factory(clitest.Config{Now: now, Prompter: p})
+	return f, s.IO
 }
 
 func TestNewCmdAdd(t *testing.T) {

@@ -2,6 +2,7 @@
 package version
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/approov-cli/approov/internal/build"
@@ -26,13 +27,13 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 		Example: `  $ approov version
   $ approov version --json=version`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			opts.IO = f.IOStreams
 			opts.Info = build.Current()
 			if runF != nil {
 				return runF(opts)
 			}
-			return run(opts)
+			return run(c.Context(), opts)
 		},
 	}
 	opts.JSON = cmdutil.AddJSONFlags(cmd, []string{"version", "commit", "date", "go"})
@@ -40,7 +41,7 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 	return cmd
 }
 
-func run(opts *Options) error {
+func run(_ context.Context, opts *Options) error {
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, opts.Info)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
@@ -138,7 +139,7 @@ func (m *Manager) Do(ctx context.Context, fn func(Conn) error) error {
 	if err == nil || !c.Reused || fault.KindOf(err) != fault.Auth {
 		return err
 	}
-	if _, rerr := backend.RetryAfter(err); rerr {
+	if _, rerr := api.RetryAfter(err); rerr {
 		return err
 	}
 	if ferr := m.Forget(ctx, c.Target); ferr != nil {
@@ -246,7 +247,7 @@ func (m *Manager) Login(ctx context.Context, t Target, password []byte) (Conn, e
 	if err != nil {
 		return Conn{}, err
 	}
-	return m.LoginWithKey(ctx, t, b, func(ch backend.LoginChallenge) (ed25519.PrivateKey, error) {
+	return m.LoginWithKey(ctx, t, b, func(ch api.LoginChallenge) (ed25519.PrivateKey, error) {
 		if key != nil {
 			return key, nil
 		}
@@ -257,8 +258,8 @@ func (m *Manager) Login(ctx context.Context, t Target, password []byte) (Conn, e
 // LoginWithKey answers a login challenge with the role key that keyFor
 // returns and saves the session. init and password use it with keys they
 // derived themselves, so the user is not asked again.
-func (m *Manager) LoginWithKey(ctx context.Context, t Target, b backend.Backend, keyFor func(backend.LoginChallenge) (ed25519.PrivateKey, error)) (Conn, error) {
-	req := backend.LoginStartRequest{Account: t.Account.ID, User: t.Account.User, Role: t.Role}
+func (m *Manager) LoginWithKey(ctx context.Context, t Target, b backend.Backend, keyFor func(api.LoginChallenge) (ed25519.PrivateKey, error)) (Conn, error) {
+	req := api.LoginStartRequest{Account: t.Account.ID, User: t.Account.User, Role: t.Role}
 	ch, err := b.LoginStart(ctx, req)
 	if err != nil {
 		return Conn{}, rateLimitHint(err)
@@ -305,7 +306,7 @@ func refArgs(ref string) string {
 }
 
 func rateLimitHint(err error) error {
-	if d, ok := backend.RetryAfter(err); ok {
+	if d, ok := api.RetryAfter(err); ok {
 		return fault.WithHint(err, fmt.Sprintf("wait %s before trying again", d.Round(time.Second)))
 	}
 	return err
@@ -313,7 +314,7 @@ func rateLimitHint(err error) error {
 
 // Save records a session opened by a login (or by init, which holds the
 // role keys already) and stores its key per the storage policy.
-func (m *Manager) Save(ctx context.Context, t Target, b backend.Backend, caller backend.Caller, g backend.SessionGrant) (Conn, error) {
+func (m *Manager) Save(ctx context.Context, t Target, b backend.Backend, caller backend.Caller, g api.SessionGrant) (Conn, error) {
 	sess := session.Session{ID: g.Session, Account: t.Account.ID, Role: t.Role, Created: m.o.Now().UTC(), Expires: g.ExpiresAt}
 	conn := Conn{Backend: b, Caller: caller, Target: t, Session: sess}
 	s, err := m.o.Store()

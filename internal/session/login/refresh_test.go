@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/role"
@@ -20,14 +21,14 @@ type slowLogin struct {
 	logins atomic.Int32
 }
 
-func (b *slowLogin) LoginStart(context.Context, backend.LoginStartRequest) (backend.LoginChallenge, error) {
-	return backend.LoginChallenge{Challenge: []byte("c"), Token: true}, nil
+func (b *slowLogin) LoginStart(context.Context, api.LoginStartRequest) (api.LoginChallenge, error) {
+	return api.LoginChallenge{Challenge: []byte("c"), Token: true}, nil
 }
 
-func (b *slowLogin) LoginFinish(_ context.Context, r backend.LoginFinishRequest) (backend.SessionGrant, error) {
+func (b *slowLogin) LoginFinish(_ context.Context, r api.LoginFinishRequest) (api.SessionGrant, error) {
 	n := b.logins.Add(1)
 	time.Sleep(200 * time.Millisecond)
-	return backend.SessionGrant{Account: r.Account, User: r.User, Role: r.Role, Session: "ses_" + string(rune('a'+n)), ExpiresAt: time.Now().Add(time.Hour)}, nil
+	return api.SessionGrant{Account: r.Account, User: r.User, Role: r.Role, Session: "ses_" + string(rune('a'+n)), ExpiresAt: time.Now().Add(time.Hour)}, nil
 }
 
 // security.md S2: two processes needing a session at once — one logs in

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
-	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
@@ -109,7 +109,7 @@ func TestRefArgs(t *testing.T) {
 }
 
 func TestRateLimitHint(t *testing.T) {
-	err := rateLimitHint(&backend.RateLimitError{Err: fault.New(fault.Auth, "too many failed attempts"), After: 90 * time.Second})
+	err := rateLimitHint(&api.RateLimitError{Err: fault.New(fault.Auth, "too many failed attempts"), After: 90 * time.Second})
 	if fault.KindOf(err) != fault.Auth || !strings.Contains(fault.HintOf(err), "wait 1m30s") {
 		t.Fatalf("err %v, hint %q", err, fault.HintOf(err))
 	}

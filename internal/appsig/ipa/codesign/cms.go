@@ -6,8 +6,9 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"github.com/approov-cli/approov/internal/cms"
 	"strings"
+
+	"github.com/approov-cli/approov/internal/cms"
 
 	"github.com/smallstep/pkcs7"
 	"howett.net/plist"

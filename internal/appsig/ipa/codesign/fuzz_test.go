@@ -2,8 +2,9 @@ package codesign
 
 import (
 	"bytes"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign/codesigntest"
 

@@ -3,8 +3,9 @@ package codesign
 import (
 	"bytes"
 	"encoding/binary"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 )
 
 // relocClaim is a thin arm64 Mach-O with one LC_SEGMENT_64 holding one

@@ -3,9 +3,10 @@ package plists
 import (
 	"encoding/binary"
 	"encoding/json"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/fault"
 )

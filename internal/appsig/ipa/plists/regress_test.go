@@ -1,9 +1,10 @@
 package plists
 
 import (
-	"github.com/approov-cli/approov/internal/alloctest"
 	"strings"
 	"testing"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 )
 
 // TestSharedContainersBoundedByInput: 138 bytes of arrays sharing arrays

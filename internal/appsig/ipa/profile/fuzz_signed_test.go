@@ -6,10 +6,11 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/smallstep/pkcs7"
 

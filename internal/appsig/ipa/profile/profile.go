@@ -14,8 +14,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"github.com/approov-cli/approov/internal/cms"
 	"time"
+
+	"github.com/approov-cli/approov/internal/cms"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/codesign"
 	"github.com/approov-cli/approov/internal/appsig/ipa/plists"

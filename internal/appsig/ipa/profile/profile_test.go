@@ -8,12 +8,13 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"github.com/approov-cli/approov/internal/alloctest"
 	"io"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/approov-cli/approov/internal/alloctest"
 
 	"github.com/approov-cli/approov/internal/appsig/ipa/plists"
 	"github.com/approov-cli/approov/internal/fault"

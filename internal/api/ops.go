@@ -1,0 +1,204 @@
+package api
+
+import (
+	"reflect"
+	"slices"
+
+	"github.com/approov-cli/approov/internal/role"
+)
+
+// Credential says how an operation's request is signed.
+type Credential uint8
+
+// Credentials.
+const (
+	CredNone    Credential = iota // unsigned (the answer is still signed)
+	CredCode                      // signed with an onboarding code's key
+	CredSession                   // signed with a session key
+)
+
+// String names the credential as docs/api.md does.
+func (c Credential) String() string {
+	if names := [...]string{"none", "code", "session"}; int(c) < len(names) {
+		return names[c]
+	}
+	return "unknown"
+}
+
+// Operation is one service operation: its name, HTTP mapping and the rules
+// every layer applies to it. Name is the command path it serves
+// ("users.add" for `approov users add`), the key of authorisation.
+type Operation struct {
+	Name       string
+	Method     string // GET and DELETE: parameters in the query; POST and PUT: a JSON body
+	Path       string // a template under /v1/accounts/{account}
+	Cred       Credential
+	Roles      Policy // who may call it with a session (NoRole for other credentials)
+	Idempotent bool   // safe to send again after a network failure
+	MaxBody    int    // bound on the JSON body (0 for GET and DELETE)
+
+	req, resp reflect.Type // set by define, for checks and docs
+}
+
+// Types returns the operation's request and answer types.
+func (o Operation) Types() (req, resp reflect.Type) { return o.req, o.resp }
+
+// Op is an Operation with its request and answer types, so that handlers
+// and client calls are checked by the compiler against the table.
+type Op[Req, Resp any] struct{ Operation }
+
+// Empty is the request or answer of an operation that carries none ({}).
+type Empty struct{}
+
+// Body limits: most requests are a few short fields; a redemption carries
+// up to four enrolments and a PIN verifier.
+const (
+	smallBody = 4 << 10
+	largeBody = 16 << 10
+)
+
+const acct = "/v1/accounts/{account}"
+
+// The operations. Adding one: see docs/project-layout.md.
+var (
+	OpInfo = define[Empty, ServiceInfo](Operation{Name: "info", Method: "GET", Path: acct,
+		Cred: CredNone, Idempotent: true})
+	OpInspectCode = define[Empty, CodeInfo](Operation{Name: "code.inspect", Method: "GET", Path: acct + "/code",
+		Cred: CredCode, Idempotent: true})
+	OpRedeem = define[RedeemRequest, Redeemed](Operation{Name: "init", Method: "POST", Path: acct + "/code/redeem",
+		Cred: CredCode, MaxBody: largeBody})
+	OpLoginStart = define[LoginStartRequest, LoginChallenge](Operation{Name: "login.start", Method: "POST", Path: acct + "/login/start",
+		Cred: CredNone, Idempotent: true, MaxBody: smallBody})
+	OpLoginFinish = define[LoginFinishRequest, SessionGrant](Operation{Name: "login.finish", Method: "POST", Path: acct + "/login/finish",
+		Cred: CredNone, MaxBody: smallBody})
+	OpWhoAmI = define[Empty, Identity](Operation{Name: "whoami", Method: "GET", Path: acct + "/session",
+		Cred: CredSession, Roles: AnyRole, Idempotent: true})
+	OpLogout = define[Empty, Empty](Operation{Name: "logout", Method: "DELETE", Path: acct + "/session",
+		Cred: CredSession, Roles: AnyRole})
+	OpPassword = define[Enrolment, Empty](Operation{Name: "password", Method: "POST", Path: acct + "/session/password",
+		Cred: CredSession, Roles: AnyRole, MaxBody: smallBody}) // automation: rotates its token
+	OpUsersAdd = define[AddUserRequest, Invitation](Operation{Name: "users.add", Method: "POST", Path: acct + "/users",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
+	OpUsersList = define[Empty, []User](Operation{Name: "users.list", Method: "GET", Path: acct + "/users",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+	OpUsersRevoke = define[RevokeRoleRequest, Empty](Operation{Name: "users.revoke", Method: "DELETE", Path: acct + "/users/roles",
+		Cred: CredSession, Roles: AdminOnly})
+	OpUsersRemove = define[RemoveUserRequest, Empty](Operation{Name: "users.remove", Method: "DELETE", Path: acct + "/users",
+		Cred: CredSession, Roles: AdminOnly})
+	OpUsersRecover = define[RecoverUserRequest, Invitation](Operation{Name: "users.recover", Method: "POST", Path: acct + "/users/recover",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
+	OpAuditList = define[AuditQuery, []AuditEvent](Operation{Name: "audit.list", Method: "GET", Path: acct + "/audit",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+)
+
+// commands holds the roles of command paths that are not (yet) operations
+// of their own: CLI-only commands, and those of DESIGN §2 whose operation
+// is still to come. When the operation is added, its row moves into its
+// definition above (a test refuses a name in both).
+var commands = map[string]Policy{
+	"account.create": NoRole, "app.inspect": NoRole, "pin.extract": NoRole,
+	"pin.check": NoRole, "pin.export": NoRole, "completion": NoRole, "version": NoRole,
+
+	"role": AnyRole,
+
+	"api.add": AdminOnly, "api.remove": AdminOnly, "pin.push": AdminOnly,
+	"secret.get": AdminOnly, "secret.rotate": AdminOnly,
+
+	"registration.add": Builders, "registration.list": Builders, "registration.remove": Builders,
+
+	"appsigncert.add": AdminDev, "appsigncert.list": AdminDev, "appsigncert.remove": AdminDev,
+	"api.list": AdminDev, "api.check": AdminDev,
+	"pin.pull": AdminDev, "pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
+	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev,
+	"token.example": AdminDev, "token.check": AdminDev, "sdk.config": AdminDev, "sdk.verify": AdminDev,
+}
+
+// registry holds every defined operation in definition order. It is
+// written only while the package initialises.
+var registry []Operation
+
+func define[Req, Resp any](o Operation) Op[Req, Resp] {
+	o.req, o.resp = reflect.TypeFor[Req](), reflect.TypeFor[Resp]()
+	registry = append(registry, o)
+	return Op[Req, Resp]{o}
+}
+
+// Operations lists every operation, in definition order.
+func Operations() []Operation { return slices.Clone(registry) }
+
+// ByName finds an operation by name.
+func ByName(name string) (Operation, bool) {
+	i := slices.IndexFunc(registry, func(o Operation) bool { return o.Name == name })
+	if i < 0 {
+		return Operation{}, false
+	}
+	return registry[i], true
+}
+
+// PolicyOf returns the roles that may run name, an operation or a command
+// path; known is false for a name in neither table.
+func PolicyOf(name string) (p Policy, known bool) {
+	if op, ok := ByName(name); ok {
+		return op.Roles, true
+	}
+	p, known = commands[name]
+	return p, known
+}
+
+// Names lists every operation and command path with a policy, sorted.
+func Names() []string {
+	out := make([]string, 0, len(registry)+len(commands))
+	for _, op := range registry {
+		out = append(out, op.Name)
+	}
+	for name := range commands {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Policy is a set of roles. NoRole means the caller needs none: commands
+// that run without an account, and unsigned or code-signed operations.
+type Policy uint8
+
+// Policies of DESIGN §2. Bit i stands for role.All[i].
+const (
+	NoRole    Policy = 0
+	AdminOnly Policy = 1 << 0
+	AdminDev  Policy = AdminOnly | 1<<1
+	Builders  Policy = AdminDev | 1<<2 | 1<<3 // delegate: own only (service code)
+	AnyRole   Policy = Builders
+)
+
+// Allow returns the policy admitting roles.
+func Allow(roles ...role.Role) Policy {
+	var p Policy
+	for _, r := range roles {
+		if i := slices.Index(role.All, r); i >= 0 {
+			p |= 1 << i
+		}
+	}
+	return p
+}
+
+// Allows reports whether r is in the set.
+func (p Policy) Allows(r role.Role) bool {
+	i := slices.Index(role.All, r)
+	return i >= 0 && p&(1<<i) != 0
+}
+
+// List returns the roles in the set, in role.All order (nil for NoRole).
+func (p Policy) List() []role.Role {
+	var out []role.Role
+	for _, r := range role.All {
+		if p.Allows(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Op returns the untyped operation (for tables listing operations of
+// different types).
+func (o Op[Req, Resp]) Op() Operation { return o.Operation }
