@@ -105,7 +105,7 @@ func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measuremen
 		return nil, ownErr
 	}
 	if ownErr == nil {
-		m.Signers.V1, m.Notes, m.v1SignedAttrs = v1.Signers.V1, append(m.Notes, v1.Notes...), v1.v1SignedAttrs
+		m.takeV1(v1)
 	}
 	if v.err != nil {
 		return m, v.err
@@ -295,6 +295,13 @@ func (m *Measurement) addV1(ctx context.Context, a *zipsafe.Archive, sb *Signing
 	for _, s := range res.Signers {
 		m.Signers.V1 = append(m.Signers.V1, s.CertSHA256)
 	}
+}
+
+// takeV1 adopts what addV1 found (run on a scratch measurement while the
+// verifier ran): kept, as before, only when the content checks passed.
+func (m *Measurement) takeV1(v1 *Measurement) {
+	m.Signers.V1, m.v1SignedAttrs = v1.Signers.V1, v1.v1SignedAttrs
+	m.Notes = append(m.Notes, v1.Notes...)
 }
 
 // crossCheck requires our parser to agree with apkverifier on the signers
