@@ -16,7 +16,7 @@ import (
 // the parsers read anyway, so the file is read once and the hash runs on
 // the second core. It is an io.ReaderAt over the file: the parsers read
 // through it. Once told which ranges a parser will read in order (the
-// plan), it serves that parser's reads there from 1 MiB chunks that it
+// plan), it serves that parser's reads there from 256 KiB chunks that it
 // reads once and shares, read-only, with the hash goroutine; everything
 // else the hasher reads itself, in file order. Reads out of order, repeated
 // or outside the plan go straight to the file, and whatever no parser has
@@ -59,7 +59,7 @@ type hashItem struct {
 }
 
 const (
-	hashChunk   = 1 << 20
+	hashChunk   = 256 << 10 // 1 MiB chunks cost ~5 % more CPU: they leave the cache before the other core hashes them
 	hashBuffers = 4
 	// maxSkip is the largest forward jump of a parser read inside a planned
 	// range that the hasher bridges by reading the gap itself.
