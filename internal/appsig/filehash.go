@@ -62,8 +62,10 @@ const (
 	hashChunk   = 256 << 10 // 1 MiB chunks cost ~5 % more CPU: they leave the cache before the other core hashes them
 	hashBuffers = 4
 	// maxSkip is the largest forward jump of a parser read inside a planned
-	// range that the hasher bridges by reading the gap itself.
-	maxSkip = 1 << 20
+	// range that the hasher bridges by reading the gap itself (a local
+	// header before an entry's data). A longer jump is taken for another
+	// parser's read (our own of META-INF, say) and does not move the plan.
+	maxSkip = 64 << 10
 )
 
 func newFileHasher(ctx context.Context, r io.ReaderAt, size int64, progress func(done, total int64)) *fileHasher {
