@@ -71,7 +71,7 @@ func openBackend(now func() time.Time) login.Opener {
 		fp, err := auth.ParseFingerprint(acct.ServiceKey)
 		if err != nil {
 			return nil, fault.WithHint(fault.New(fault.Internal, "account %s has a damaged service key fingerprint: %v", acct.Name, err),
-				"approov init <code> again")
+				"approov init - again, with a new onboarding code")
 		}
 		path, ok := auth.LocalPath(acct.Backend)
 		if !ok {

@@ -14,6 +14,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/spf13/cobra"
 )
 
@@ -94,9 +95,11 @@ func report(w io.Writer, err error, cmdPath string) int {
 		fmt.Fprintln(w, "cancelled")
 		return code
 	}
-	fmt.Fprintf(w, "error: %s\n", err)
+	// Messages carry file names, subjects and answers from servers: their
+	// control characters are escaped so none can fake or rewrite a line.
+	fmt.Fprintf(w, "error: %s\n", safetext.Escape(err.Error()))
 	if hint := fault.HintOf(err); hint != "" {
-		fmt.Fprintf(w, "try: %s\n", hint)
+		fmt.Fprintf(w, "try: %s\n", safetext.Escape(hint))
 	} else if code == ExitUsage {
 		fmt.Fprintf(w, "try: %s --help\n", cmdPath)
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func TestExitCodeForEveryKind(t *testing.T) {
@@ -94,5 +96,71 @@ func TestRunCancelledContext(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	if code := Run(ctx, ios, []string{"version"}); code != 130 {
 		t.Errorf("exit %d, want 130 (stderr %q)", code, errOut.String())
+	}
+}
+
+// walkTree visits every command below root with its argument path.
+func walkTree(cmd *cobra.Command, path []string, visit func(*cobra.Command, []string)) {
+	for _, c := range cmd.Commands() {
+		p := append(append([]string(nil), path...), c.Name())
+		visit(c, p)
+		walkTree(c, p, visit)
+	}
+}
+
+// Every command group refuses an unknown subcommand with exit 2 and says so;
+// `approov users frobnicate` used to print help and exit 0 (issue 8, defect 7).
+func TestEveryGroupRefusesUnknownSubcommands(t *testing.T) {
+	groups := [][]string{nil}
+	walkTree(NewRootCommand(iostreams.System()), nil, func(c *cobra.Command, p []string) {
+		if c.HasSubCommands() {
+			groups = append(groups, p)
+		}
+	})
+	if len(groups) < 4 {
+		t.Fatalf("found only %d command groups", len(groups))
+	}
+	for _, g := range groups {
+		ios, _, out, errOut := iostreams.Test()
+		args := append(append([]string(nil), g...), "frobnicate")
+		if code := Run(context.Background(), ios, args); code != 2 || !strings.Contains(errOut.String(), `unknown command "frobnicate"`) {
+			t.Errorf("approov %s: exit %d, stderr %q, stdout %.40q; want exit 2 and unknown command", strings.Join(args, " "), code, errOut, out)
+		}
+		if len(g) == 0 {
+			continue
+		}
+		ios, _, out, _ = iostreams.Test()
+		if code := Run(context.Background(), ios, g); code != 0 || !strings.Contains(out.String(), "Usage:") {
+			t.Errorf("approov %s alone: exit %d, want its help and exit 0", strings.Join(g, " "), code)
+		}
+	}
+	ios, _, _, errOut := iostreams.Test()
+	if Run(context.Background(), ios, []string{"pin", "extrac"}); !strings.Contains(errOut.String(), "(did you mean extract?)") {
+		t.Errorf("no suggestion for a near miss: %q", errOut)
+	}
+}
+
+// A switch given a value is a usage error that never repeats the value:
+// `--password-stdin=hunter2` echoed it (issue 8, defect 6). Every bool flag
+// of the tree is tried.
+func TestSwitchWithValueNeverEchoesIt(t *testing.T) {
+	const secret = "s3cret-Value"
+	tried := 0
+	walkTree(NewRootCommand(iostreams.System()), nil, func(c *cobra.Command, p []string) {
+		c.Flags().VisitAll(func(fl *pflag.Flag) {
+			if fl.Value.Type() != "bool" || fl.Name == "help" && tried > 0 {
+				return
+			}
+			tried++
+			ios, _, out, errOut := iostreams.Test()
+			args := append(append([]string(nil), p...), "--"+fl.Name+"="+secret)
+			code := Run(context.Background(), ios, args)
+			if code != 2 || strings.Contains(errOut.String()+out.String(), secret) || !strings.Contains(errOut.String(), "takes no value") {
+				t.Errorf("approov %s: exit %d, stderr %q; want exit 2 without the value", strings.Join(args, " "), code, errOut)
+			}
+		})
+	})
+	if tried < 5 {
+		t.Fatalf("only %d switches tried", tried)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/approov-cli/approov/internal/appsig/ipa"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/userfile"
 )
 
 // Inspect verifies and measures the file at path.
@@ -25,17 +25,14 @@ func Inspect(ctx context.Context, path string, opts Options) (*Record, error) {
 	opts = withDefaults(opts)
 	ctx, cancel := context.WithTimeout(ctx, opts.Budget)
 	defer cancel()
-	f, err := os.Open(path)
+	f, err := userfile.Open(path) // a FIFO must not block the open
 	if err != nil {
-		return nil, fault.Wrap(fault.Invalid, err)
+		return nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fault.Wrap(fault.Invalid, err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fault.New(fault.Invalid, "%s is not a regular file", path)
 	}
 	if st.Size() > opts.MaxFileSize {
 		return nil, fault.New(fault.Invalid, "%s: %d bytes exceed the limit of %d", filepath.Base(path), st.Size(), opts.MaxFileSize)

@@ -171,3 +171,33 @@ func checkParseErr(t *testing.T, s string, err error) {
 		t.Fatalf("error %q echoes the whole input", msg)
 	}
 }
+
+// A crafted code or token whose location or user holds ESC, CR, LF or an
+// invisible rune is refused: printed, it could fake an "ok Joined …" line
+// (issue 8, defect 5). The checksum is public, so anyone can make one.
+func TestControlCharactersRefused(t *testing.T) {
+	fp := testFingerprint()
+	for _, loc := range []string{"local:/tmp/x\x1b[2K\rok Joined account demo", "local:/tmp/x\ny", "local:/tmp/\u202ebd.x", "https://example.com/\x1b[31m", "local:/tmp/\xff"} {
+		if _, err := NewCode("acme", []string{loc}, fp); err == nil {
+			t.Errorf("NewCode accepted location %q", loc)
+		}
+		c := Code{ID: "0123456789abc", Secret: make([]byte, codeSecretSize), Account: "acme", Backend: []string{loc}, ServiceKey: fp}
+		_, err := ParseCode(c.String())
+		if fault.KindOf(err) != fault.Invalid || strings.ContainsAny(err.Error(), "\x1b\r\n\u202e") {
+			t.Errorf("ParseCode with location %q: %v", loc, err)
+		}
+		tok := ManagementToken{Account: "acme", User: "ci@example.com", Backend: []string{loc}, ServiceKey: fp, Seed: make([]byte, 32)}
+		if _, err := ParseManagementToken(tok.String()); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("ParseManagementToken with location %q: %v", loc, err)
+		}
+	}
+	for _, user := range []string{"ci@example.com\n\x1b[1Aok", "ci\r@x", "\u202eci"} {
+		tok := ManagementToken{Account: "acme", User: user, Backend: []string{"local:/x.db"}, ServiceKey: fp, Seed: make([]byte, 32)}
+		if _, err := ParseManagementToken(tok.String()); fault.KindOf(err) != fault.Invalid {
+			t.Errorf("ParseManagementToken with user %q: %v", user, err)
+		}
+		if _, err := NewManagementToken("acme", user, []string{"local:/x.db"}, fp); err == nil {
+			t.Errorf("NewManagementToken accepted user %q", user)
+		}
+	}
+}

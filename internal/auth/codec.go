@@ -11,7 +11,9 @@ import (
 
 // b32 is Crockford's base32 alphabet in lower case, without padding: no
 // i, l, o or u, so codes read aloud or retyped are less ambiguous.
-var b32 = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+const b32Alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+var b32 = base32.NewEncoding(b32Alphabet).WithPadding(base32.NoPadding)
 
 const checksumSize = 4
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/safetext"
 )
 
 // Limits on what a code or token may carry, so parsing stays bounded.
@@ -34,6 +35,11 @@ func ValidateLocations(locs []string) error {
 func validateLocation(l string, n int) error {
 	if len(l) > maxLocationLen {
 		return fault.New(fault.Invalid, "backend location longer than %d bytes", maxLocationLen)
+	}
+	// A location is printed (whoami, errors): control or invisible
+	// characters could fake terminal output, and no real path or URL needs them.
+	if !safetext.Printable(l) {
+		return fault.New(fault.Invalid, "backend location %q holds control or invisible characters", truncate(l, 80))
 	}
 	if p, ok := strings.CutPrefix(l, LocalPrefix); ok {
 		if n != 1 || !filepath.IsAbs(p) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/safetext"
 )
 
 // TokenPrefix starts every management token.
@@ -41,8 +42,8 @@ func NewManagementToken(account, user string, backend []string, serviceKey Finge
 	if err := ValidateLocations(backend); err != nil {
 		return ManagementToken{}, err
 	}
-	if !ValidAccountID(account) || len(user) == 0 || len(user) > 255 {
-		return ManagementToken{}, fault.New(fault.Invalid, "invalid account id, or user not 1..255 bytes")
+	if !ValidAccountID(account) || len(user) == 0 || len(user) > 255 || !safetext.Printable(user) {
+		return ManagementToken{}, fault.New(fault.Invalid, "invalid account id, or user not 1..255 printable bytes")
 	}
 	seed := make([]byte, ed25519.SeedSize)
 	rand.Read(seed)
@@ -87,6 +88,9 @@ func ParseManagementToken(s string) (ManagementToken, error) {
 	}
 	if !ValidAccountID(t.Account) {
 		return ManagementToken{}, fault.New(fault.Invalid, "management token names an invalid account id")
+	}
+	if !safetext.Printable(t.User) {
+		return ManagementToken{}, fault.New(fault.Invalid, "management token names a user with control or invisible characters")
 	}
 	if err := ValidateLocations(t.Backend); err != nil {
 		return ManagementToken{}, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
 )
@@ -95,7 +96,7 @@ func (j *JSONFlags) Write(ios *iostreams.IOStreams, data any) error {
 		value = keepFields(value, fields)
 	}
 	if j.jq != "" {
-		return runJQ(ios.Out, j.jq, value)
+		return runJQ(ios.Out, j.jq, value, ios.IsStdoutTTY())
 	}
 	return writeIndented(ios.Out, value)
 }
@@ -142,8 +143,9 @@ func writeIndented(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// runJQ prints each result of expr; strings print raw, like `jq -r`.
-func runJQ(w io.Writer, expr string, v any) error {
+// runJQ prints each result of expr; strings print raw, like `jq -r`, for
+// scripts, but escaped on a terminal (they may hold names from outside).
+func runJQ(w io.Writer, expr string, v any, tty bool) error {
 	q, err := gojq.Parse(expr)
 	if err != nil {
 		return FlagErrorf("invalid --jq expression: %v", err)
@@ -157,14 +159,17 @@ func runJQ(w io.Writer, expr string, v any) error {
 		if err, isErr := res.(error); isErr {
 			return fmt.Errorf("--jq: %w", err)
 		}
-		if err := writeJQResult(w, res); err != nil {
+		if err := writeJQResult(w, res, tty); err != nil {
 			return err
 		}
 	}
 }
 
-func writeJQResult(w io.Writer, res any) error {
+func writeJQResult(w io.Writer, res any, tty bool) error {
 	if s, ok := res.(string); ok {
+		if tty {
+			s = safetext.Escape(s)
+		}
 		_, err := fmt.Fprintln(w, s)
 		return err
 	}

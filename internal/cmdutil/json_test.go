@@ -82,3 +82,23 @@ func TestJSONDisabledByDefault(t *testing.T) {
 		t.Error("--jq should imply --json")
 	}
 }
+
+// --jq prints strings raw for scripts, escaped on a terminal.
+func TestJQStringsEscapedOnATerminal(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(tty)
+		cmd := &cobra.Command{Use: "x"}
+		j := AddJSONFlags(cmd, []string{"user"})
+		if err := cmd.ParseFlags([]string{"--jq", ".user"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Write(ios, map[string]string{"user": "e\x1b[2Kve"}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[bool]string{false: "e\x1b[2Kve\n", true: "e\\x1b[2Kve\n"}[tty]
+		if out.String() != want {
+			t.Errorf("tty %v: %q, want %q", tty, out, want)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"golang.org/x/term"
+
+	"github.com/approov-cli/approov/internal/safetext"
 )
 
 // IOStreams holds stdin, stdout (data) and stderr (messages).
@@ -131,7 +133,8 @@ func (s *IOStreams) TerminalWidth() int {
 	return s.termWidth()
 }
 
-// Warnf writes a "warning: ..." line to stderr.
+// Warnf writes a "warning: ..." line to stderr, its control characters
+// escaped: warnings carry paths and names from files and servers.
 func (s *IOStreams) Warnf(format string, a ...any) {
-	fmt.Fprintf(s.ErrOut, "warning: "+format+"\n", a...)
+	fmt.Fprintf(s.ErrOut, "warning: %s\n", safetext.Escapef(format, a...))
 }

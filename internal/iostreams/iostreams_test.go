@@ -109,3 +109,12 @@ func TestStderrColourIsItsOwn(t *testing.T) {
 		t.Error("NO_COLOR must turn stderr colour off too")
 	}
 }
+
+// Warnings carry paths and names from files and servers: escaped.
+func TestWarnfEscapes(t *testing.T) {
+	ios, _, _, errOut := Test()
+	ios.Warnf("file %s is odd", "a\x1b[2K\rb\nc")
+	if got, want := errOut.String(), "warning: file a\\x1b[2K\\rb\\nc is odd\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -1,31 +1,24 @@
 package pins
 
 import (
-	"strings"
-	"unicode"
-
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/safetext"
 )
 
 func invalidf(format string, a ...any) error { return fault.New(fault.Invalid, format, a...) }
 
 func networkf(format string, a ...any) error { return fault.New(fault.Network, format, a...) }
 
-// truncate shortens s to at most n runes and replaces control characters, so
-// that hostile input cannot flood or rewrite the terminal through an error.
+// truncate shortens s to at most n runes and escapes control and invisible
+// characters, so that hostile input cannot flood or rewrite the terminal
+// through an error or a certificate's name.
 func truncate(s string, n int) string {
-	var b strings.Builder
 	count := 0
-	for _, r := range s {
+	for i := range s {
 		if count == n {
-			b.WriteString("…")
-			break
+			return safetext.Escape(s[:i]) + "…"
 		}
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			r = '?'
-		}
-		b.WriteRune(r)
 		count++
 	}
-	return b.String()
+	return safetext.Escape(s)
 }

@@ -182,26 +182,32 @@ func (s *Store) keyringCall(ctx context.Context, fn func(Keyring) error) error {
 }
 
 func (s *Store) putFileSecret(name, value string) error {
-	dir := filepath.Join(s.dir, secretsDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fault.New(fault.Internal, "cannot create %s: %w", dir, err)
+	d, err := s.state.Sub(secretsDir)
+	if err != nil {
+		return err
 	}
-	return writeAtomic(dir, name, []byte(value))
+	return d.WriteFile(name, []byte(value))
 }
 
 func (s *Store) getFileSecret(name string) (string, error) {
-	path := filepath.Join(s.dir, secretsDir, name)
-	b, err := readBounded(path)
+	if _, err := os.Lstat(filepath.Join(s.dir, secretsDir)); errors.Is(err, os.ErrNotExist) {
+		return "", ErrSecretNotFound // reading creates nothing
+	}
+	d, err := s.state.Sub(secretsDir)
+	if err != nil {
+		return "", err
+	}
+	b, err := d.ReadFile(name, maxStateSize)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", ErrSecretNotFound
 	}
 	if err != nil {
-		return "", fault.New(fault.Internal, "cannot read %s: %w", path, err)
+		return "", err
 	}
-	s.checkMode(path, false)
 	return string(b), nil
 }
 
+// warnOnce reports a keyring problem once per store.
 func (s *Store) warnOnce(key, format string, a ...any) {
 	s.mu.Lock()
 	seen := s.warned[key]

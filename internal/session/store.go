@@ -14,18 +14,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/statedir"
 )
 
 // File names inside the approov directory.
@@ -34,7 +30,6 @@ const (
 	lockFile      = "state.lock"
 	loginLockFile = "login.lock"
 	secretsDir    = "secrets"
-	tempPrefix    = ".tmp-"
 )
 
 // DefaultLockTimeout bounds the wait for another approov process.
@@ -56,6 +51,7 @@ type Options struct {
 // Store is the approov directory.
 type Store struct {
 	dir         string
+	state       *statedir.Dir
 	lockTimeout time.Duration
 	warnf       func(string, ...any)
 	keyring     Keyring
@@ -78,13 +74,15 @@ func DefaultDir(getenv func(string) string) (string, error) {
 	return filepath.Join(home, ".approov"), nil
 }
 
-// Open prepares the directory (0700, created if missing) and returns the store.
+// Open prepares the directory (0700, created if missing) and returns the
+// store. A directory that others may write, or that belongs to another user,
+// is refused: they could replace state.json.
 func Open(o Options) (*Store, error) {
 	if o.Dir == "" {
 		return nil, errors.New("session: no directory given")
 	}
 	s := &Store{dir: o.Dir, lockTimeout: o.LockTimeout, warnf: o.Warnf, keyring: o.Keyring,
-		getenv: o.Getenv, now: o.Now, warned: map[string]bool{}, keyTimeout: KeyringTimeout}
+		getenv: o.Getenv, now: o.Now, keyTimeout: KeyringTimeout, warned: map[string]bool{}}
 	if s.lockTimeout == 0 {
 		s.lockTimeout = DefaultLockTimeout
 	}
@@ -100,10 +98,11 @@ func Open(o Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return nil, fault.New(fault.Internal, "cannot create %s: %w", s.dir, err)
+	d, err := statedir.Open(s.dir, s.warnf)
+	if err != nil {
+		return nil, err
 	}
-	s.checkMode(s.dir, true)
+	s.state = d
 	return s, nil
 }
 
@@ -147,62 +146,36 @@ func (s *Store) Update(ctx context.Context, fn func(*State) error) error {
 // once (security.md S2). It is not the state lock, which is never held
 // across a prompt.
 func (s *Store) LoginLock(ctx context.Context, wait time.Duration) (unlock func(), err error) {
-	lk := flock.New(filepath.Join(s.dir, loginLockFile), flock.SetPermissions(0o600))
-	if ok, err := lk.TryLock(); err == nil && ok {
-		return func() { lk.Close() }, nil
-	}
-	s.warnf("waiting for another approov command that is logging in (at most %s)", wait)
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	ok, err := lk.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil || !ok {
+	unlock, err = s.state.Lock(ctx, loginLockFile, wait, func() {
+		s.warnf("waiting for another approov command that is logging in (at most %s)", wait)
+	})
+	if _, timedOut := errors.AsType[*statedir.TimeoutError](err); timedOut {
 		return nil, fault.New(fault.Internal, "timed out after %s waiting for another approov login", wait)
 	}
-	return func() { lk.Close() }, nil
+	return unlock, err
 }
 
 // locked runs fn holding the cross-process lock, waiting at most lockTimeout.
 func (s *Store) locked(ctx context.Context, fn func() error) error {
-	path := filepath.Join(s.dir, lockFile)
-	lk := flock.New(path, flock.SetPermissions(0o600))
-	ctx, cancel := context.WithTimeout(ctx, s.lockTimeout)
-	defer cancel()
-	ok, err := lk.TryLockContext(ctx, 10*time.Millisecond)
-	if err != nil || !ok {
-		return s.lockError(path, err)
+	unlock, err := s.state.Lock(ctx, lockFile, s.lockTimeout, nil)
+	if err != nil {
+		return err
 	}
-	defer lk.Close()
-	// The holder's PID helps whoever times out waiting for us.
-	_ = os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	defer unlock()
 	return fn()
-}
-
-func (s *Store) lockError(path string, err error) error {
-	holder := "another approov process"
-	if b, rerr := os.ReadFile(path); rerr == nil {
-		if pid := strings.TrimSpace(string(b)); pid != "" {
-			holder = "process " + pid
-		}
-	}
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		return fault.New(fault.Internal, "cannot lock %s: %w", path, err)
-	}
-	return fault.WithHint(fault.New(fault.Internal, "timed out after %s waiting for %s, held by %s", s.lockTimeout, path, holder),
-		"wait for that process to finish, or end it if it is stuck")
 }
 
 // read parses the state file. A missing file is an empty state; a file that
 // does not parse is moved aside and reported (fail closed).
 func (s *Store) read() (*State, error) {
 	path := s.Path()
-	b, err := readBounded(path)
+	b, err := s.state.ReadFile(stateFile, maxStateSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &State{Version: SchemaVersion}, nil
 	}
 	if err != nil {
-		return nil, fault.New(fault.Internal, "cannot read %s: %w", path, err)
+		return nil, err
 	}
-	s.checkMode(path, false)
 	var st State
 	if err := json.Unmarshal(b, &st); err != nil || st.Version < 1 {
 		if err == nil {
@@ -214,19 +187,6 @@ func (s *Store) read() (*State, error) {
 		return nil, fault.WithHint(fault.New(fault.Internal, "%s was written by a newer approov (schema %d)", path, st.Version), "upgrade approov")
 	}
 	return &st, nil
-}
-
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
-	if err == nil && len(b) > maxStateSize {
-		err = fmt.Errorf("larger than %d bytes", maxStateSize)
-	}
-	return b, err
 }
 
 func (s *Store) moveAside(path string, cause error) error {
@@ -245,32 +205,16 @@ func (s *Store) write(st *State) error {
 	if err != nil {
 		return fault.New(fault.Internal, "cannot encode state: %w", err)
 	}
-	return writeAtomic(s.dir, stateFile, append(b, '\n'))
-}
-
-// checkMode reports a file or directory that others may read (as ssh does).
-// The next write replaces a file with a 0600 one; a directory is left alone.
-func (s *Store) checkMode(path string, dir bool) {
-	fi, err := os.Stat(path)
-	if err != nil || !modeChecked() {
-		return
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		want := "600"
-		if dir {
-			want = "700"
-		}
-		s.warnOnce(path, "%s is accessible to other users (mode %04o); run: chmod %s %s", path, fi.Mode().Perm(), want, path)
-	}
+	return s.state.WriteFile(stateFile, append(b, '\n'))
 }
 
 // removeStaleTemps deletes temp files left by a process killed mid-write.
 // Only called under the lock, so no live writer owns them.
 func (s *Store) removeStaleTemps() {
-	for _, d := range []string{s.dir, filepath.Join(s.dir, secretsDir)} {
-		matches, _ := filepath.Glob(filepath.Join(d, tempPrefix+"*"))
-		for _, m := range matches {
-			_ = os.Remove(m)
+	s.state.RemoveStaleTemps()
+	if fi, err := os.Lstat(filepath.Join(s.dir, secretsDir)); err == nil && fi.IsDir() {
+		if d, err := s.state.Sub(secretsDir); err == nil {
+			d.RemoveStaleTemps()
 		}
 	}
 }

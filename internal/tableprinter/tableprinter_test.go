@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/approov-cli/approov/internal/iostreams"
 )
@@ -57,5 +58,23 @@ func TestNoANSIWithoutColor(t *testing.T) {
 	}
 	if out := render(t, true, true); !strings.Contains(out, "\x1b[1m") {
 		t.Errorf("expected bold headers with colour on: %q", out)
+	}
+}
+
+// Cells carry names from certificates, servers and codes: ESC, bidi
+// overrides and invalid UTF-8 are escaped in both layouts (issue 8, defect 5).
+func TestCellsEscaped(t *testing.T) {
+	for _, tty := range []bool{false, true} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(tty)
+		p := New(ios, "email", "roles")
+		p.AddRow("eve\x1b[2K\rok@example.com\u202e", "admin\xff")
+		if err := p.Render(); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		if strings.ContainsAny(got, "\x1b\r\u202e") || !utf8.ValidString(got) || !strings.Contains(got, `eve\x1b[2K ok@example.com\u202e`) || !strings.Contains(got, `admin\xff`) {
+			t.Errorf("tty %v: %q", tty, got)
+		}
 	}
 }

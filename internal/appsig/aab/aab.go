@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -52,6 +53,11 @@ func Inspect(ctx context.Context, a *zipsafe.Archive) (*Measurement, error) {
 	res, verr := jar.Verify(ctx, a, jar.Options{EntryHashes: true})
 	if fault.KindOf(verr) == fault.Cancelled {
 		return nil, verr
+	}
+	if errors.Is(verr, jar.ErrNotCovered) {
+		// Refused from the central directory alone: inflating every entry
+		// for an entries hash would hand a crafted bundle the CPU.
+		return m, fault.New(fault.Invalid, "bundle signature does not verify: %w", verr)
 	}
 	var sums map[string][32]byte
 	if verr == nil {

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -242,9 +243,24 @@ func NeedsDigest(name string) bool {
 	return l != "manifest.mf" && !strings.HasPrefix(l, "sig-")
 }
 
+// ErrNotCovered marks a rejection because the archive's entries and its
+// manifest's sections differ: found without reading any entry, so callers
+// need not hash entries to describe a bundle that is refused anyway.
+var ErrNotCovered = errors.New("entries and manifest differ")
+
+// notCovered is an Invalid error that also matches ErrNotCovered.
+type notCovered struct{ error }
+
+func (e notCovered) Unwrap() error        { return e.error }
+func (e notCovered) Is(target error) bool { return target == ErrNotCovered }
+
 func verifyEntries(ctx context.Context, a *zipsafe.Archive, man *Manifest, keep bool) (map[string][32]byte, error) {
+	// Membership first, from the central directory alone: a crafted archive
+	// must not get thousands of entries inflated before its rejection.
+	if err := checkCoverage(a, man); err != nil {
+		return nil, err
+	}
 	sums := map[string][32]byte{}
-	seen := 0
 	for _, f := range a.Files() {
 		if !NeedsDigest(f.Name) {
 			continue
@@ -252,12 +268,7 @@ func verifyEntries(ctx context.Context, a *zipsafe.Archive, man *Manifest, keep 
 		if err := ctx.Err(); err != nil {
 			return nil, fault.Wrap(fault.Cancelled, err)
 		}
-		s := man.ByName[f.Name]
-		if s == nil {
-			return nil, invalid("entry %q is not in the manifest", f.Name)
-		}
-		seen++
-		sum, err := checkEntry(a, f, s)
+		sum, err := checkEntry(a, f, man.ByName[f.Name])
 		if err != nil {
 			return nil, err
 		}
@@ -265,14 +276,30 @@ func verifyEntries(ctx context.Context, a *zipsafe.Archive, man *Manifest, keep 
 			sums[f.Name] = sum
 		}
 	}
+	return sums, nil
+}
+
+// checkCoverage: every entry needing a digest has a manifest section, and
+// every section names such an entry.
+func checkCoverage(a *zipsafe.Archive, man *Manifest) error {
+	seen := 0
+	for _, f := range a.Files() {
+		if !NeedsDigest(f.Name) {
+			continue
+		}
+		if man.ByName[f.Name] == nil {
+			return notCovered{invalid("entry %q is not in the manifest", f.Name)}
+		}
+		seen++
+	}
 	if seen != len(man.Sections) {
 		for _, s := range man.Sections {
 			if f := a.Lookup(s.Name); f == nil || !NeedsDigest(f.Name) {
-				return nil, invalid("manifest lists %q, which is not in the archive", s.Name)
+				return notCovered{invalid("manifest lists %q, which is not in the archive", s.Name)}
 			}
 		}
 	}
-	return sums, nil
+	return nil
 }
 
 // checkEntry streams one entry through its manifest digest and SHA-256.

@@ -17,6 +17,7 @@ import (
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/service"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
@@ -52,10 +53,15 @@ holding the admin and dev roles.
 
 approov prints that user's onboarding code. With --init it is redeemed at once:
 you choose a password for each role and receive your recovery PIN, and can run
-admin commands straight away.`,
+admin commands straight away.
+
+A local account is for one person. Everyone who uses it, whatever their roles,
+works on the same store file (0600, owned by you): whoever can read or write it
+holds the account's keys, so roles do not keep apart people who share it. For a
+team, each person needs their own keys on a shared server (approovd, coming).`,
 		Example: `  $ approov account create --local --init
   $ approov account create --local --name demo --user you@example.com
-  $ approov init aoc_…   # later, with the printed code`,
+  $ approov init -   # later: paste the printed code, then Enter`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.IO, opts.Sessions, opts.Auth, opts.Prompter, opts.Now = f.IOStreams, f.Sessions, f.Auth(), f.Prompter(), f.Now
@@ -117,7 +123,7 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 	out := created{Account: acct.Account, User: inv.User, Store: path, ServiceKey: acct.Fingerprint.String(),
 		CodeID: inv.CodeID, Code: inv.Code, CodeExpiresAt: inv.ExpiresAt}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Created local account %s (store %s) with user %s (roles admin, dev)\n",
-		opts.IO.ErrColorScheme().SuccessIcon(), acct.Account, path, inv.User)
+		opts.IO.ErrColorScheme().SuccessIcon(), acct.Account, safetext.Escape(path), safetext.Escape(inv.User))
 	if opts.Init {
 		return redeem(ctx, opts, out)
 	}
@@ -125,7 +131,7 @@ func runCreate(ctx context.Context, opts *CreateOptions) error {
 		return opts.JSON.Write(opts.IO, out)
 	}
 	fmt.Fprintln(opts.IO.Out, inv.Code)
-	fmt.Fprintf(opts.IO.ErrOut, "Onboarding code above: single use, expires %s. Redeem it with: approov init <code>\n",
+	fmt.Fprintf(opts.IO.ErrOut, "Onboarding code above: single use, expires %s. Redeem it with: approov init -   (and paste it)\n",
 		inv.ExpiresAt.Local().Format(cmdutil.TimeLayout))
 	return nil
 }

@@ -15,6 +15,8 @@ func NewCmdApp(f *cmdutil.Factory) *cobra.Command {
 		Long: `Measure app packages. Registering a build sends the service a measurement
 of the app (signer certificates, content digests, package and version), never
 the app itself.`,
+		Example: `  $ approov app inspect app-release.apk
+  $ approov app inspect --json app.aab App.ipa`,
 	}
 	cmdutil.NoRoleNeeded(cmd)
 	cmd.AddCommand(NewCmdInspect(f, nil))

@@ -11,6 +11,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/safetext"
 )
 
 // progressThreshold is the file size from which a terminal gets a progress bar.
@@ -123,7 +124,7 @@ func failureError(opts *InspectOptions, failures []string) error {
 		return fault.New(fault.Invalid, "%s", failures[0])
 	}
 	for _, f := range failures {
-		fmt.Fprintf(opts.IO.ErrOut, "%s\n", f)
+		fmt.Fprintf(opts.IO.ErrOut, "%s\n", safetext.Escape(f))
 	}
 	return fault.New(fault.Invalid, "%d of %d files failed verification", len(failures), len(opts.Files))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/approov-cli/approov/internal/appsig/aab"
 	"github.com/approov-cli/approov/internal/appsig/apk"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/safetext"
 )
 
 // writeSummary prints a readable record: a status line, then aligned
@@ -17,9 +18,9 @@ func writeSummary(ios *iostreams.IOStreams, r *appsig.Record) {
 	cs := ios.ColorScheme()
 	w := ios.Out
 	if r.Verified {
-		fmt.Fprintf(w, "%s %s  %s\n", cs.SuccessIcon(), cs.Bold(r.FileName), "verified "+strings.ToUpper(r.Format))
+		fmt.Fprintf(w, "%s %s  %s\n", cs.SuccessIcon(), cs.Bold(safetext.Escape(r.FileName)), "verified "+strings.ToUpper(r.Format))
 	} else {
-		fmt.Fprintf(w, "%s %s  %s\n", cs.FailureIcon(), cs.Bold(r.FileName), cs.Red("UNVERIFIED: "+r.Problem))
+		fmt.Fprintf(w, "%s %s  %s\n", cs.FailureIcon(), cs.Bold(safetext.Escape(r.FileName)), cs.Red("UNVERIFIED: "+safetext.Escape(r.Problem)))
 		fmt.Fprintf(w, "  %s\n", cs.Yellow("the values below come from a file that failed verification; do not register them"))
 	}
 	var lines [][2]string
@@ -35,13 +36,15 @@ func writeSummary(ios *iostreams.IOStreams, r *appsig.Record) {
 	writeLines(w, lines)
 }
 
+// writeLines prints labels and values, the values escaped: package names,
+// subjects and nested paths come from the file.
 func writeLines(w io.Writer, lines [][2]string) {
 	width := 0
 	for _, l := range lines {
 		width = max(width, len(l[0]))
 	}
 	for _, l := range lines {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, l[0], l[1])
+		fmt.Fprintf(w, "  %-*s  %s\n", width, l[0], safetext.Escape(l[1]))
 	}
 }
 

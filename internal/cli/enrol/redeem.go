@@ -6,12 +6,12 @@
 package enrol
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -24,8 +24,10 @@ import (
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
+	"github.com/approov-cli/approov/internal/userfile"
 )
 
 // Options holds what redeeming a code needs: `approov init`'s options,
@@ -56,6 +58,9 @@ type initResult struct {
 // Run redeems the code in opts.Source: `approov init`, and `account create
 // --init` on the code it just made.
 func Run(ctx context.Context, opts *Options) error {
+	if opts.Source == "-" && opts.IO.IsStdinTTY() {
+		fmt.Fprintln(opts.IO.ErrOut, "Paste the onboarding code, then press Enter:")
+	}
 	code, err := readCode(opts.IO.In, opts.Source)
 	if err != nil {
 		return err
@@ -139,43 +144,44 @@ func joined(opts *Options, acct session.Account, done api.Redeemed, enr *enrolme
 
 // readCode takes the code from the argument, a file, or stdin ("-").
 func readCode(stdin io.Reader, src string) (auth.Code, error) {
-	text := src
-	switch {
-	case src == "-":
-		b, err := io.ReadAll(io.LimitReader(stdin, 8192))
-		if err != nil {
+	if src == "-" {
+		// One line: a code pasted on a terminal ends with Enter, not EOF.
+		line, err := bufio.NewReader(io.LimitReader(stdin, 8192)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
 			return auth.Code{}, fault.New(fault.Invalid, "cannot read the code from stdin: %v", err)
 		}
-		text = string(b)
-	case isFile(src) || !strings.Contains(strings.ToLower(src), auth.CodePrefix):
-		// Anything else holding "aoc_" (in any case) is parsed as a code:
-		// an error naming it as a missing file would carry its secret.
-		b, err := readSmallFile(src)
+		return auth.ParseCode(strings.TrimSpace(line))
+	}
+	f, err := userfile.Open(src)
+	if err == nil {
+		defer f.Close()
+		b, err := io.ReadAll(io.LimitReader(f, 8192))
 		if err != nil {
-			var pe *fs.PathError
-			if errors.As(err, &pe) {
-				err = pe.Err
-			}
-			return auth.Code{}, fault.WithHint(fault.New(fault.Invalid, "%q is neither an onboarding code (aoc_…) nor a readable file: %v", truncate(src, 40), err),
-				"approov init <code>   or   approov init - < code.txt")
+			return auth.Code{}, fault.New(fault.Invalid, "cannot read the code file: %v", err)
 		}
-		text = string(b)
+		return auth.ParseCode(strings.TrimSpace(string(b)))
 	}
-	return auth.ParseCode(strings.TrimSpace(text))
+	// Anything holding "aoc_" (in any case) is parsed as a code; anything
+	// else is never printed, whatever its shape: it could be a secret.
+	if strings.Contains(strings.ToLower(src), auth.CodePrefix) {
+		return auth.ParseCode(strings.TrimSpace(src))
+	}
+	return auth.Code{}, fault.WithHint(codeSourceError(src, err), "approov init -   (paste the code, then Enter), or approov init code.txt")
 }
 
-func isFile(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular()
-}
-
-func readSmallFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// codeSourceError says what an argument that is no code and no readable file
+// looked like, without printing it.
+func codeSourceError(src string, err error) error {
+	shape := auth.Shape(src)
+	switch {
+	case strings.HasPrefix(shape, "a management token"):
+		return fault.New(fault.Invalid, "the argument looks like %s, not an onboarding code: a pipeline gives it to approov in APPROOV_MANAGEMENT_TOKEN", shape)
+	case shape != "":
+		return fault.New(fault.Invalid, "the argument looks like %s, not an onboarding code (aoc_…) or a readable file", shape)
+	case errors.Is(err, fs.ErrNotExist):
+		return fault.New(fault.Invalid, "the argument is neither an onboarding code (aoc_…) nor an existing file")
 	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 8192))
+	return err // a directory, a FIFO, an unreadable file: named by the user
 }
 
 func truncate(s string, n int) string {
@@ -191,7 +197,7 @@ func checkAutomation(opts *Options, info api.CodeInfo) error {
 	switch {
 	case hasAuto && !opts.Automation:
 		return fault.WithHint(fault.New(fault.Usage, "this code grants the automation role, which uses a management token"),
-			"approov init <code> --automation --out ci.token")
+			"approov init code.txt --automation --out ci.token")
 	case opts.Automation && (!hasAuto || len(info.Roles) != 1):
 		return fault.New(fault.Usage, "--automation needs a code that grants only the automation role (this one grants %s)", roleNames(info.Roles))
 	case info.Kind == api.CodeRecovery && opts.PasswordStdin:
@@ -217,9 +223,10 @@ func reportInit(opts *Options, info api.CodeInfo, done api.Redeemed, e *enrolmen
 	if len(done.Roles) > 1 {
 		noun = "roles"
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Joined account %s as %s with %s %s\n", cs.SuccessIcon(), done.Account, done.User, noun, roleNames(done.Roles))
+	fmt.Fprintf(opts.IO.ErrOut, "%s Joined account %s as %s with %s %s\n", cs.SuccessIcon(),
+		safetext.Escape(done.Account), safetext.Escape(done.User), noun, safetext.Escape(roleNames(done.Roles)))
 	if e.token != nil {
-		fmt.Fprintf(opts.IO.ErrOut, "Management token written to %s (mode 0600). Give it to your pipeline as\nAPPROOV_MANAGEMENT_TOKEN (the token, or this path); never commit it.\n", e.tokenPath)
+		fmt.Fprintf(opts.IO.ErrOut, "Management token written to %s (mode 0600). Give it to your pipeline as\nAPPROOV_MANAGEMENT_TOKEN (the token, or this path); never commit it.\n", safetext.Escape(e.tokenPath))
 	} else {
 		fmt.Fprintf(opts.IO.ErrOut, "\nRecovery PIN: %s\nIt is shown only this once. Keep it somewhere safe: with it and a recovery code\nfrom an admin you can set new passwords.\n\n", cs.Bold(e.pin))
 	}

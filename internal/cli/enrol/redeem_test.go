@@ -2,6 +2,9 @@ package enrol
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,5 +101,59 @@ func TestInitRefusesAnswerForAnotherAccount(t *testing.T) {
 		Source: code.String(), Now: time.Now}
 	if err := Run(context.Background(), opts); err == nil || b.redeemed {
 		t.Fatalf("init for another account: err %v, redeemed %v", err, b.redeemed)
+	}
+}
+
+// A code without its prefix, or a management token, given to init is never
+// opened as a path and printed (issue 8, defect 1); the error says what it
+// looked like.
+func TestReadCodeNeverEchoesOtherSecrets(t *testing.T) {
+	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := auth.NewManagementToken("demo", "ci@example.com", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, _ := strings.CutPrefix(code.String(), auth.CodePrefix)
+	_, secret, _ := strings.Cut(bare, ".")
+	tokBody, _ := strings.CutPrefix(tok.String(), auth.TokenPrefix)
+	for arg, want := range map[string]string{
+		bare:         "onboarding code without its aoc_ prefix",
+		tok.String(): "management token (aom_…), not an onboarding code",
+		tokBody:      "management token without its aom_ prefix",
+		secret:       "a secret",
+	} {
+		_, err := readCode(strings.NewReader(""), arg)
+		msg := strings.ToLower(fmt.Sprint(err, fault.HintOf(err)))
+		if err == nil || strings.Contains(msg, secret[:8]) || strings.Contains(msg, tokBody[:8]) || !strings.Contains(msg, want) {
+			t.Errorf("readCode(%.8s…) = %v: echoes a secret or does not say %q", arg, err, want)
+		}
+	}
+}
+
+// errAfter returns its text, then an error instead of EOF: a terminal that
+// stays open after the pasted line.
+type errAfter struct{ r io.Reader }
+
+func (e errAfter) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		return n, errors.New("still open")
+	}
+	return n, err
+}
+
+// "init -" is the documented form, so a pasted code ends with Enter: the
+// first line is the code, no EOF needed.
+func TestReadCodeFromStdinTakesOneLine(t *testing.T) {
+	code, err := auth.NewCode("demo", []string{"local:/srv/demo.db"}, auth.Fingerprint{7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readCode(errAfter{strings.NewReader(code.String() + "\nmore")}, "-")
+	if err != nil || got.ID != code.ID {
+		t.Fatalf("readCode(-) = %+v, %v", got, err)
 	}
 }

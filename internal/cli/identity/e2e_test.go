@@ -129,7 +129,7 @@ func TestZeroSetUpThenAdminCommandWithoutPrompt(t *testing.T) {
 func TestNoAccountSaysInit(t *testing.T) {
 	hermetic(t)
 	r := approov(t, "", "users", "list")
-	if r.code != 4 || !strings.Contains(r.errOut, "approov init <code>") || !strings.Contains(r.errOut, "account create --local --init") {
+	if r.code != 4 || !strings.Contains(r.errOut, "approov init -") || !strings.Contains(r.errOut, "account create --local --init") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
 	}
 }

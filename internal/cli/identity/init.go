@@ -16,25 +16,27 @@ type InitOptions = enrol.Options
 func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Command {
 	opts := &InitOptions{}
 	cmd := &cobra.Command{
-		Use:   "init <code|file|->",
+		Use:   "init <-|file|code>",
 		Short: "Join an account with an onboarding code",
 		Long: `Redeem an onboarding code: choose a password for each role the code grants
 (asked twice, without echo), receive a recovery PIN shown once, and record the
 account in ~/.approov (or $APPROOV_HOME). Each role then has a one-hour session
 open, so the next commands do not ask for a password.
 
-The code comes as the argument, from a file, or from stdin with "-" (which keeps
-it out of your shell history). A mistyped code is caught by its checksum before
-anything is sent. A code is single use.
+Give the code on stdin with "-" (paste it, then Enter) or in a file. It may also
+be the argument, but then it is a bearer secret in the process list: every
+local user can read /proc/<pid>/cmdline while init runs (seconds of Argon2id),
+and your shell keeps it in its history. A mistyped code is caught by its
+checksum before anything is sent. A code is single use.
 
 For CI, redeem an automation code with --automation --out FILE: instead of a
 password, approov writes a management token to FILE (mode 0600). Give that token
 to the pipeline in APPROOV_MANAGEMENT_TOKEN (the token or the file's path).
 
 With --password-stdin the first line of stdin is the password for every role
-the code grants (the code itself must then be an argument or a file).`,
-		Example: `  $ approov init aoc_7GQX4RBWKMZ2A.0d4f…
-  $ approov init - < code.txt
+the code grants (the code itself must then come from a file).`,
+		Example: `  $ approov init -        # paste the code, then Enter
+  $ approov init code.txt
   $ approov init code.txt --automation --out ci.token
   $ approov init code.txt --password-stdin < password.txt`,
 		Args: cobra.ExactArgs(1),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
 )
@@ -58,7 +59,7 @@ func runLogout(ctx context.Context, opts *LogoutOptions) error {
 		}
 		if had {
 			ended++
-			fmt.Fprintf(opts.IO.ErrOut, "%s Logged out of %s on %s\n", opts.IO.ErrColorScheme().SuccessIcon(), t.Role, t.Account.Name)
+			fmt.Fprintf(opts.IO.ErrOut, "%s Logged out of %s on %s\n", opts.IO.ErrColorScheme().SuccessIcon(), t.Role, safetext.Escape(t.Account.Name))
 		}
 	}
 	if ended == 0 {

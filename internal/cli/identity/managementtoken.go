@@ -12,6 +12,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
 )
@@ -48,7 +49,7 @@ func rotateToken(ctx context.Context, opts *PasswordOptions, t login.Target) err
 		opts.IO.Warnf("this machine still names the old token file: %v", err)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Management token rotated: the new one is in %s (mode 0600).\nThe old token and its sessions no longer work; point APPROOV_MANAGEMENT_TOKEN at the new one.\n",
-		opts.IO.ErrColorScheme().SuccessIcon(), path)
+		opts.IO.ErrColorScheme().SuccessIcon(), safetext.Escape(path))
 	return nil
 }
 

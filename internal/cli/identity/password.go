@@ -16,6 +16,7 @@ import (
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session/login"
 )
 
@@ -93,7 +94,7 @@ func runPassword(ctx context.Context, opts *PasswordOptions) error {
 	if err := opts.Auth.Forget(ctx, t); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Password changed for %s on %s; its other sessions were ended.\n", opts.IO.ErrColorScheme().SuccessIcon(), t.Role, t.Account.Name)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Password changed for %s on %s; its other sessions were ended.\n", opts.IO.ErrColorScheme().SuccessIcon(), t.Role, safetext.Escape(t.Account.Name))
 	if _, err := opts.Auth.LoginWithKey(ctx, t, conn.Backend, func(api.LoginChallenge) (ed25519.PrivateKey, error) { return key, nil }); err != nil {
 		opts.IO.Warnf("could not open a new session (%v); the next command will ask for the new password", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session"
 	"github.com/approov-cli/approov/internal/session/login"
 )
@@ -111,9 +112,10 @@ func printWhoami(opts *WhoamiOptions, w whoami) {
 		roles[i] = string(g.Role)
 	}
 	left := w.SessionExpiresAt.Sub(opts.Now()).Round(time.Minute)
-	fmt.Fprintf(out, "account:  %s (%s)\n", cs.Bold(w.Account), strings.Join(w.Backend, ", "))
-	fmt.Fprintf(out, "user:     %s\n", w.User)
-	fmt.Fprintf(out, "role:     %s (chosen by %s)\n", cs.Bold(string(w.Role)), w.RoleFrom)
+	// Names and locations come from a code or a server: escaped.
+	fmt.Fprintf(out, "account:  %s (%s)\n", cs.Bold(safetext.Escape(w.Account)), safetext.Escape(strings.Join(w.Backend, ", ")))
+	fmt.Fprintf(out, "user:     %s\n", safetext.Escape(w.User))
+	fmt.Fprintf(out, "role:     %s (chosen by %s)\n", cs.Bold(safetext.Escape(string(w.Role))), safetext.Escape(w.RoleFrom))
 	fmt.Fprintf(out, "roles:    %s\n", strings.Join(roles, ", "))
 	fmt.Fprintf(out, "session:  expires %s (%s left)\n", w.SessionExpiresAt.Local().Format("15:04:05"), left)
 	fmt.Fprintf(out, "key in:   %s\n", storageWords(w.SecretStorage))

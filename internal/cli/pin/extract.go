@@ -2,7 +2,6 @@ package pin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +15,9 @@ import (
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/pins"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/tableprinter"
+	"github.com/approov-cli/approov/internal/userfile"
 	"github.com/spf13/cobra"
 )
 
@@ -195,9 +196,11 @@ func truncate(s string) string {
 	return s
 }
 
-// isFile says whether src names a file: an existing one, or a certificate file name.
+// isFile says whether src names a file: anything that exists (a directory
+// or a FIFO is then refused as one, never tried as a host name), or a
+// certificate file name.
 func isFile(src string) bool {
-	if st, err := os.Stat(src); err == nil && !st.IsDir() {
+	if _, err := os.Stat(src); err == nil {
 		return true
 	}
 	ext := strings.ToLower(filepath.Ext(src))
@@ -210,9 +213,8 @@ func isFile(src string) bool {
 }
 
 func fromFile(path string) Chain {
-	f, err := os.Open(path)
+	f, err := userfile.Open(path)
 	if err != nil {
-		err = fault.New(fault.Invalid, "%s: %v", path, errors.Unwrap(err))
 		return Chain{Source: path, err: err, Error: err.Error()}
 	}
 	defer f.Close()
@@ -262,7 +264,7 @@ func chainErrors(io *iostreams.IOStreams, chains []Chain) error {
 		return failed[0]
 	}
 	for _, err := range failed {
-		fmt.Fprintf(io.ErrOut, "error: %s\n", err)
+		fmt.Fprintf(io.ErrOut, "error: %s\n", safetext.Escape(err.Error()))
 	}
 	return fault.New(fault.KindOf(failed[0]), "%d of %d sources failed", len(failed), len(chains))
 }

@@ -5,12 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/netip"
-	"os"
 	"time"
 
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/pins"
+	"github.com/approov-cli/approov/internal/userfile"
 	"github.com/spf13/pflag"
 )
 
@@ -72,9 +72,9 @@ func (n *NetFlags) fetchOptions(now func() time.Time) (pins.FetchOptions, error)
 }
 
 func loadPool(path string) (*x509.CertPool, error) {
-	f, err := os.Open(path)
+	f, err := userfile.Open(path)
 	if err != nil {
-		return nil, fault.New(fault.Invalid, "--ca-file %s: %v", path, errors.Unwrap(err))
+		return nil, fault.New(fault.Invalid, "--ca-file %w", err)
 	}
 	defer f.Close()
 	certs, err := pins.ReadCertificates(f)

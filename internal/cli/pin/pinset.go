@@ -1,13 +1,11 @@
 package pin
 
 import (
-	"errors"
-	"os"
-
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/pins"
+	"github.com/approov-cli/approov/internal/userfile"
 	"github.com/spf13/pflag"
 )
 
@@ -36,9 +34,9 @@ func loadPinSetFile(ios *iostreams.IOStreams, file string) (*pins.PinSet, []stri
 	if file == "-" {
 		return pins.ReadPinSet(ios.In)
 	}
-	f, err := os.Open(file)
+	f, err := userfile.Open(file)
 	if err != nil {
-		return nil, nil, fault.New(fault.Invalid, "%s: %v", file, errors.Unwrap(err))
+		return nil, nil, err
 	}
 	defer f.Close()
 	set, warns, err := pins.ReadPinSet(f)

@@ -33,9 +33,7 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	}
 	cmd.SetVersionTemplate("approov {{.Version}}\n")
 	cmd.CompletionOptions.DisableDefaultCmd = true
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return cmdutil.FlagErrorf("%v", err)
-	})
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
 	cmdutil.NoRoleNeeded(cmd)
 
 	// Command groups: one line each.
@@ -50,5 +48,6 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
 	cmd.AddCommand(newHelpTopic("exit-codes", "Exit codes and what they mean", exitCodesHelp))
+	refuseUnknownSubcommands(cmd)
 	return cmd
 }

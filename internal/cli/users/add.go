@@ -12,6 +12,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session/login"
 )
 
@@ -40,7 +41,9 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(*AddOptions) error) *cobra.Command 
 		Long: `Invite a user with one or more roles (admin, dev, delegate, automation), or
 grant more roles to an existing user. approov prints a single-use onboarding
 code that expires in 72 hours: hand it over privately; the user runs
-"approov init <code>" (an automation code: "approov init <code> --automation --out FILE").
+"approov init -" and pastes it (an automation code: "approov init - --automation
+--out FILE"). Not "approov init <code>": as an argument the code shows in the
+process list to every local user while init runs.
 
 --expires limits the roles: a duration (90d, 2w, 36h) or a date (2027-01-31).
 Without it the roles last as long as your own admin role, and they can never
@@ -97,15 +100,15 @@ func printInvitation(io *iostreams.IOStreams, j *cmdutil.JSONFlags, inv api.Invi
 		names[i] = string(g.Role)
 		automation = automation || g.Role == role.Automation
 	}
-	redeem := "approov init <code>"
+	redeem := "approov init -   (and paste the code)"
 	if automation {
-		redeem = "approov init <code> --automation --out ci.token"
+		redeem = "approov init - --automation --out ci.token   (and paste the code)"
 	}
 	what := "Onboarding"
 	if inv.Kind == api.CodeRecovery {
-		what, redeem = "Recovery", redeem+"   (with their recovery PIN)"
+		what, redeem = "Recovery", redeem+", with their recovery PIN"
 	}
 	fmt.Fprintf(io.ErrOut, "%s %s code for %s (roles %s; id %s), single use, expires %s.\nHand it over privately; they run: %s\n",
-		io.ErrColorScheme().SuccessIcon(), what, inv.User, strings.Join(names, ", "), inv.CodeID, inv.ExpiresAt.Local().Format(cmdutil.TimeLayout), redeem)
+		io.ErrColorScheme().SuccessIcon(), what, safetext.Escape(inv.User), strings.Join(names, ", "), safetext.Escape(inv.CodeID), inv.ExpiresAt.Local().Format(cmdutil.TimeLayout), redeem)
 	return nil
 }

@@ -30,7 +30,7 @@ func NewCmdRecover(f *cmdutil.Factory, runF func(*RecoverOptions) error) *cobra.
 		Use:   "recover <email>",
 		Short: "Issue a recovery code for a user who lost a password",
 		Long: `Issue a single-use recovery code for a user. Redeeming it with
-"approov init <code>" also needs the user's recovery PIN (shown once at init),
+"approov init -" (pasting the code) also needs the user's recovery PIN (shown once at init),
 so the code alone, intercepted, is useless. The user sets new passwords for
 their roles; their roles keep working until then.`,
 		Example: `  $ approov users recover alice@example.com

@@ -11,6 +11,7 @@ import (
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session/login"
 )
 
@@ -60,6 +61,6 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ErrColorScheme().SuccessIcon(), opts.Email)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ErrColorScheme().SuccessIcon(), safetext.Escape(opts.Email))
 	return nil
 }

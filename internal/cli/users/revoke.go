@@ -11,6 +11,7 @@ import (
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/safetext"
 	"github.com/approov-cli/approov/internal/session/login"
 )
 
@@ -70,6 +71,6 @@ func runRevoke(ctx context.Context, opts *RevokeOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked the %s role of %s\n", opts.IO.ErrColorScheme().SuccessIcon(), opts.Role, opts.Email)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Revoked the %s role of %s\n", opts.IO.ErrColorScheme().SuccessIcon(), opts.Role, safetext.Escape(opts.Email))
 	return nil
 }

@@ -6,6 +6,8 @@
 package login
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
+	"github.com/approov-cli/approov/internal/userfile"
 )
 
 // Target is the role the user acts in and the account it belongs to.
@@ -33,7 +36,7 @@ func (t Target) Ref() session.RoleRef { return session.RoleRef{Role: t.Role, Acc
 // NoAccountError is the error when this machine has joined no account.
 func NoAccountError() error {
 	return fault.WithHint(fault.New(fault.Auth, "no account on this machine"),
-		"approov init <code>   (or start a local one: approov account create --local --init)")
+		"approov init -   (paste your onboarding code; or start a local account: approov account create --local --init)")
 }
 
 // resolve picks the target from the environment and the state.
@@ -71,7 +74,7 @@ func (m *Manager) target(st *session.State, ref session.RoleRef, from string) (T
 	}
 	t := Target{Account: *acct, Role: ref.Role, From: from}
 	if g.Method == session.MethodToken && g.TokenFile != "" {
-		tok, err := readToken(g.TokenFile, m.o.Warnf)
+		tok, err := readTokenFile(g.TokenFile, m.o.Warnf)
 		if err != nil {
 			return Target{}, err
 		}
@@ -137,29 +140,51 @@ func (m *Manager) tokenTarget(st *session.State, spec string) (Target, error) {
 }
 
 // parseTokenSpec reads APPROOV_MANAGEMENT_TOKEN: the token itself, or the
-// path of a file holding it.
+// path of a file holding it. The value is never printed, whatever its shape:
+// an error naming a token without its prefix as a missing path would print it.
 func parseTokenSpec(spec string, warnf func(string, ...any)) (auth.ManagementToken, error) {
 	spec = strings.TrimSpace(spec)
-	// A value holding "aom_" (in any case, maybe quoted) that is no file is
-	// parsed as a token: an error naming it as a missing path would print it.
-	if _, err := os.Stat(spec); err != nil && strings.Contains(strings.ToLower(spec), auth.TokenPrefix) {
+	f, err := userfile.Open(spec)
+	if err == nil {
+		return readToken(f, spec, warnf)
+	}
+	if strings.Contains(strings.ToLower(spec), auth.TokenPrefix) {
 		tok, err := auth.ParseManagementToken(spec)
 		if err != nil {
 			return tok, fault.WithHint(err, "check APPROOV_MANAGEMENT_TOKEN")
 		}
 		return tok, nil
 	}
-	return readToken(spec, warnf)
+	return auth.ManagementToken{}, tokenSpecError(spec, err)
+}
+
+// tokenSpecError says what a value that is no readable file looked like.
+func tokenSpecError(spec string, err error) error {
+	what := "names no readable token file"
+	if shape := auth.Shape(spec); shape != "" {
+		what = "looks like " + shape + ", not a token (aom_…) or the path of a token file"
+	} else if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		what += " (" + pe.Err.Error() + ")"
+	} else if fault.KindOf(err) == fault.Invalid {
+		what = "names something that is not a regular file"
+	}
+	return fault.WithHint(fault.New(fault.Auth, "APPROOV_MANAGEMENT_TOKEN %s", what),
+		"APPROOV_MANAGEMENT_TOKEN holds a token (aom_…) or the path of a file holding one")
+}
+
+// readTokenFile reads the token file a grant names (a path init recorded).
+func readTokenFile(path string, warnf func(string, ...any)) (auth.ManagementToken, error) {
+	f, err := userfile.Open(path)
+	if err != nil {
+		return auth.ManagementToken{}, fault.WithHint(fault.New(fault.Auth, "cannot read the management token: %v", err),
+			"set APPROOV_MANAGEMENT_TOKEN to the token or the path of its file")
+	}
+	return readToken(f, path, warnf)
 }
 
 // readToken reads a management token file (bounded: a token is small),
 // warning, as ssh does for keys, when others may read it.
-func readToken(path string, warnf func(string, ...any)) (auth.ManagementToken, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return auth.ManagementToken{}, fault.WithHint(fault.New(fault.Auth, "cannot read the management token: %v", err),
-			"APPROOV_MANAGEMENT_TOKEN holds a token (aom_…) or the path of a file holding one")
-	}
+func readToken(f *os.File, path string, warnf func(string, ...any)) (auth.ManagementToken, error) {
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		warnf("the management token file %s is accessible to other users (mode %04o); run: chmod 600 %s", path, fi.Mode().Perm(), path)

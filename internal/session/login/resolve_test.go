@@ -62,7 +62,7 @@ func TestResolve(t *testing.T) {
 		wantKind fault.Kind
 		hint     string
 	}{
-		{name: "no account", wantKind: fault.Auth, hint: "approov init <code>"},
+		{name: "no account", wantKind: fault.Auth, hint: "approov init -"},
 		{name: "env role", env: map[string]string{"APPROOV_ROLE": "dev"}, accts: []session.Account{demo}, want: "dev:demo", from: "APPROOV_ROLE"},
 		{name: "env role and account by name", env: map[string]string{"APPROOV_ROLE": "admin:other"}, accts: []session.Account{demo, other}, want: "admin:other"},
 		{name: "env role ambiguous", env: map[string]string{"APPROOV_ROLE": "admin"}, accts: []session.Account{demo, other}, wantKind: fault.Usage, hint: "approov role admin <account>"},
@@ -135,6 +135,18 @@ func TestTokenSpecNeverEchoesTheToken(t *testing.T) {
 		if err == nil || strings.Contains(strings.ToLower(err.Error()+fault.HintOf(err)), body[:12]) {
 			t.Errorf("parseTokenSpec(%.10s…) = %v: echoes the token", spec, err)
 		}
+	}
+	// Without its prefix the token is no path either; say what it looks like
+	// (issue 8, defect 1).
+	for _, spec := range []string{body, strings.ToUpper(body), "aom" + body, body[:40]} {
+		_, err := parseTokenSpec(spec, t.Logf)
+		msg := strings.ToLower(err.Error() + fault.HintOf(err))
+		if err == nil || strings.Contains(msg, body[5:17]) || !strings.Contains(msg, "looks like") {
+			t.Errorf("parseTokenSpec(%.8s…) = %v: echoes the token or does not say what it looks like", spec, err)
+		}
+	}
+	if _, err := parseTokenSpec(body, t.Logf); err == nil || !strings.Contains(err.Error(), "management token without its aom_ prefix") {
+		t.Errorf("a token without its prefix: %v", err)
 	}
 }
 
