@@ -121,7 +121,7 @@ func (s *Service) info(_ context.Context, c *call, _ api.Empty) (api.ServiceInfo
 func (s *Service) Accounts(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.view(ctx, func(tx store.Tx) error {
-		return tx.Scan(store.Accounts, "", func(k string, _ []byte) error {
+		return tx.Scan(store.Accounts, "", "", func(k string, _ []byte) error {
 			out = append(out, k)
 			return nil
 		})

@@ -61,6 +61,9 @@ func (s *Service) issueCode(tx store.Tx, acct *accountRec, u *userRec, kind api.
 	if err := putJSON(tx, store.Codes, code.ID, rec); err != nil {
 		return api.Invitation{}, err
 	}
+	if err := expireAt(tx, rec.ExpiresAt, store.Codes, code.ID); err != nil {
+		return api.Invitation{}, err
+	}
 	return api.Invitation{User: u.Email, Kind: kind, Roles: grants, CodeID: code.ID, Code: code.String(), ExpiresAt: rec.ExpiresAt}, nil
 }
 
@@ -116,9 +119,11 @@ func (s *Service) inspectCode(ctx context.Context, c *call, _ api.Empty) (api.Co
 // codeUser re-reads the code inside tx (the compare of compare-and-set) and
 // returns its user when the code is still usable.
 func (s *Service) codeUser(tx store.Tx, c *call) (*userRec, *authFailure) {
-	if ok, err := getJSON(tx, store.Codes, c.code.ID, c.code); err != nil || !ok {
+	var fresh codeRec // never decoded over the record a failed attempt changed
+	if ok, err := getJSON(tx, store.Codes, c.code.ID, &fresh); err != nil || !ok {
 		return nil, deny("unknown-code", fault.Wrap(fault.Auth, invalidCode()))
 	}
+	*c.code = fresh
 	if fail := s.codeUsable(c.code); fail != nil {
 		return nil, fail
 	}

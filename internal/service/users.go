@@ -26,6 +26,7 @@ func (s *Service) addUser(ctx context.Context, c *call, req api.AddUserRequest) 
 	req.Email = normUser(req.Email)
 	var inv api.Invitation
 	err := s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, me *roleRec) error {
+		req := req // validInvite fills defaults: each run starts from the request
 		if err := s.validInvite(&req, me); err != nil {
 			return err
 		}
@@ -80,7 +81,7 @@ func (s *Service) listUsers(ctx context.Context, c *call, _ api.Empty) ([]api.Us
 		if _, _, err := s.live(tx, c); err != nil {
 			return err
 		}
-		return tx.Scan(store.Users, c.acct.ID+"\x00", func(_ string, v []byte) error {
+		return scanPrefix(tx, store.Users, c.acct.ID+"\x00", func(_ string, v []byte) error {
 			var u userRec
 			if err := json.Unmarshal(v, &u); err != nil {
 				return err
@@ -183,7 +184,7 @@ func (s *Service) existingUser(tx store.Tx, account, email string) (*userRec, er
 // admins all expire ends up with none.
 func (s *Service) keepAnAdmin(tx store.Tx, account, email string, permanent bool) error {
 	others := 0
-	err := tx.Scan(store.Users, account+"\x00", func(_ string, v []byte) error {
+	err := scanPrefix(tx, store.Users, account+"\x00", func(_ string, v []byte) error {
 		var u userRec
 		if err := json.Unmarshal(v, &u); err != nil {
 			return err

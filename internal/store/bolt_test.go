@@ -12,7 +12,7 @@ import (
 func openTemp(t *testing.T) (*Bolt, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "local", "acme.db")
-	s, err := OpenBolt(path, time.Second)
+	s, err := CreateBolt(path, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
