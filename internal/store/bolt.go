@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -260,20 +261,29 @@ func (s *Bolt) Close() error { return s.db.Close() }
 
 type boltTx struct{ tx *bolt.Tx }
 
-func (t boltTx) bucket(b Bucket) (*bolt.Bucket, error) {
-	bk := t.tx.Bucket([]byte(b))
-	if bk == nil || bytes.Equal([]byte(b), markerBucket) {
+// bucket returns b's bucket. A known bucket that a store made by an older
+// approov of the same format lacks reads as empty and is created by its
+// first write, so adding a bucket needs no migration.
+func (t boltTx) bucket(b Bucket, write bool) (*bolt.Bucket, error) {
+	if !slices.Contains(Buckets, b) {
 		return nil, fmt.Errorf("store: no bucket %q", b)
+	}
+	bk := t.tx.Bucket([]byte(b))
+	if bk == nil && write {
+		return t.tx.CreateBucket([]byte(b))
 	}
 	return bk, nil
 }
 
 func (t boltTx) Get(b Bucket, key string) ([]byte, error) {
-	bk, err := t.bucket(b)
+	bk, err := t.bucket(b, false)
 	if err != nil {
 		return nil, err
 	}
-	v := bk.Get([]byte(key))
+	var v []byte
+	if bk != nil {
+		v = bk.Get([]byte(key))
+	}
 	if v == nil {
 		return nil, ErrNotFound
 	}
@@ -281,7 +291,7 @@ func (t boltTx) Get(b Bucket, key string) ([]byte, error) {
 }
 
 func (t boltTx) Put(b Bucket, key string, value []byte) error {
-	bk, err := t.bucket(b)
+	bk, err := t.bucket(b, true)
 	if err != nil {
 		return err
 	}
@@ -289,16 +299,16 @@ func (t boltTx) Put(b Bucket, key string, value []byte) error {
 }
 
 func (t boltTx) Delete(b Bucket, key string) error {
-	bk, err := t.bucket(b)
-	if err != nil {
+	bk, err := t.bucket(b, false)
+	if err != nil || bk == nil {
 		return err
 	}
 	return bk.Delete([]byte(key))
 }
 
 func (t boltTx) Scan(b Bucket, start, end string, fn func(string, []byte) error) error {
-	bk, err := t.bucket(b)
-	if err != nil {
+	bk, err := t.bucket(b, false)
+	if err != nil || bk == nil {
 		return err
 	}
 	c := bk.Cursor()
