@@ -54,7 +54,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 			return err
 		}
 		u := newUser(req.FirstUser, s.now())
-		inv, err = s.issueCode(tx, acct, u, api.CodeOnboarding, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
+		inv, err = s.issueCode(tx, acct, u, onboardingCode, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
 		if err != nil {
 			return err
 		}

@@ -65,8 +65,24 @@ func (s *Service) record(tx store.Tx, account string, e event) error {
 		return err
 	}
 	now := s.now()
-	ev := api.AuditEvent{Seq: seq, Time: now, User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome}
+	ev := auditRec{Seq: seq, Time: now, User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome}
 	return putJSON(tx, store.Audit, auditKey(account, now, seq), ev)
+}
+
+// auditRec is an audit event as stored (the service's own type: the wire's
+// api.AuditEvent is made from it).
+type auditRec struct {
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	User    string    `json:"user"`
+	Role    role.Role `json:"role"`
+	Op      string    `json:"op"`
+	Target  string    `json:"target"`
+	Outcome string    `json:"outcome"`
+}
+
+func (r auditRec) wire() api.AuditEvent {
+	return api.AuditEvent{Seq: r.Seq, Time: r.Time, User: r.User, Role: r.Role, Op: r.Op, Target: r.Target, Outcome: r.Outcome}
 }
 
 // recordAlone appends e in its own transaction: for failures, whose own
@@ -90,11 +106,11 @@ func listAudit(tx store.Tx, account string, since time.Time, limit int) ([]api.A
 	_, end := store.Prefix(auditPrefix(account))
 	start := auditKey(account, since, 0)
 	err := tx.Scan(store.Audit, start, end, func(_ string, v []byte) error {
-		var ev api.AuditEvent
+		var ev auditRec
 		if err := json.Unmarshal(v, &ev); err != nil {
 			return err
 		}
-		if out = append(out, ev); len(out) >= limit {
+		if out = append(out, ev.wire()); len(out) >= limit {
 			return store.ErrStop
 		}
 		return nil

@@ -42,7 +42,7 @@ func (s *Service) addUser(ctx context.Context, c *call, req api.AddUserRequest) 
 				return fault.New(fault.Conflict, "%s already has the %s role", req.Email, r)
 			}
 		}
-		inv, err = s.issueCode(tx, c.acct, u, api.CodeOnboarding, req.Roles, req.RoleExpiresAt, req.CodeTTL, c.sess.User)
+		inv, err = s.issueCode(tx, c.acct, u, onboardingCode, req.Roles, req.RoleExpiresAt, req.CodeTTL, c.sess.User)
 		return err
 	})
 	return inv, err
@@ -165,7 +165,7 @@ func (s *Service) recoverUser(ctx context.Context, c *call, req api.RecoverUserR
 		if len(roles) == 0 {
 			return fault.New(fault.Invalid, "%s has no active password role to recover (an automation token is replaced with approov password, or by revoking and adding the role again)", req.Email)
 		}
-		inv, err = s.issueCode(tx, c.acct, u, api.CodeRecovery, roles, timeZero, req.CodeTTL, c.sess.User)
+		inv, err = s.issueCode(tx, c.acct, u, recoveryCode, roles, timeZero, req.CodeTTL, c.sess.User)
 		return err
 	})
 	return inv, err
