@@ -135,7 +135,7 @@ func defaultUser() string {
 
 // createOnStore creates the account directly: no server holds the store.
 func createOnStore(ctx context.Context, u store.URL, now func() time.Time, req createRequest) (service.CreatedAccount, error) {
-	st, err := store.Open(u, 5*time.Second)
+	st, err := store.OpenOrCreate(u, 5*time.Second)
 	if err != nil {
 		return service.CreatedAccount{}, err
 	}

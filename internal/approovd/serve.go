@@ -95,7 +95,7 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(u, 0)
+	st, err := store.OpenOrCreate(u, 0)
 	if err != nil {
 		return err
 	}

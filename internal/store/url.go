@@ -1,7 +1,10 @@
 package store
 
 import (
+	"errors"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -42,12 +45,22 @@ func (u URL) String() string { return u.Scheme + "://" + u.Path }
 // (the --dev certificate, the admin socket).
 func (u URL) Dir() string { return filepath.Dir(u.Path) }
 
-// Open opens the store u names, waiting up to lockTimeout for another
-// holder of an embedded store.
+// Open opens the existing store u names, waiting up to lockTimeout for
+// another holder of an embedded store.
 func Open(u URL, lockTimeout time.Duration) (Store, error) {
 	switch u.Scheme {
 	case "bolt":
 		return OpenBolt(u.Path, lockTimeout)
 	}
 	return nil, fault.New(fault.Usage, "unsupported store scheme %q", u.Scheme)
+}
+
+// OpenOrCreate opens the store u names, creating it when nothing is there
+// yet: for a location an operator gave (approovd's --store), never one
+// from a code or token.
+func OpenOrCreate(u URL, lockTimeout time.Duration) (Store, error) {
+	if _, err := os.Lstat(u.Path); u.Scheme == "bolt" && errors.Is(err, fs.ErrNotExist) {
+		return CreateBolt(u.Path, lockTimeout)
+	}
+	return Open(u, lockTimeout)
 }

@@ -23,7 +23,7 @@ import (
 type Instance struct {
 	URL    string // https://127.0.0.1:port
 	Pin    []byte // its certificate's pin
-	Store  *store.Bolt
+	Store  store.Store
 	Addr   string
 	cancel context.CancelFunc
 	done   chan error
@@ -60,7 +60,11 @@ func Start(t testing.TB, o Options) *Instance {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
-	st, err := store.OpenBolt(filepath.Join(o.Dir, "approovd.db"), time.Second)
+	u, err := store.ParseURL(filepath.Join(o.Dir, "approovd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenOrCreate(u, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
