@@ -36,7 +36,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 func (s *Server) request(w http.ResponseWriter, r *http.Request) (*auth.Request, error) {
 	path, query := r.URL.EscapedPath(), r.URL.RawQuery
 	req := &auth.Request{Method: r.Method, Path: path, Query: query, Nonce: r.Header.Get(api.HeaderNonce),
-		KeyID: r.Header.Get(api.HeaderKeyID)}
+		KeyID: r.Header.Get(api.HeaderKeyID), IdempotencyKey: r.Header.Get(api.HeaderIdempotencyKey)}
 	if _, account, err := api.Route(r.Method, path); err == nil {
 		req.Account = account
 	}

@@ -81,11 +81,13 @@ func (s *Service) dispatch(ctx context.Context, acct *accountRec, op api.Operati
 	if err != nil {
 		return nil, err
 	}
-	out, err := endpoints[op.Name].serve(s, ctx, c)
-	if errors.As(err, new(undecodable)) {
-		s.auditUndecodable(ctx, c)
-	}
-	return out, err
+	return s.once(ctx, c, func() ([]byte, error) {
+		out, err := endpoints[op.Name].serve(s, ctx, c)
+		if errors.As(err, new(undecodable)) {
+			s.auditUndecodable(ctx, c)
+		}
+		return out, err
+	})
 }
 
 // auditUndecodable records a request whose parameters did not decode: a

@@ -46,10 +46,13 @@ const (
 	Expiry      Bucket = "expiry" // expiry time\x00bucket\x00key → nothing: what to delete when
 	Audit       Bucket = "audit"  // account\x00time\x00seq → event; account\x00seq → last seq
 	Limits      Bucket = "limits" // rate-limit key → counters
+	// Idempotency: account\x00signer\x00key → the first outcome of a
+	// request retried under an idempotency key.
+	Idempotency Bucket = "idempotency"
 )
 
 // Buckets lists every bucket; a new store creates them.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits}
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits, Idempotency}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")

@@ -138,18 +138,24 @@ func (t *Transport) Answered() string {
 // Exchange implements backend.Transport. It tries each URL in turn: it
 // moves on after a connection error, a timeout or a 5xx answer, but sends
 // a non-idempotent operation again only when the failed attempt never
-// wrote the request (so it cannot have run).
+// wrote the request (so it cannot have run) or when it carries an
+// idempotency key (the service runs it once). Each retry is signed anew
+// (backend.Resign): the first attempt's nonce may already be spent.
 func (t *Transport) Exchange(ctx context.Context, op api.Operation, req *auth.Request) (*auth.Response, error) {
+	retryable := op.Idempotent || req.IdempotencyKey != ""
 	for i, tg := range t.targets {
+		if i > 0 {
+			backend.Resign(ctx)
+		}
 		resp, sent, err := t.attempt(ctx, tg, req)
 		if err == nil && resp.Status < 500 {
 			t.setAnswered(tg.base)
 			return resp, nil
 		}
 		last := i == len(t.targets)-1
-		if last || (sent && !op.Idempotent) || ctx.Err() != nil {
+		if last || (sent && !retryable) || ctx.Err() != nil {
 			if err != nil {
-				return nil, netErr(tg.base, op, sent, err)
+				return nil, netErr(tg.base, op, req, sent, err)
 			}
 			t.setAnswered(tg.base)
 			return resp, nil
@@ -176,7 +182,7 @@ func reason(resp *auth.Response, err error) error {
 
 // netErr classifies a failed attempt; for a request that was sent but not
 // answered, it says that the operation may or may not have run.
-func netErr(base string, op api.Operation, sent bool, err error) error {
+func netErr(base string, op api.Operation, req *auth.Request, sent bool, err error) error {
 	e := fault.New(fault.Network, "%s: %v", base, err)
 	if sent && !op.Idempotent {
 		return fault.WithHint(e, fmt.Sprintf("the request reached the server but no answer came back: %s may or may not have taken effect; check before retrying", op.Name))
@@ -223,6 +229,9 @@ func httpRequest(ctx context.Context, base string, req *auth.Request) (*http.Req
 	}
 	h.Set(api.HeaderCreated, strconv.FormatInt(req.Created, 10))
 	h.Set(api.HeaderNonce, req.Nonce)
+	if req.IdempotencyKey != "" {
+		h.Set(api.HeaderIdempotencyKey, req.IdempotencyKey)
+	}
 	if req.KeyID != "" {
 		h.Set(api.HeaderKeyID, req.KeyID)
 		h.Set(api.HeaderSignature, base64.RawURLEncoding.EncodeToString(req.Signature))

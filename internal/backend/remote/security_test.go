@@ -192,7 +192,8 @@ func TestFailover(t *testing.T) {
 }
 
 // A 5xx answer fails an idempotent call over; a non-idempotent one that
-// reached a server is not sent again.
+// reached a server, without an idempotency key (login.finish), is not
+// sent again.
 func TestFailoverOn5xx(t *testing.T) {
 	inst := servertest.Start(t, servertest.Options{Service: cheap})
 	var hits int
@@ -214,9 +215,8 @@ func TestFailoverOn5xx(t *testing.T) {
 	if _, err := b.Info(context.Background()); err != nil {
 		t.Fatalf("idempotent call past a 502: %v", err)
 	}
-	code, _ := auth.ParseCode(created.Invitation.Code)
 	before := hits
-	_, err := b.Redeem(context.Background(), code, api.RedeemRequest{})
+	_, err := b.LoginFinish(context.Background(), api.LoginFinishRequest{Account: "acme", User: "owner@example.com", Role: role.Admin})
 	if hits != before+1 || b.Answered() != strings.SplitN(brokenURL, "#", 2)[0] || err == nil {
 		t.Fatalf("non-idempotent call after a 502: hits %d->%d, answered %q, err %v", before, hits, b.Answered(), err)
 	}
@@ -236,5 +236,52 @@ func TestRestartKeepsSessions(t *testing.T) {
 	}
 	if _, err := b.WhoAmI(context.Background(), admin); err != nil {
 		t.Fatalf("session after a restart: %v", err)
+	}
+}
+
+// A users add whose answer is lost on the way back is retried on the next
+// URL, signed anew under the same idempotency key: it takes effect once,
+// and the retry gets the first answer (the same code).
+func TestRetriedAddTakesEffectOnce(t *testing.T) {
+	dir := t.TempDir()
+	inst := servertest.Start(t, servertest.Options{Dir: dir, Service: cheap})
+	p := startProxy(t, inst, dir)
+	created := inst.Account(t, cheap, "acme", p.url, inst.Location())
+	b := open(t, created, remote.Options{URLs: []string{inst.Location()}})
+	admin := servertest.Onboard(t, b, created.Invitation.Code)
+	var failedOver []string
+	b = open(t, created, remote.Options{URLs: []string{p.url, inst.Location()}, OnFailover: func(from, to string, _ error) {
+		failedOver = append(failedOver, from)
+	}})
+	ctx := context.Background()
+	if _, err := b.Info(ctx); err != nil { // pins the key, before answers go missing
+		t.Fatal(err)
+	}
+	var forwarded []string
+	p.set(func(r *http.Request) { forwarded = append(forwarded, r.Header.Get(api.HeaderIdempotencyKey)) },
+		func(r *http.Response) { r.StatusCode = http.StatusBadGateway }) // the answer is lost
+	inv, err := b.AddUser(ctx, admin, api.AddUserRequest{Email: "bob@example.com", Roles: []role.Role{role.Dev}})
+	if err != nil {
+		t.Fatalf("retried users add: %v", err)
+	}
+	if len(forwarded) != 1 || forwarded[0] == "" || len(failedOver) != 1 {
+		t.Fatalf("forwarded %q, failed over %q", forwarded, failedOver)
+	}
+	events, err := b.ListAudit(ctx, admin, api.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adds := 0
+	for _, e := range events {
+		if e.Op == api.OpUsersAdd.Name {
+			adds++
+		}
+	}
+	users, err := b.ListUsers(ctx, admin)
+	if err != nil || adds != 1 || len(users) != 2 {
+		t.Fatalf("users add ran %d times; users %v, %v", adds, users, err)
+	}
+	if _, err := auth.ParseCode(inv.Code); err != nil {
+		t.Fatalf("the retry's answer is not the first one's invitation: %v", err)
 	}
 }
