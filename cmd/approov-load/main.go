@@ -27,6 +27,7 @@ func main() {
 func run() error {
 	codeFile := flag.String("code", "", "file holding a fresh account's first onboarding code")
 	workers := flag.Int("workers", 16, "concurrent callers")
+	sessions := flag.Int("sessions", 8, "admin sessions the workers share (each signs at most 10,000 requests in 5 minutes)")
 	requests := flag.Int("requests", 20000, "requests per run (at most 500000)")
 	rate := flag.Float64("rate", 0, "requests per second (0: as fast as possible)")
 	duration := flag.Duration("duration", 30*time.Second, "stop a run after this long (at most 2m)")
@@ -49,11 +50,11 @@ func run() error {
 		return err
 	}
 	ctx := context.Background()
-	caller, err := loadgen.Onboard(ctx, b, code)
+	callers, err := loadgen.Onboard(ctx, b, code, *sessions)
 	if err != nil {
 		return err
 	}
-	res := loadgen.Run(ctx, loadgen.Config{Backend: b, Caller: caller, Workers: *workers, Requests: *requests, Rate: *rate, Duration: *duration})
+	res := loadgen.Run(ctx, loadgen.Config{Backend: b, Callers: callers, Workers: *workers, Requests: *requests, Rate: *rate, Duration: *duration})
 	fmt.Printf("signed reads (whoami), %d workers, rate %s: %s\n", *workers, rateText(*rate), res)
 	if res.FirstError != nil {
 		fmt.Printf("first error: %v\n", res.FirstError)

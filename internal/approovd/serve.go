@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,9 @@ const (
 	DefaultListen    = "127.0.0.1:8443"
 	DefaultStoreFile = "/var/lib/approovd/approovd.db"
 )
+
+// batchDelay is how long a write waits for others to share its commit.
+const batchDelay = 2 * time.Millisecond
 
 // ServeOptions holds what `approovd serve` needs.
 type ServeOptions struct {
@@ -100,6 +104,9 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	defer st.Close()
+	if b, ok := st.(*store.Bolt); ok {
+		b.SetBatch(batchDelay) // many clients: share commits
+	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return fault.New(fault.Usage, "listen on %s: %v", opts.Listen, err)

@@ -30,7 +30,7 @@ const (
 // (whoami) in all, paced at Rate per second (0: as fast as they can).
 type Config struct {
 	Backend  backend.Backend
-	Caller   backend.Caller
+	Callers  []backend.Caller // worker i signs as Callers[i % len]
 	Workers  int
 	Requests int
 	Rate     float64
@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg Config) Result {
 	for w := range cfg.Workers {
 		wg.Go(func() {
 			for due := range tickets {
-				lat[w] = append(lat[w], call(ctx, cfg, due, &errs, &first))
+				lat[w] = append(lat[w], call(ctx, cfg.Backend, cfg.Callers[w%len(cfg.Callers)], due, &errs, &first))
 			}
 		})
 	}
@@ -122,8 +122,8 @@ func schedule(ctx context.Context, cfg Config) <-chan time.Time {
 	return out
 }
 
-func call(ctx context.Context, cfg Config, due time.Time, errs *atomic.Int64, first *atomic.Value) time.Duration {
-	if _, err := cfg.Backend.WhoAmI(ctx, cfg.Caller); err != nil && ctx.Err() == nil { // not cut off by the run's end
+func call(ctx context.Context, b backend.Backend, who backend.Caller, due time.Time, errs *atomic.Int64, first *atomic.Value) time.Duration {
+	if _, err := b.WhoAmI(ctx, who); err != nil && ctx.Err() == nil { // not cut off by the run's end
 		if errs.Add(1) == 1 {
 			first.Store(err)
 		}
