@@ -49,17 +49,16 @@ func startProxy(t *testing.T, inst *servertest.Instance, dir string) *proxy {
 	t.Helper()
 	target, _ := url.Parse(inst.URL)
 	p := &proxy{}
-	rp := httputil.NewSingleHostReverseProxy(target)
-	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		director(r)
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		pr.Out.Host = pr.In.Host
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		if p.request != nil {
-			p.request(r)
+			p.request(pr.Out)
 		}
-	}
+	}}
+	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
 	rp.ModifyResponse = func(r *http.Response) error {
 		p.mu.Lock()
 		defer p.mu.Unlock()
