@@ -127,6 +127,29 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// The per-account limit holds whatever the addresses: another account on
+// the same server is not held back by it.
+func TestAccountRateLimit(t *testing.T) {
+	inst, b, _ := start(t, server.Config{Limits: server.Limits{PerAddress: 1e6, AddressBurst: 1e6, PerAccount: 0.01, AccountBurst: 3}})
+	other := inst.Account(t, cheap, "beta")
+	ob, err := remote.Open(other.Account, other.Fingerprint, remote.Options{URLs: []string{inst.Location()}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 5 {
+		if _, err = b.Info(ctx); err != nil {
+			break
+		}
+	}
+	if _, ok := api.RetryAfter(err); !ok {
+		t.Fatalf("over the account's rate: %v", err)
+	}
+	if _, err := ob.Info(ctx); err != nil {
+		t.Fatalf("another account held back: %v", err)
+	}
+}
+
 func TestSizeLimits(t *testing.T) {
 	inst, _, _ := start(t, server.Config{MaxHeaderBytes: 4 << 10})
 	c := insecureClient()
