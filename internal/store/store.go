@@ -22,10 +22,16 @@ const (
 	NonceExp Bucket = "nonce_exp"
 	Audit    Bucket = "audit"  // account\x00seq → event
 	Limits   Bucket = "limits" // rate-limit key → counters
+
+	Registrations Bucket = "registrations" // account\x00measurement id → registration
+	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
 )
 
 // Buckets lists every bucket; a store creates them on open.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceExp, Audit, Limits}
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceExp, Audit, Limits,
+	Registrations, // registered builds
+	AppSignCerts,  // trusted app-signing certificates
+}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
