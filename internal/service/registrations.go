@@ -34,7 +34,9 @@ type regRec struct {
 	ExpiresAt   time.Time       `json:"expires_at,omitzero"`
 }
 
-func (r *regRec) expired(now time.Time) bool { return !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt) }
+func (r *regRec) expired(now time.Time) bool {
+	return !r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)
+}
 
 func regKey(account, id string) string { return account + "\x00" + id }
 
