@@ -51,7 +51,8 @@ type Op[Req, Resp any] struct{ Operation }
 type Empty struct{}
 
 // Body limits: most requests are a few short fields; a redemption carries
-// up to four enrolments and a PIN verifier.
+// up to four enrolments and a PIN verifier, a measurement up to 16 signers
+// and 16 digests, a certificate its DER.
 const (
 	smallBody = 4 << 10
 	largeBody = 16 << 10
@@ -92,7 +93,7 @@ var (
 
 	// Registrations and app-signing certificates.
 	OpRegistrationAdd = define[AddRegistrationRequest, RegistrationAdded](Operation{Name: "registration.add", Method: "POST", Path: acct + "/registrations",
-		Cred: CredSession, Roles: Builders, MaxBody: smallBody})
+		Cred: CredSession, Roles: Builders, MaxBody: largeBody})
 	OpRegistrationList = define[ListRegistrationsRequest, []Registration](Operation{Name: "registration.list", Method: "GET", Path: acct + "/registrations",
 		Cred: CredSession, Roles: Builders, Idempotent: true})
 	OpRegistrationRemove = define[RemoveRegistrationRequest, RemovedRegistrations](Operation{Name: "registration.remove", Method: "DELETE", Path: acct + "/registrations",
