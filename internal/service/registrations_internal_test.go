@@ -39,7 +39,10 @@ func TestValidMeasurement(t *testing.T) {
 		{"AAB without scheme", func(m *api.Measurement) { m.Format, m.Scheme = "aab", "" }, true},
 		{"AAB with scheme", func(m *api.Measurement) { m.Format = "aab" }, false},
 		{"IPA with version code", func(m *api.Measurement) { *m = ipa; m.VersionCode = 1 }, false},
-		{"IPA with two signers", func(m *api.Measurement) { *m = ipa; m.Signers = []string{strings.Repeat("ab", 32), strings.Repeat("ac", 32)} }, false},
+		{"IPA with two signers", func(m *api.Measurement) {
+			*m = ipa
+			m.Signers = []string{strings.Repeat("ab", 32), strings.Repeat("ac", 32)}
+		}, false},
 		{"lower-case team id", func(m *api.Measurement) { *m = ipa; m.TeamID = "abcde12345" }, false},
 		{"negative version code", func(m *api.Measurement) { m.VersionCode = -1 }, false},
 		{"odd hex", func(m *api.Measurement) { m.Digests = []string{"sha256:" + strings.Repeat("a", 41)} }, false},
