@@ -159,4 +159,3 @@ func TestRunRemoveNeedsYesWithoutTerminal(t *testing.T) {
 		}
 	}
 }
-
