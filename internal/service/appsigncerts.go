@@ -80,7 +80,8 @@ func certView(cert signcert.Certificate, r *certRec) api.AppSignCert {
 
 // scanCerts calls fn with each trusted certificate of the account.
 func scanCerts(tx store.Tx, account string, fn func(signcert.Certificate, *certRec) error) error {
-	return tx.Scan(store.AppSignCerts, account+"\x00", func(_ string, v []byte) error {
+	start, end := store.Prefix(account + "\x00")
+	return tx.Scan(store.AppSignCerts, start, end, func(_ string, v []byte) error {
 		var r certRec
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fault.New(fault.Internal, "corrupt certificate record: %v", err)

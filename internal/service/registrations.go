@@ -27,11 +27,27 @@ const maxExpireAfter = 100 * 365 * 24 * time.Hour
 // regRec is a registered measurement, keyed account\x00id. It stops
 // counting at ExpiresAt (zero: never) without anyone removing it.
 type regRec struct {
-	ID          string          `json:"id"`
-	Measurement api.Measurement `json:"measurement"`
-	AddedBy     string          `json:"added_by"`
-	AddedAt     time.Time       `json:"added_at"`
-	ExpiresAt   time.Time       `json:"expires_at,omitzero"`
+	ID          string     `json:"id"`
+	Measurement measureRec `json:"measurement"`
+	AddedBy     string     `json:"added_by"`
+	AddedAt     time.Time  `json:"added_at"`
+	ExpiresAt   time.Time  `json:"expires_at,omitzero"`
+}
+
+// measureRec is a stored measurement: api.Measurement's fields, the
+// service's own type (a change on the wire must not change what is on disk).
+type measureRec struct {
+	Format      string   `json:"format"`
+	AppID       string   `json:"app_id"`
+	VersionCode int64    `json:"version_code,omitempty"`
+	Version     string   `json:"version,omitempty"`
+	Build       string   `json:"build,omitempty"`
+	Scheme      string   `json:"scheme,omitempty"`
+	TeamID      string   `json:"team_id,omitempty"`
+	Signers     []string `json:"signers"`
+	Digests     []string `json:"digests"`
+	FileSHA256  string   `json:"file_sha256"`
+	FileName    string   `json:"file_name"`
 }
 
 func (r *regRec) expired(now time.Time) bool {
@@ -79,7 +95,7 @@ func (s *Service) upsertRegistration(tx store.Tx, c *call, id string, m api.Meas
 	case err != nil:
 		return nil, "", err
 	case r == nil:
-		r, outcome = &regRec{ID: id, Measurement: m, AddedBy: c.sess.User, AddedAt: now, ExpiresAt: expiry}, api.RegAdded
+		r, outcome = &regRec{ID: id, Measurement: measureRec(m), AddedBy: c.sess.User, AddedAt: now, ExpiresAt: expiry}, api.RegAdded
 	case !s.mayChange(c, r):
 		return r, outcome, nil // another's: a delegate changes nothing of it
 	case r.expired(now):
@@ -98,7 +114,7 @@ func (s *Service) mayChange(c *call, r *regRec) bool {
 }
 
 func (s *Service) regView(c *call, r *regRec) api.Registration {
-	v := api.Registration{ID: r.ID, State: api.RegActive, AddedBy: r.AddedBy, AddedAt: r.AddedAt, ExpiresAt: r.ExpiresAt, Measurement: r.Measurement}
+	v := api.Registration{ID: r.ID, State: api.RegActive, AddedBy: r.AddedBy, AddedAt: r.AddedAt, ExpiresAt: r.ExpiresAt, Measurement: api.Measurement(r.Measurement)}
 	if r.expired(s.now()) {
 		v.State = api.RegExpired
 	}
@@ -119,7 +135,8 @@ func loadReg(tx store.Tx, account, id string) (*regRec, error) {
 
 // scanRegs calls fn for each registration of the account the caller may see.
 func (s *Service) scanRegs(tx store.Tx, c *call, fn func(key string, r *regRec) error) error {
-	return tx.Scan(store.Registrations, c.acct.ID+"\x00", func(key string, v []byte) error {
+	start, end := store.Prefix(c.acct.ID + "\x00")
+	return tx.Scan(store.Registrations, start, end, func(key string, v []byte) error {
 		var r regRec
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fault.New(fault.Internal, "corrupt registration record: %v", err)

@@ -91,7 +91,7 @@ func TestMeasurementID(t *testing.T) {
 // TestRegistered: the decision the token service will call, on every path.
 func TestRegistered(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "s.db"), 0)
+	st, err := store.CreateBolt(filepath.Join(t.TempDir(), "s.db"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,9 +118,9 @@ func TestRegistered(t *testing.T) {
 		})
 	}
 	check("nothing", m, false, "")
-	put(store.Registrations, regKey("acme", measurementID(m)), regRec{ID: measurementID(m), Measurement: m, ExpiresAt: now.Add(time.Hour)})
+	put(store.Registrations, regKey("acme", measurementID(m)), regRec{ID: measurementID(m), Measurement: measureRec(m), ExpiresAt: now.Add(time.Hour)})
 	check("registered", m, true, "registration "+measurementID(m))
-	put(store.Registrations, regKey("other", measurementID(signed)), regRec{ID: measurementID(signed), Measurement: signed})
+	put(store.Registrations, regKey("other", measurementID(signed)), regRec{ID: measurementID(signed), Measurement: measureRec(signed)})
 	check("another account's registration", signed, false, "")
 	now = now.Add(2 * time.Hour)
 	check("expired", m, false, "")
