@@ -28,19 +28,21 @@ DIR=$(cd "$DIR" && pwd)
 (cd "$ROOT" && go build -o "$WORK/approov" ./cmd/approov && go build -o "$WORK/regseed" ./docs/bench/regseed)
 export HOME=$WORK APPROOV_HOME=$WORK/home DBUS_SESSION_BUS_ADDRESS= APPROOV_ROLE= APPROOV_MANAGEMENT_TOKEN= NO_COLOR=1
 
-ms() { # command... -> wall milliseconds of one run
-	local t0 t1
-	t0=$(date +%s%N)
-	"$@" >/dev/null 2>&1
-	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000000))
+run() { # command... -> "wall-ms cpu-ms" of one run (GNU time)
+	/usr/bin/time -f '%e %U %S' -o "$WORK/time.out" "$@" >/dev/null 2>&1
+	awk '{printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000}' "$WORK/time.out"
 }
 
-stat_of() { # RUNS runs of command... -> median (or min) ms
-	local out="" i
+pick() { awk NF | sort -n | awk -v min="${STAT:-}" '{a[NR]=$1} END {print (min == "min") ? a[1] : a[int((NR+1)/2)]}'; }
+
+stat_of() { # RUNS runs of command... -> "wall cpu": medians (or minima) in ms
+	local walls="" cpus="" w c i
 	"$@" >/dev/null 2>&1 # warm
-	for ((i = 0; i < RUNS; i++)); do out+="$(ms "$@")"$'\n'; done
-	awk NF <<<"$out" | sort -n | awk -v min="${STAT:-}" '{a[NR]=$1} END {print (min == "min") ? a[1] : a[int((NR+1)/2)]}'
+	for ((i = 0; i < RUNS; i++)); do
+		read -r w c < <(run "$@")
+		walls+="$w"$'\n' cpus+="$c"$'\n'
+	done
+	echo "$(pick <<<"$walls") $(pick <<<"$cpus")"
 }
 
 echo "$(date -u +%FT%TZ), $(nproc) CPUs, $RUNS runs (${STAT:-median}), load $(cut -d' ' -f1-3 /proc/loadavg), work dir on $(df --output=fstype "$WORK" | tail -1)"
@@ -54,11 +56,14 @@ echo "$code" >"$WORK/dev.code"
 echo 'bench dev password 1' | "$WORK/approov" init "$WORK/dev.code" --password-stdin >/dev/null 2>"$WORK/init.err" || { cat "$WORK/init.err" >&2; exit 1; }
 [ "$("$WORK/approov" registration list --json --jq length)" = "$N" ] || { echo "the list does not hold $N registrations" >&2; exit 1; }
 
-inspect=$(stat_of "$WORK/approov" app inspect "$apk")
-add=$(stat_of "$WORK/approov" registration add "$apk")
-printf 'app inspect %s MiB APK:        %6d ms\n' "$SIZE" "$inspect"
-printf 'registration add (same APK):   %6d ms  = %.3fx app inspect (target <= 1.1x)\n' "$add" "$(echo "$add / $inspect" | bc -l)"
-printf 'registration list, %d:      %6d ms  (target < 200 ms)\n' "$N" "$(stat_of "$WORK/approov" registration list)"
-printf 'registration list --json, %d: %6d ms\n' "$N" "$(stat_of "$WORK/approov" registration list --json)"
-printf 'registration list --package (1/50 of them): %d ms\n' "$(stat_of "$WORK/approov" registration list --package com.example.app7)"
-printf 'whoami (a signed request, for scale): %d ms\n' "$(stat_of "$WORK/approov" whoami)"
+read -r iw ic < <(stat_of "$WORK/approov" app inspect "$apk")
+read -r aw ac < <(stat_of "$WORK/approov" registration add "$apk")
+printf '%-44s %7s %7s\n' "(ms; wall and CPU user+sys)" wall CPU
+printf '%-44s %7d %7d\n' "app inspect $SIZE MiB APK" "$iw" "$ic"
+printf '%-44s %7d %7d   = %.3fx / %.3fx app inspect (target <= 1.1x)\n' "registration add, same APK" "$aw" "$ac" "$(echo "$aw / $iw" | bc -l)" "$(echo "$ac / $ic" | bc -l)"
+for args in "registration list" "registration list --json" "registration list --package com.example.app7" "whoami"; do
+	read -r w c < <(stat_of "$WORK/approov" $args)
+	printf '%-44s %7d %7d\n' "$args" "$w" "$c"
+done
+echo "(registration list: $N registrations, target < 200 ms; --package keeps 1/50 of them; whoami: one signed request, for scale)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

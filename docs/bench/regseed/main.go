@@ -78,7 +78,8 @@ func adminSession(ctx context.Context, home string) (*backend.Client, backend.Ca
 	if err != nil {
 		return nil, backend.Caller{}, err
 	}
-	svc := service.New(st, service.Options{Location: []string{auth.LocalPrefix + path}})
+	// One session sends all the adds: more than a session may in one replay window.
+	svc := service.New(st, service.Options{Location: []string{auth.LocalPrefix + path}, MaxNonces: 1_000_000})
 	b := backend.NewClient(inProcess{svc}, backend.ClientOptions{Account: code.Account, Fingerprint: code.ServiceKey})
 	info, err := b.InspectCode(ctx, code)
 	if err != nil {
