@@ -46,10 +46,16 @@ const (
 	Expiry      Bucket = "expiry" // expiry time\x00bucket\x00key → nothing: what to delete when
 	Audit       Bucket = "audit"  // account\x00time\x00seq → event; account\x00seq → last seq
 	Limits      Bucket = "limits" // rate-limit key → counters
+
+	Registrations Bucket = "registrations" // account\x00measurement id → registration
+	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
 )
 
 // Buckets lists every bucket; a new store creates them.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits}
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits,
+	Registrations, // registered builds
+	AppSignCerts,  // trusted app-signing certificates
+}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
