@@ -51,7 +51,8 @@ type Op[Req, Resp any] struct{ Operation }
 type Empty struct{}
 
 // Body limits: most requests are a few short fields; a redemption carries
-// up to four enrolments and a PIN verifier.
+// up to four enrolments and a PIN verifier, a measurement up to 16 signers
+// and 16 digests, a certificate its DER.
 const (
 	smallBody = 4 << 10
 	largeBody = 16 << 10
@@ -89,6 +90,20 @@ var (
 		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
 	OpAuditList = define[AuditQuery, []AuditEvent](Operation{Name: "audit.list", Method: "GET", Path: acct + "/audit",
 		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+
+	// Registrations and app-signing certificates.
+	OpRegistrationAdd = define[AddRegistrationRequest, RegistrationAdded](Operation{Name: "registration.add", Method: "POST", Path: acct + "/registrations",
+		Cred: CredSession, Roles: Builders, MaxBody: largeBody})
+	OpRegistrationList = define[ListRegistrationsRequest, []Registration](Operation{Name: "registration.list", Method: "GET", Path: acct + "/registrations",
+		Cred: CredSession, Roles: Builders, Idempotent: true})
+	OpRegistrationRemove = define[RemoveRegistrationRequest, RemovedRegistrations](Operation{Name: "registration.remove", Method: "DELETE", Path: acct + "/registrations",
+		Cred: CredSession, Roles: Builders})
+	OpAppSignCertAdd = define[AddAppSignCertRequest, AppSignCert](Operation{Name: "appsigncert.add", Method: "POST", Path: acct + "/appsigncerts",
+		Cred: CredSession, Roles: AdminDev, MaxBody: largeBody})
+	OpAppSignCertList = define[Empty, []AppSignCert](Operation{Name: "appsigncert.list", Method: "GET", Path: acct + "/appsigncerts",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpAppSignCertRemove = define[RemoveAppSignCertRequest, Empty](Operation{Name: "appsigncert.remove", Method: "DELETE", Path: acct + "/appsigncerts",
+		Cred: CredSession, Roles: AdminDev})
 )
 
 // commands holds the roles of command paths that are not (yet) operations
@@ -104,9 +119,6 @@ var commands = map[string]Policy{
 	"api.add": AdminOnly, "api.remove": AdminOnly, "pin.push": AdminOnly,
 	"secret.get": AdminOnly, "secret.rotate": AdminOnly,
 
-	"registration.add": Builders, "registration.list": Builders, "registration.remove": Builders,
-
-	"appsigncert.add": AdminDev, "appsigncert.list": AdminDev, "appsigncert.remove": AdminDev,
 	"api.list": AdminDev, "api.check": AdminDev,
 	"pin.pull": AdminDev, "pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
 	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev,

