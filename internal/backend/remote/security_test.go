@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -282,5 +283,32 @@ func TestRetriedAddTakesEffectOnce(t *testing.T) {
 	}
 	if _, err := auth.ParseCode(inv.Code); err != nil {
 		t.Fatalf("the retry's answer is not the first one's invitation: %v", err)
+	}
+}
+
+// Without a pin the certificate is verified normally: a self-signed one is
+// refused against the system roots, and accepted from a CA file naming it.
+func TestCertificateVerifiedNormally(t *testing.T) {
+	dir := t.TempDir()
+	inst := servertest.Start(t, servertest.Options{Dir: dir, Service: cheap})
+	created := inst.Account(t, cheap, "acme", inst.URL)
+	ctx := context.Background()
+	if _, err := open(t, created, remote.Options{URLs: []string{inst.URL}}).Info(ctx); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("self-signed certificate against the system roots: %v", err)
+	}
+	pool, err := remote.LoadCAFile(filepath.Join(dir, server.DevCertFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(t, created, remote.Options{URLs: []string{inst.URL}, RootCAs: pool}).Info(ctx); err != nil {
+		t.Fatalf("with the CA file: %v", err)
+	}
+	if _, err := remote.LoadCAFile(filepath.Join(dir, server.DevKeyFile+".missing")); fault.KindOf(err) != fault.Invalid {
+		t.Fatalf("missing CA file: %v", err)
+	}
+	// A pin that is not the server's: refused, whatever the chain.
+	wrong := auth.WithPin(inst.URL, auth.TLSPin([]byte("another key")))
+	if _, err := open(t, created, remote.Options{URLs: []string{wrong}, RootCAs: pool}).Info(ctx); err == nil || !strings.Contains(err.Error(), "pin") {
+		t.Fatalf("wrong pin: %v", err)
 	}
 }
