@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -26,6 +28,12 @@ type event struct {
 	op      string
 	target  string
 	outcome string
+	// What changed (short, never a secret), the versions before and after,
+	// and the reason given for a forced change.
+	detail      string
+	fromVersion int64
+	toVersion   int64
+	reason      string
 }
 
 // record appends e to the account's audit log inside tx.
@@ -34,7 +42,8 @@ func (s *Service) record(tx store.Tx, account string, e event) error {
 	if err != nil {
 		return err
 	}
-	ev := api.AuditEvent{Seq: seq, Time: s.now(), User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome}
+	ev := api.AuditEvent{Seq: seq, Time: s.now(), User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome,
+		Detail: e.detail, FromVersion: e.fromVersion, ToVersion: e.toVersion, Reason: e.reason}
 	return putJSON(tx, store.Audit, auditKey(account, seq), ev)
 }
 
@@ -51,8 +60,9 @@ func (s *Service) recordAlone(ctx context.Context, account string, e event) {
 
 func auditKey(account string, seq uint64) string { return fmt.Sprintf("%s\x00%020d", account, seq) }
 
-// listAudit returns events at or after since, oldest first, at most limit.
-func listAudit(tx store.Tx, account string, since time.Time, limit int) ([]api.AuditEvent, error) {
+// listAudit returns events at or after since that keep accepts, oldest
+// first, at most limit.
+func listAudit(tx store.Tx, account string, since time.Time, limit int, keep func(api.AuditEvent) bool) ([]api.AuditEvent, error) {
 	if limit <= 0 || limit > maxAuditList {
 		limit = maxAuditList
 	}
@@ -62,7 +72,7 @@ func listAudit(tx store.Tx, account string, since time.Time, limit int) ([]api.A
 		if err := json.Unmarshal(v, &ev); err != nil {
 			return err
 		}
-		if !ev.Time.Before(since) {
+		if !ev.Time.Before(since) && keep(ev) {
 			out = append(out, ev)
 		}
 		if len(out) >= limit {
@@ -79,14 +89,53 @@ var auditOps = []endpoint{
 }
 
 func (s *Service) auditList(ctx context.Context, c *call, q api.AuditQuery) ([]api.AuditEvent, error) {
+	if len(q.User) > 254 || len(q.Op) > maxOpFilter {
+		return nil, fault.New(fault.Usage, "audit filter too long: a user has at most 254 characters, an operation %d", maxOpFilter)
+	}
 	var out []api.AuditEvent
 	err := s.view(ctx, func(tx store.Tx) error {
 		if _, _, err := s.live(tx, c); err != nil {
 			return err
 		}
 		var err error
-		out, err = listAudit(tx, c.acct.ID, q.Since, q.Limit)
+		out, err = listAudit(tx, c.acct.ID, q.Since, q.Limit, auditFilter(q))
 		return err
 	})
 	return out, err
+}
+
+// maxOpFilter bounds the operation filter (names are short: "secret.set-kid").
+const maxOpFilter = 64
+
+// auditFilter keeps the events of q.User (any case) and of q.Op: an exact
+// operation name, or every operation of a group when it ends with a dot
+// ("pin." or "pin" both select pin.push, pin.pull…).
+func auditFilter(q api.AuditQuery) func(api.AuditEvent) bool {
+	user, op := normUser(q.User), strings.TrimSuffix(q.Op, ".")
+	return func(ev api.AuditEvent) bool {
+		if user != "" && normUser(ev.User) != user {
+			return false
+		}
+		return op == "" || ev.Op == op || strings.HasPrefix(ev.Op, op+".")
+	}
+}
+
+// mutateEvent is mutate for handlers that say what changed: fn fills in
+// the event's detail, versions or reason (never a secret), which are
+// recorded with the outcome; a failure is recorded without them.
+func (s *Service) mutateEvent(ctx context.Context, c *call, target string, fn func(tx store.Tx, e *event) error) error {
+	err := s.update(ctx, func(tx store.Tx) error {
+		if _, _, err := s.live(tx, c); err != nil {
+			return err
+		}
+		e := event{user: c.sess.User, role: c.sess.Role, op: c.op.Name, target: target, outcome: outcomeOK}
+		if err := fn(tx, &e); err != nil {
+			return err
+		}
+		return s.record(tx, c.acct.ID, e)
+	})
+	if err != nil {
+		s.recordAlone(ctx, c.acct.ID, event{user: c.sess.User, role: c.sess.Role, op: c.op.Name, target: target, outcome: "failed: " + fault.KindOf(err).String()})
+	}
+	return err
 }

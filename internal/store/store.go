@@ -20,12 +20,13 @@ const (
 	Sessions Bucket = "sessions" // session id → session record
 	Nonces   Bucket = "nonces"   // replay key → expiry
 	NonceExp Bucket = "nonce_exp"
-	Audit    Bucket = "audit"  // account\x00seq → event
-	Limits   Bucket = "limits" // rate-limit key → counters
+	Audit    Bucket = "audit"   // account\x00seq → event
+	Limits   Bucket = "limits"  // rate-limit key → counters
+	Secrets  Bucket = "secrets" // account id → HS256 token secret and kid
 )
 
 // Buckets lists every bucket; a store creates them on open.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceExp, Audit, Limits}
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceExp, Audit, Limits, Secrets}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
