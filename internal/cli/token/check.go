@@ -115,7 +115,18 @@ func render(opts *CheckOptions, rep apitoken.Report) error {
 	}
 	section(w, "header", rep.Header)
 	section(w, "claims", rep.Claims)
+	if b, ok := bindingWords[rep.Binding]; ok {
+		fmt.Fprintf(w, "binding: %s\n", b)
+	}
 	return nil
+}
+
+var bindingWords = map[apitoken.Binding]string{
+	apitoken.NotBound:  "not bound to any data (no pay claim)",
+	apitoken.Unchecked: "bound to data (pay claim), not checked: pass --bind DATA to check it",
+	apitoken.Matches:   "bound to the data given with --bind",
+	apitoken.Differs:   "bound to other data than the one given with --bind",
+	apitoken.Missing:   "not bound to any data, but --bind was given",
 }
 
 func section(w io.Writer, title string, claims []apitoken.Claim) {
