@@ -54,14 +54,14 @@ func writeFile(ts *testscript.TestScript, name, text string) error {
 	return os.WriteFile(ts.MkAbs(name), []byte(text), 0o600)
 }
 
-// cmdNoSecret fails when the last command's stdout or stderr holds the
+// cmdNoSecret (! nosecret: the opposite) fails when the last command's stdout or stderr holds the
 // secret in FILE (standard base64, as `secret get --plain` prints it) in
 // any encoding: base64, base64url, raw hex (either case) or the raw bytes.
 //
 //	nosecret secret.b64
 func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: nosecret FILE")
+	if len(args) != 1 {
+		ts.Fatalf("usage: [!] nosecret FILE")
 	}
 	secret, err := base64.StdEncoding.DecodeString(strings.TrimSpace(ts.ReadFile(args[0])))
 	if err != nil || len(secret) < 16 {
@@ -72,12 +72,19 @@ func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
 		"base64url": []byte(base64.RawURLEncoding.EncodeToString(secret)), "hex": []byte(hex.EncodeToString(secret)),
 		"HEX": []byte(strings.ToUpper(hex.EncodeToString(secret))), "raw": secret,
 	}
+	found := ""
 	for _, stream := range []string{"stdout", "stderr"} {
 		got := []byte(ts.ReadFile(stream))
 		for name, form := range forms {
 			if bytes.Contains(got, form) {
-				ts.Fatalf("the secret (%s) appears in %s", name, stream)
+				found = name + " in " + stream
 			}
 		}
+	}
+	switch {
+	case found != "" && !neg:
+		ts.Fatalf("the secret appears (%s)", found)
+	case found == "" && neg:
+		ts.Fatalf("the secret does not appear in stdout or stderr")
 	}
 }
