@@ -45,7 +45,7 @@ func testTokenSecret(f *fixture) {
 	}
 	events, err := f.b.ListAudit(f.ctx, admin, api.AuditQuery{Op: "secret"})
 	must(f.t, err)
-	if count(events, "secret.rotate", "ok") != 1 || count(events, "secret.set-kid", "ok") != 1 || count(events, "secret.get", "ok") != 3 {
+	if count(events, "secret.rotate", "ok") != 1 || count(events, "secret.set-kid", "ok") != 1 || count(events, "secret.get", "ok") != 3 || count(events, "secret.get", "denied") != 1 {
 		f.t.Fatalf("secret audit = %+v", events)
 	}
 	noSecretIn(f, events, first.Secret, now.Secret)
