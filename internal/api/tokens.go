@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"log/slog"
+	"time"
+)
 
 // TokenSecret is the account's HS256 token secret: only secret.get answers
 // it, and nothing may log, audit or print it but `approov secret get`.
@@ -9,6 +12,15 @@ type TokenSecret struct {
 	KeyID     string    `json:"kid,omitempty"`
 	RotatedAt time.Time `json:"rotated_at,omitzero"` // zero until the first rotation
 }
+
+// String hides the secret from %v, %+v and %s: only its JSON carries it.
+func (s TokenSecret) String() string { return "TokenSecret{secret: (hidden), kid: " + s.KeyID + "}" }
+
+// GoString hides the secret from %#v.
+func (s TokenSecret) GoString() string { return s.String() }
+
+// LogValue hides the secret from slog.
+func (s TokenSecret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // SecretInfo describes the secret without it: the answer of secret.rotate
 // and secret.set-kid.
