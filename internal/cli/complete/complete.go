@@ -127,8 +127,12 @@ func lookup(ctx context.Context, m *login.Manager, kind Kind) []string {
 		return accountIDs(ctx, m)
 	}
 	account := ActiveAccount(ctx, m)
-	c, _, err := load(m)
-	if err != nil || account == "" || c.Accounts[account][kind] == nil {
+	dir, err := openDir(m)
+	if err != nil || account == "" {
+		return nil
+	}
+	c := read(dir)
+	if c.Accounts[account][kind] == nil {
 		return nil
 	}
 	return c.Accounts[account][kind].Values
@@ -159,7 +163,7 @@ func edit(ctx context.Context, m *login.Manager, account string, kind Kind, fn f
 	if m == nil || account == "" {
 		return nil
 	}
-	c, dir, err := load(m)
+	dir, err := openDir(m)
 	if err != nil {
 		return err
 	}
@@ -168,9 +172,7 @@ func edit(ctx context.Context, m *login.Manager, account string, kind Kind, fn f
 		return err
 	}
 	defer unlock()
-	if c, _, err = load(m); err != nil { // again, under the lock
-		return err
-	}
+	c := read(dir)
 	if c.Accounts[account] == nil {
 		c.Accounts[account] = map[Kind]*values{}
 	}
@@ -200,26 +202,27 @@ func clean(vals []string) []string {
 	return vals
 }
 
-// load reads the cache; a missing, unreadable or foreign file is an empty cache.
-func load(m *login.Manager) (*cache, *statedir.Dir, error) {
+// openDir opens the approov directory the session store uses.
+func openDir(m *login.Manager) (*statedir.Dir, error) {
 	s, err := m.Store()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	dir, err := statedir.Open(s.Dir(), nil)
-	if err != nil {
-		return nil, nil, err
-	}
+	return statedir.Open(s.Dir(), nil)
+}
+
+// read reads the cache; a missing, unreadable or foreign file is an empty cache.
+func read(dir *statedir.Dir) *cache {
 	c := &cache{Version: cacheShape, Accounts: map[string]map[Kind]*values{}}
 	raw, err := dir.ReadFile(cacheFile, maxCache)
 	if err != nil {
-		return c, dir, nil
+		return c
 	}
 	var got cache
 	if json.Unmarshal(raw, &got) == nil && got.Version == cacheShape && got.Accounts != nil {
 		c = &got
 	}
-	return c, dir, nil
+	return c
 }
 
 // Positional completes each positional argument from its own kind: the
