@@ -11,6 +11,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -60,6 +61,10 @@ forced push, failed and denied authentications, reads of the token secret.
 	fl.StringVar(&opts.User, "user", "", "only events of this user (`email`)")
 	fl.StringVar(&opts.Operation, "operation", "", "only this `operation` (users.add) or group (users)")
 	fl.IntVar(&opts.Limit, "limit", 0, "at most this many events (default and maximum 10000)")
+	_ = cmd.RegisterFlagCompletionFunc("user", complete.From(f, complete.Emails))
+	_ = cmd.RegisterFlagCompletionFunc("operation", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return api.Names(), cobra.ShellCompDirectiveNoFileComp
+	})
 	opts.JSON = cmdutil.AddJSONFlags(cmd, []string{"seq", "time", "user", "role", "op", "target", "outcome", "detail", "from_version", "to_version", "reason"})
 	cmdutil.RequireRoles(cmd, role.Admin)
 	return cmd

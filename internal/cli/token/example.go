@@ -9,6 +9,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -59,6 +60,7 @@ app that failed attestation sends, which the backend must refuse.`,
 	fl.DurationVar(&opts.TTL, "ttl", time.Hour, "lifetime of the token")
 	fl.StringVar(&opts.DeviceID, "did", "", "device id claim (default: an example id)")
 	fl.StringVar(&opts.IP, "ip", "", "IP address claim (default 1.2.3.4)")
+	cmd.ValidArgsFunction = complete.Positional(f, complete.Domains)
 	_ = cmd.RegisterFlagCompletionFunc("type", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"valid", "invalid"}, cobra.ShellCompDirectiveNoFileComp
 	})
