@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/approov-cli/approov/internal/apitoken"
 	"github.com/approov-cli/approov/internal/role"
 )
 
@@ -56,6 +57,7 @@ type Empty struct{}
 const (
 	smallBody = 4 << 10
 	largeBody = 16 << 10
+	tokenBody = 64 << 10 // a token (16 KiB at most) and the data it is bound to, base64
 )
 
 const acct = "/v1/accounts/{account}"
@@ -104,6 +106,17 @@ var (
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
 	OpAppSignCertRemove = define[RemoveAppSignCertRequest, Empty](Operation{Name: "appsigncert.remove", Method: "DELETE", Path: acct + "/appsigncerts",
 		Cred: CredSession, Roles: AdminDev})
+	// Tokens and the account's token secret (tokens.go).
+	OpSecretGet = define[Empty, TokenSecret](Operation{Name: "secret.get", Method: "GET", Path: acct + "/secret",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+	OpSecretRotate = define[Empty, SecretInfo](Operation{Name: "secret.rotate", Method: "POST", Path: acct + "/secret/rotate",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
+	OpSecretSetKeyID = define[SetKeyIDRequest, SecretInfo](Operation{Name: "secret.set-kid", Method: "PUT", Path: acct + "/secret/kid",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true, MaxBody: smallBody})
+	OpTokenExample = define[TokenExampleRequest, TokenExample](Operation{Name: "token.example", Method: "POST", Path: acct + "/tokens/example",
+		Cred: CredSession, Roles: AdminDev, MaxBody: tokenBody})
+	OpTokenCheck = define[TokenCheckRequest, apitoken.Report](Operation{Name: "token.check", Method: "POST", Path: acct + "/tokens/check",
+		Cred: CredSession, Roles: AdminDev, MaxBody: tokenBody})
 )
 
 // commands holds the roles of command paths that are not (yet) operations
@@ -117,12 +130,11 @@ var commands = map[string]Policy{
 	"role": AnyRole,
 
 	"api.add": AdminOnly, "api.remove": AdminOnly, "pin.push": AdminOnly,
-	"secret.get": AdminOnly, "secret.rotate": AdminOnly,
 
 	"api.list": AdminDev, "api.check": AdminDev,
 	"pin.pull": AdminDev, "pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
 	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev,
-	"token.example": AdminDev, "token.check": AdminDev, "sdk.config": AdminDev, "sdk.verify": AdminDev,
+	"sdk.config": AdminDev, "sdk.verify": AdminDev,
 }
 
 // registry holds every defined operation in definition order. It is

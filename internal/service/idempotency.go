@@ -3,6 +3,10 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/hex"
 	"time"
 
 	"github.com/approov-cli/approov/internal/api"
@@ -23,7 +27,11 @@ const (
 
 // idemRec is the outcome of the first request under a key: pending while
 // it runs, then its answer. It is bound to what was asked, so a key reused
-// for another request is refused rather than answered.
+// for another request is refused rather than answered. An answer may hold
+// a secret the service otherwise never keeps (an invitation's code, a
+// token secret): it is stored sealed with a key derived from the
+// idempotency key, which the store holds only hashed, so only a retry
+// (which brings the key) can open it.
 type idemRec struct {
 	Op      string         `json:"op"`
 	Digest  []byte         `json:"digest"` // SHA-256 of the query and body
@@ -46,14 +54,50 @@ func (s *Service) once(ctx context.Context, c *call, fn func() ([]byte, error)) 
 		return nil, fault.New(fault.Invalid, "idempotency key must be %d to %d characters of base64url", minIdempotencyKey, maxIdempotencyKey)
 	}
 	rec := idemRec{Op: c.op.Name, Digest: auth.Digest(append([]byte(c.req.Query+"\x00"), c.req.Body...)), Pending: true, Expires: s.now().Add(IdempotencyTTL)}
-	k := c.acct.ID + "\x00" + c.signer() + "\x00" + key
+	k := c.acct.ID + "\x00" + c.signer() + "\x00" + hex.EncodeToString(auth.Digest([]byte(key)))
 	first, err := s.claim(ctx, k, rec)
 	if err != nil || first != nil {
-		return replayOutcome(first, err)
+		return replayOutcome(first, key, err)
 	}
 	out, err := fn()
-	s.settle(ctx, k, rec, out, err)
+	s.settle(ctx, k, key, rec, out, err)
 	return out, err
+}
+
+// answerKey is the AES-256 key that seals an answer under an idempotency key.
+func answerKey(key string) []byte {
+	return auth.Digest([]byte("approov-idempotent-answer-v1\x00" + key))
+}
+
+func sealAnswer(key string, body []byte) []byte {
+	aead := answerAEAD(key)
+	nonce := make([]byte, aead.NonceSize())
+	rand.Read(nonce)
+	return aead.Seal(nonce, nonce, body, nil)
+}
+
+func openAnswer(key string, sealed []byte) ([]byte, error) {
+	aead := answerAEAD(key)
+	if len(sealed) < aead.NonceSize() {
+		return nil, fault.New(fault.Internal, "stored answer too short")
+	}
+	body, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], nil)
+	if err != nil {
+		return nil, fault.New(fault.Internal, "stored answer does not open: %v", err)
+	}
+	return body, nil
+}
+
+func answerAEAD(key string) cipher.AEAD {
+	block, err := aes.NewCipher(answerKey(key))
+	if err != nil {
+		panic(err) // a 32-byte key always makes a cipher
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
 }
 
 // signer names who signed, stable across a re-login: user and role for a
@@ -92,8 +136,8 @@ func (s *Service) claim(ctx context.Context, k string, rec idemRec) (*idemRec, e
 
 // settle stores the outcome for retries. A fault of the service itself
 // (internal, cancelled) leaves nothing: a retry runs the request again.
-func (s *Service) settle(ctx context.Context, k string, rec idemRec, out []byte, err error) {
-	rec.Pending, rec.Body = false, out
+func (s *Service) settle(ctx context.Context, k, key string, rec idemRec, out []byte, err error) {
+	rec.Pending, rec.Body = false, sealAnswer(key, out)
 	if err != nil {
 		w := api.ToWire(err)
 		rec.Error, rec.Body = &w, nil
@@ -107,7 +151,7 @@ func (s *Service) settle(ctx context.Context, k string, rec idemRec, out []byte,
 }
 
 // replayOutcome answers a retry with the first request's outcome.
-func replayOutcome(first *idemRec, err error) ([]byte, error) {
+func replayOutcome(first *idemRec, key string, err error) ([]byte, error) {
 	switch {
 	case err != nil:
 		return nil, err
@@ -116,7 +160,7 @@ func replayOutcome(first *idemRec, err error) ([]byte, error) {
 	case first.Error != nil:
 		return nil, first.Error.Err()
 	}
-	return first.Body, nil
+	return openAnswer(key, first.Body)
 }
 
 func nonceChars(s string) bool {

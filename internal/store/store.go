@@ -52,6 +52,7 @@ const (
 
 	Registrations Bucket = "registrations" // account\x00measurement id → registration
 	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
+	Secrets       Bucket = "secrets"       // account id → HS256 token secret and kid
 )
 
 // Buckets lists every bucket; a new store creates them.
@@ -59,6 +60,7 @@ var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Ex
 	Idempotency,   // outcomes answering retries
 	Registrations, // registered builds
 	AppSignCerts,  // trusted app-signing certificates
+	Secrets,       // token secrets
 }
 
 // ErrNotFound is returned by Get for a missing key.

@@ -24,6 +24,7 @@ import (
 	"github.com/approov-cli/approov/internal/server"
 	"github.com/approov-cli/approov/internal/server/servertest"
 	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/store"
 )
 
 var cheap = service.Options{Params: backendtest.CheapParams}
@@ -283,6 +284,22 @@ func TestRetriedAddTakesEffectOnce(t *testing.T) {
 	}
 	if _, err := auth.ParseCode(inv.Code); err != nil {
 		t.Fatalf("the retry's answer is not the first one's invitation: %v", err)
+	}
+	// The kept answer holds the code, which the service never stores in
+	// the clear: sealed, under a key the store holds only hashed.
+	_, secret, _ := strings.Cut(inv.Code, ".")
+	records := 0
+	err = inst.Store.View(ctx, func(tx store.Tx) error {
+		return tx.Scan(store.Idempotency, "", "", func(k string, v []byte) error {
+			records++
+			if strings.Contains(k+string(v), secret) || strings.Contains(k+string(v), forwarded[0]) {
+				t.Errorf("idempotency record %q holds the code or the key in the clear", k)
+			}
+			return nil
+		})
+	})
+	if err != nil || records == 0 {
+		t.Fatalf("idempotency records: %d, %v", records, err)
 	}
 }
 

@@ -6,10 +6,13 @@ import (
 	"github.com/approov-cli/approov/internal/cli/account"
 	"github.com/approov-cli/approov/internal/cli/app"
 	"github.com/approov-cli/approov/internal/cli/appsigncert"
+	"github.com/approov-cli/approov/internal/cli/audit"
 	"github.com/approov-cli/approov/internal/cli/completion"
 	"github.com/approov-cli/approov/internal/cli/identity"
 	"github.com/approov-cli/approov/internal/cli/pin"
 	"github.com/approov-cli/approov/internal/cli/registration"
+	"github.com/approov-cli/approov/internal/cli/secret"
+	"github.com/approov-cli/approov/internal/cli/token"
 	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -48,6 +51,9 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(pin.NewCmdPin(f))
 	cmd.AddCommand(registration.NewCmdRegistration(f))
 	cmd.AddCommand(appsigncert.NewCmdAppSignCert(f))
+	cmd.AddCommand(token.NewCmdToken(f))
+	cmd.AddCommand(secret.NewCmdSecret(f))
+	cmd.AddCommand(audit.NewCmdAudit(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
