@@ -89,6 +89,18 @@ var (
 		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
 	OpAuditList = define[AuditQuery, []AuditEvent](Operation{Name: "audit.list", Method: "GET", Path: acct + "/audit",
 		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+
+	// The pin configuration and the SDK configuration (internal/api/pins.go).
+	OpPinPull = define[Empty, PinConfig](Operation{Name: "pin.pull", Method: "GET", Path: acct + "/pins",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpPinPush = define[PinPushRequest, PinPushResult](Operation{Name: "pin.push", Method: "POST", Path: acct + "/pins",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: MaxMessage})
+	OpPinLog = define[PinLogRequest, []PinVersion](Operation{Name: "pin.log", Method: "GET", Path: acct + "/pins/log",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpPinShow = define[PinShowRequest, PinConfig](Operation{Name: "pin.show", Method: "GET", Path: acct + "/pins/version",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpSDKConfig = define[SDKConfigRequest, SDKConfig](Operation{Name: "sdk.config", Method: "GET", Path: acct + "/sdk/config",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
 )
 
 // commands holds the roles of command paths that are not (yet) operations
@@ -101,16 +113,15 @@ var commands = map[string]Policy{
 
 	"role": AnyRole,
 
-	"api.add": AdminOnly, "api.remove": AdminOnly, "pin.push": AdminOnly,
-	"secret.get": AdminOnly, "secret.rotate": AdminOnly,
+	"api.add": AdminOnly, "api.remove": AdminOnly, "secret.get": AdminOnly, "secret.rotate": AdminOnly,
 
 	"registration.add": Builders, "registration.list": Builders, "registration.remove": Builders,
 
 	"appsigncert.add": AdminDev, "appsigncert.list": AdminDev, "appsigncert.remove": AdminDev,
 	"api.list": AdminDev, "api.check": AdminDev,
-	"pin.pull": AdminDev, "pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
-	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev,
-	"token.example": AdminDev, "token.check": AdminDev, "sdk.config": AdminDev, "sdk.verify": AdminDev,
+	"pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
+	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev, "pin.revert": AdminDev,
+	"token.example": AdminDev, "token.check": AdminDev, "sdk.verify": AdminDev,
 }
 
 // registry holds every defined operation in definition order. It is

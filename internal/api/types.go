@@ -192,11 +192,15 @@ type AuditQuery struct {
 
 // AuditEvent is one audit record.
 type AuditEvent struct {
-	Seq     uint64    `json:"seq"`
-	Time    time.Time `json:"time"`
-	User    string    `json:"user"`    // who acted, or tried to ("" when unknown)
-	Role    role.Role `json:"role"`    // with which role
-	Op      string    `json:"op"`      // e.g. "users.add", "login", "code.redeem"
-	Target  string    `json:"target"`  // e.g. the invited email, a code id
-	Outcome string    `json:"outcome"` // "ok", or a short failure reason such as "replayed"
+	Seq         uint64    `json:"seq"`
+	Time        time.Time `json:"time"`
+	User        string    `json:"user"`    // who acted, or tried to ("" when unknown)
+	Role        role.Role `json:"role"`    // with which role
+	Op          string    `json:"op"`      // e.g. "users.add", "login", "code.redeem"
+	Target      string    `json:"target"`  // e.g. the invited email, a code id
+	Outcome     string    `json:"outcome"` // "ok", or a short failure reason such as "replayed"
+	Detail      string    `json:"detail,omitempty"`
+	FromVersion int64     `json:"from_version,omitempty"`
+	ToVersion   int64     `json:"to_version,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
 }

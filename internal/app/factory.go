@@ -12,6 +12,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
@@ -40,6 +41,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 	f := &cmdutil.Factory{
 		IOStreams: ios,   // depends on: the process's streams and environment
 		Now:       w.now, // depends on: nothing (time.Now unless a harness sets it)
+		Live:      &pins.CheckOptions{},
 	}
 	// depends on: APPROOV_HOME (else ~/.approov); opened on first use only.
 	f.Sessions = sync.OnceValues(func() (*session.Store, error) {
@@ -56,7 +58,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 	// depends on: Sessions, Prompter, the backends, APPROOV_ROLE,
 	// APPROOV_MANAGEMENT_TOKEN, APPROOV_STORAGE.
 	f.Auth = sync.OnceValue(func() *login.Manager {
-		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now), Prompter: f.Prompter,
+		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now, f.Live), Prompter: f.Prompter,
 			Getenv: os.Getenv, Now: f.Now, Warnf: ios.Warnf})
 	})
 	// depends on: Auth. The root role gate calls it; it never prompts.
@@ -66,7 +68,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 
 // openBackend connects to an account's backend, pinned to the service key
 // fingerprint its onboarding code carried.
-func openBackend(now func() time.Time) login.Opener {
+func openBackend(now func() time.Time, live *pins.CheckOptions) login.Opener {
 	return func(_ context.Context, acct session.Account) (backend.Backend, error) {
 		fp, err := auth.ParseFingerprint(acct.ServiceKey)
 		if err != nil {
@@ -77,6 +79,6 @@ func openBackend(now func() time.Time) login.Opener {
 		if !ok {
 			return nil, fault.New(fault.Invalid, "account %s lives on %v: remote backends are not supported by this build yet", acct.Name, acct.Backend)
 		}
-		return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now}), nil
+		return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now, Live: *live}), nil
 	}
 }

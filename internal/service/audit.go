@@ -26,6 +26,12 @@ type event struct {
 	op      string
 	target  string
 	outcome string
+	// detail says what changed; fromVersion and toVersion bracket a
+	// versioned change; reason is a forced push's.
+	detail      string
+	fromVersion int64
+	toVersion   int64
+	reason      string
 }
 
 // record appends e to the account's audit log inside tx.
@@ -34,7 +40,8 @@ func (s *Service) record(tx store.Tx, account string, e event) error {
 	if err != nil {
 		return err
 	}
-	ev := api.AuditEvent{Seq: seq, Time: s.now(), User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome}
+	ev := api.AuditEvent{Seq: seq, Time: s.now(), User: e.user, Role: e.role, Op: e.op, Target: e.target, Outcome: e.outcome,
+		Detail: e.detail, FromVersion: e.fromVersion, ToVersion: e.toVersion, Reason: e.reason}
 	return putJSON(tx, store.Audit, auditKey(account, seq), ev)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/store"
 )
 
@@ -42,6 +43,11 @@ type Options struct {
 	Limit RateLimit
 	// MaxNonces bounds the replay cache.
 	MaxNonces int
+	// Live says how the service reaches API domains to see their live
+	// chains (roots, connect-to overrides, deadlines): pushes are checked
+	// from where the service runs. The zero value dials domain:443 and
+	// verifies against the system roots.
+	Live pins.CheckOptions
 }
 
 func (o *Options) defaults() {

@@ -22,10 +22,11 @@ const (
 	NonceExp Bucket = "nonce_exp"
 	Audit    Bucket = "audit"  // account\x00seq → event
 	Limits   Bucket = "limits" // rate-limit key → counters
+	Pins     Bucket = "pins"   // account\x00head, account\x00v\x00version → pin configuration
 )
 
 // Buckets lists every bucket; a store creates them on open.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceExp, Audit, Limits}
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceExp, Audit, Limits, Pins}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")

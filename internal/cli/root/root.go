@@ -8,6 +8,7 @@ import (
 	"github.com/approov-cli/approov/internal/cli/completion"
 	"github.com/approov-cli/approov/internal/cli/identity"
 	"github.com/approov-cli/approov/internal/cli/pin"
+	"github.com/approov-cli/approov/internal/cli/sdk"
 	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -44,6 +45,7 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(identity.NewCmds(f)...)
 	cmd.AddCommand(users.NewCmdUsers(f))
 	cmd.AddCommand(pin.NewCmdPin(f))
+	cmd.AddCommand(sdk.NewCmdSDK(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))
