@@ -99,6 +99,12 @@ var (
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
 	OpPinShow = define[PinShowRequest, PinConfig](Operation{Name: "pin.show", Method: "GET", Path: acct + "/pins/version",
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpAPIAdd = define[APIAddRequest, PinPushResult](Operation{Name: "api.add", Method: "POST", Path: acct + "/apis",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: largeBody})
+	OpAPIList = define[Empty, APIDomains](Operation{Name: "api.list", Method: "GET", Path: acct + "/apis",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpAPIRemove = define[APIRemoveRequest, PinPushResult](Operation{Name: "api.remove", Method: "DELETE", Path: acct + "/apis",
+		Cred: CredSession, Roles: AdminOnly})
 	OpSDKConfig = define[SDKConfigRequest, SDKConfig](Operation{Name: "sdk.config", Method: "GET", Path: acct + "/sdk/config",
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
 )
@@ -113,12 +119,12 @@ var commands = map[string]Policy{
 
 	"role": AnyRole,
 
-	"api.add": AdminOnly, "api.remove": AdminOnly, "secret.get": AdminOnly, "secret.rotate": AdminOnly,
+	"secret.get": AdminOnly, "secret.rotate": AdminOnly,
 
 	"registration.add": Builders, "registration.list": Builders, "registration.remove": Builders,
 
 	"appsigncert.add": AdminDev, "appsigncert.list": AdminDev, "appsigncert.remove": AdminDev,
-	"api.list": AdminDev, "api.check": AdminDev,
+	"api.check":  AdminDev,
 	"pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
 	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev, "pin.revert": AdminDev,
 	"token.example": AdminDev, "token.check": AdminDev, "sdk.verify": AdminDev,

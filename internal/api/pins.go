@@ -75,3 +75,34 @@ type SDKConfig struct {
 	Config    string `json:"config,omitempty"`
 	PublicKey string `json:"public_key"`
 }
+
+// APIAddRequest adds an API domain as the next version of the pin
+// configuration: with Pins (read from its live chain by the CLI) unless
+// NoPins, with Approov tokens unless NoToken. View is what the CLI saw live.
+type APIAddRequest struct {
+	Domain  string          `json:"domain"`
+	Pins    []pins.PinEntry `json:"pins,omitempty"`
+	NoToken bool            `json:"no_token,omitempty"`
+	NoPins  bool            `json:"no_pins,omitempty"`
+	View    stage.View      `json:"view,omitempty"`
+}
+
+// APIRemoveRequest removes an API domain (and its pins) as the next version.
+type APIRemoveRequest struct {
+	Domain string `json:"domain"`
+}
+
+// APIDomain is one API domain of the current version.
+type APIDomain struct {
+	Domain  string          `json:"domain"`
+	Token   bool            `json:"token"`
+	Pinning bool            `json:"pinning"`
+	Pins    []pins.PinEntry `json:"pins"`
+	Expires string          `json:"expires,omitempty"`
+}
+
+// APIDomains is the current version's API domains.
+type APIDomains struct {
+	Version uint64      `json:"version"`
+	Domains []APIDomain `json:"domains"`
+}

@@ -40,6 +40,9 @@ type pinVersionRec struct {
 	api.PinVersion
 	Set    *pins.PinSet `json:"set"`
 	Config string       `json:"config"` // the signed SDK configuration (JWT)
+	// APIs holds the API domains' options that differ from the default
+	// (Approov tokens on, pinned), and the domains added without pins.
+	APIs map[string]apiOptions `json:"apis,omitempty"`
 }
 
 func pinHeadKey(account string) string { return account + "\x00head" }
@@ -210,18 +213,25 @@ func (s *Service) applyPush(tx store.Tx, c *call, req api.PinPushRequest, live s
 	if err := refuse(vs, req.Force); err != nil {
 		return api.PinPushResult{}, err
 	}
-	diff := stage.Compare(old.Set, req.Set)
-	rec := &pinVersionRec{Set: stage.Clone(req.Set)}
-	rec.PinVersion = api.PinVersion{Version: cur + 1, Time: s.now(), User: c.sess.User, Role: c.sess.Role,
-		Reason: req.Reason, Forced: len(vs) > 0, Summary: summarize(diff), Domains: len(req.Set.Domains)}
+	return s.commitVersion(tx, c, old, req.Set, carryAPIs(old.APIs, req.Set), req.Reason, vs, ev)
+}
+
+// commitVersion stores next as the version after old, with its signed SDK
+// configuration, and fills in the audit event.
+func (s *Service) commitVersion(tx store.Tx, c *call, old *pinVersionRec, next *pins.PinSet, apis map[string]apiOptions, reason string, vs []stage.Violation, ev *event) (api.PinPushResult, error) {
+	diff := stage.Compare(old.Set, next)
+	rec := &pinVersionRec{Set: stage.Clone(next), APIs: apis}
+	rec.PinVersion = api.PinVersion{Version: old.Version + 1, Time: s.now(), User: c.sess.User, Role: c.sess.Role,
+		Reason: reason, Forced: len(vs) > 0, Summary: summarize(diff, old.APIs, apis), Domains: len(next.Domains)}
 	rec.Set.BaseVersion = 0
-	if rec.Config, err = s.signConfig(tx, c.acct, rec.Version, rec.Set); err != nil {
+	var err error
+	if rec.Config, err = s.signConfig(tx, c.acct, rec.Version, rec.Set, apis); err != nil {
 		return api.PinPushResult{}, err
 	}
 	if err := putJSON(tx, store.Pins, pinVersionKey(c.acct.ID, rec.Version), rec); err != nil {
 		return api.PinPushResult{}, err
 	}
-	ev.toVersion, ev.detail = int64(rec.Version), rec.Summary
+	ev.fromVersion, ev.toVersion, ev.detail, ev.reason = int64(old.Version), int64(rec.Version), rec.Summary, reason
 	if rec.Forced {
 		ev.detail = truncate("forced over: "+violationList(vs)+"; "+rec.Summary, maxSummary)
 	}
@@ -265,13 +275,14 @@ func violationList(vs []stage.Violation) string {
 	return strings.Join(parts, ", ")
 }
 
-func summarize(d stage.Diff) string {
-	if d.Empty() {
-		return "no change"
+func summarize(d stage.Diff, oldAPIs, apis map[string]apiOptions) string {
+	parts := make([]string, 0, len(d.Domains))
+	for _, dd := range d.Domains {
+		parts = append(parts, dd.Domain+": "+dd.Summary())
 	}
-	parts := make([]string, len(d.Domains))
-	for i, dd := range d.Domains {
-		parts[i] = dd.Domain + ": " + dd.Summary()
+	parts = append(parts, apiChanges(oldAPIs, apis)...)
+	if len(parts) == 0 {
+		return "no change"
 	}
 	return truncate(strings.Join(parts, "; "), maxSummary)
 }

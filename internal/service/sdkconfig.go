@@ -64,15 +64,12 @@ func newConfigKey(tx store.Tx, account string) (*ecdsa.PrivateKey, error) {
 }
 
 // signConfig signs the SDK configuration of version v of set.
-func (s *Service) signConfig(tx store.Tx, acct *accountRec, v uint64, set *pins.PinSet) (string, error) {
+func (s *Service) signConfig(tx store.Tx, acct *accountRec, v uint64, set *pins.PinSet, apis map[string]apiOptions) (string, error) {
 	key, err := configKey(tx, acct, true)
 	if err != nil {
 		return "", err
 	}
-	c := sdkconfig.Config{Account: acct.ID, Version: v, IssuedAt: s.now(), Domains: []sdkconfig.Domain{}}
-	for _, d := range set.Domains {
-		c.Domains = append(c.Domains, sdkconfig.DomainFromPins(d, true))
-	}
+	c := sdkconfig.Config{Account: acct.ID, Version: v, IssuedAt: s.now(), Domains: configDomains(set, apis)}
 	return sdkconfig.Sign(key, c)
 }
 

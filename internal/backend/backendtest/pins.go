@@ -21,6 +21,7 @@ var pinCases = []testCase{
 	{"PinPushInvariants", testPinInvariants, nil},
 	{"PinPushRoles", testPinRoles, nil},
 	{"SDKConfig", testSDKConfig, ops(api.OpSDKConfig)},
+	{"APIDomains", testAPIDomains, ops(api.OpAPIAdd, api.OpAPIList, api.OpAPIRemove)},
 }
 
 // LiveDomain is the API domain the suite serves on a loopback TLS server.
@@ -192,4 +193,44 @@ func testSDKConfig(f *fixture) {
 	}
 	_, err = backend.Call(f.ctx, f.b, api.OpSDKConfig, admin, api.SDKConfigRequest{Version: 3})
 	wantKind(f.t, err, fault.Invalid, "the configuration of a version to come")
+}
+
+func testAPIDomains(f *fixture) {
+	_, admin := f.admin()
+	entry := func(p pins.Pin) []pins.PinEntry { return []pins.PinEntry{{SHA256: p, Label: pins.Primary, Type: pins.Leaf}} }
+	add := func(req api.APIAddRequest) (api.PinPushResult, error) {
+		return backend.Call(f.ctx, f.b, api.OpAPIAdd, admin, req)
+	}
+	_, err := add(api.APIAddRequest{Domain: LiveDomain, Pins: entry(f.live.next)})
+	wantKind(f.t, err, fault.Invalid, "adding a domain with a pin its live chain does not serve")
+	res, err := add(api.APIAddRequest{Domain: "API.pins.test", Pins: entry(f.live.leaf)})
+	must(f.t, err)
+	if res.Version != 1 {
+		f.t.Fatalf("api.add = %+v", res)
+	}
+	_, err = add(api.APIAddRequest{Domain: LiveDomain, Pins: entry(f.live.leaf)})
+	wantKind(f.t, err, fault.Conflict, "adding a domain twice")
+	_, err = add(api.APIAddRequest{Domain: "tokens.pins.test", NoPins: true, NoToken: true})
+	must(f.t, err)
+	list, err := backend.Call(f.ctx, f.b, api.OpAPIList, admin, api.Empty{})
+	must(f.t, err)
+	if list.Version != 2 || len(list.Domains) != 2 || !list.Domains[0].Pinning || !list.Domains[0].Token || list.Domains[1].Pinning || list.Domains[1].Token {
+		f.t.Fatalf("api.list = %+v", list)
+	}
+	cfg, err := backend.Call(f.ctx, f.b, api.OpSDKConfig, admin, api.SDKConfigRequest{})
+	must(f.t, err)
+	pub, err := sdkconfig.ParsePublicKey([]byte(cfg.PublicKey))
+	must(f.t, err)
+	c, err := sdkconfig.Verify(cfg.Config, pub, sdkconfig.VerifyOptions{})
+	must(f.t, err)
+	if len(c.Domains) != 2 || c.Domains[1].Name != "tokens.pins.test" || c.Domains[1].Pinning || c.Domains[1].Token {
+		f.t.Fatalf("configuration domains = %+v", c.Domains)
+	}
+	_, err = backend.Call(f.ctx, f.b, api.OpAPIRemove, admin, api.APIRemoveRequest{Domain: LiveDomain})
+	must(f.t, err)
+	_, err = backend.Call(f.ctx, f.b, api.OpAPIRemove, admin, api.APIRemoveRequest{Domain: LiveDomain})
+	wantKind(f.t, err, fault.Invalid, "removing a domain twice")
+	if list, _ = backend.Call(f.ctx, f.b, api.OpAPIList, admin, api.Empty{}); list.Version != 3 || len(list.Domains) != 1 {
+		f.t.Fatalf("after remove: %+v", list)
+	}
 }

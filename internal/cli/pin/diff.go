@@ -14,7 +14,7 @@ import (
 // DiffOptions holds what `approov pin diff` needs.
 type DiffOptions struct {
 	StageOptions
-	Live    LiveFlags
+	Live    cmdutil.LiveFlags
 	Offline bool
 }
 
@@ -41,7 +41,7 @@ Exit status: 6 when a push would break a rule.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "do not check the live endpoints")
-	AddLiveFlags(cmd.Flags(), &opts.Live)
+	cmdutil.AddLiveFlags(cmd.Flags(), &opts.Live)
 	stagingCmd(f, cmd, &opts.StageOptions)
 	return cmd
 }

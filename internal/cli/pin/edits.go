@@ -15,7 +15,7 @@ import (
 // AddOptions holds what `approov pin add` and `approov pin rotate` need.
 type AddOptions struct {
 	StageOptions
-	Live     LiveFlags
+	Live     cmdutil.LiveFlags
 	Domain   string
 	Pin      string
 	Cert     string
@@ -55,7 +55,7 @@ until approov pin push.`,
 	fs.StringVar(&opts.FromHost, "from-host", "", "read the pin from the live verified chain of `host[:port]`")
 	fs.BoolVar(&opts.Backup, "backup", false, "label the pin backup (a standby key for the next rotation)")
 	fs.StringVar(&opts.Type, "type", "", "certificate position: leaf, intermediate or root (default leaf)")
-	AddLiveFlags(fs, &opts.Live)
+	cmdutil.AddLiveFlags(fs, &opts.Live)
 	stagingCmd(f, cmd, &opts.StageOptions)
 	return cmd
 }
@@ -124,7 +124,7 @@ func (opts *AddOptions) candidateFromHost(ctx context.Context, host string, pos 
 		co.Fetch.ServerName, t = t.Host, ct
 	}
 	c, _, err := stage.FromHost(ctx, t, co.Fetch, pos)
-	return c, notVerifiedHint(err, false)
+	return c, cmdutil.NotVerifiedHint(err, false)
 }
 
 // RemoveOptions holds what `approov pin remove` needs.
@@ -200,7 +200,7 @@ pin, push, switch the server to the new key, then retire the old pin
 	fs.StringVar(&newCert, "new-cert", "", "the next certificate `file` (PEM, DER or PKCS#7)")
 	fs.StringVar(&newHost, "new-host", "", "read the next key from the live verified chain of `host[:port]`")
 	fs.StringVar(&opts.Type, "type", "", "certificate position: leaf, intermediate or root (default leaf)")
-	AddLiveFlags(fs, &opts.Live)
+	cmdutil.AddLiveFlags(fs, &opts.Live)
 	stagingCmd(f, cmd, &opts.StageOptions)
 	return cmd
 }
@@ -218,7 +218,7 @@ func runRotate(ctx context.Context, opts *AddOptions) error {
 // RetireOptions holds what `approov pin retire` needs.
 type RetireOptions struct {
 	StageOptions
-	Live    LiveFlags
+	Live    cmdutil.LiveFlags
 	Offline bool
 	Domain  string
 	Pin     string
@@ -245,7 +245,7 @@ matches, is refused; a backup the server now serves becomes primary.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "do not check the live chain (labels stay as they are)")
-	AddLiveFlags(cmd.Flags(), &opts.Live)
+	cmdutil.AddLiveFlags(cmd.Flags(), &opts.Live)
 	stagingCmd(f, cmd, &opts.StageOptions)
 	return cmd
 }

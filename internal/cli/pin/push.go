@@ -21,7 +21,7 @@ import (
 // PushOptions holds what `approov pin push` needs.
 type PushOptions struct {
 	StageOptions
-	Live   LiveFlags
+	Live   cmdutil.LiveFlags
 	JSON   *cmdutil.JSONFlags
 	Reason string
 	Force  bool
@@ -60,7 +60,7 @@ audit log keeps the reason.`,
 	fs.StringVar(&opts.Reason, "reason", "", "why: kept in the pin log and the audit log (required with --force)")
 	fs.BoolVar(&opts.Force, "force", false, "push even though rules are broken (needs --yes and --reason)")
 	fs.BoolVar(&opts.Yes, "yes", false, "do not ask for confirmation")
-	AddLiveFlags(fs, &opts.Live)
+	cmdutil.AddLiveFlags(fs, &opts.Live)
 	opts.JSON = cmdutil.AddJSONFlags(cmd, []string{"version", "changes", "forced", "overridden"})
 	stagingCmd(f, cmd, &opts.StageOptions, role.Admin)
 	return cmd

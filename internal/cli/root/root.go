@@ -4,6 +4,7 @@ package root
 import (
 	"github.com/approov-cli/approov/internal/build"
 	"github.com/approov-cli/approov/internal/cli/account"
+	apicmd "github.com/approov-cli/approov/internal/cli/api"
 	"github.com/approov-cli/approov/internal/cli/app"
 	"github.com/approov-cli/approov/internal/cli/completion"
 	"github.com/approov-cli/approov/internal/cli/identity"
@@ -46,6 +47,7 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(users.NewCmdUsers(f))
 	cmd.AddCommand(pin.NewCmdPin(f))
 	cmd.AddCommand(sdk.NewCmdSDK(f))
+	cmd.AddCommand(apicmd.NewCmdAPI(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))

@@ -1,6 +1,7 @@
-package pin
+package cmdutil
 
 import (
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -18,19 +19,37 @@ type LiveFlags struct {
 
 // AddLiveFlags registers the flags.
 func AddLiveFlags(fs *pflag.FlagSet, l *LiveFlags) {
-	addNetFlags(fs, &l.Net, false)
+	AddNetFlags(fs, &l.Net, false)
 	fs.StringArrayVar(&l.ConnectTo, "connect-to", nil, "connect to `domain=host:port` instead of domain:443; SNI and verification still use the domain (repeatable)")
 }
 
 // CheckOptions validates the flags and builds the library options.
 func (l *LiveFlags) CheckOptions(now func() time.Time) (pins.CheckOptions, error) {
-	if err := l.Net.validate(); err != nil {
+	if err := l.Net.Validate(); err != nil {
 		return pins.CheckOptions{}, err
 	}
-	connect, err := parseConnectTo(l.ConnectTo)
+	connect, err := ParseConnectTo(l.ConnectTo)
 	if err != nil {
 		return pins.CheckOptions{}, err
 	}
-	fo, err := l.Net.fetchOptions(now)
+	fo, err := l.Net.FetchOptions(now)
 	return pins.CheckOptions{Fetch: fo, ConnectTo: connect, Timeout: l.Net.Timeout}, err
+}
+
+// ParseConnectTo reads --connect-to values, domain=host:port each.
+func ParseConnectTo(values []string) (map[string]pins.Target, error) {
+	out := map[string]pins.Target{}
+	for _, v := range values {
+		domain, endpoint, ok := strings.Cut(v, "=")
+		name, err := pins.NormalizeHostname(domain)
+		if !ok || err != nil {
+			return nil, FlagErrorf("--connect-to %q: want domain=host:port", v)
+		}
+		t, err := pins.ParseTarget(endpoint)
+		if err != nil {
+			return nil, FlagErrorf("--connect-to %q: %v", v, err)
+		}
+		out[name] = t
+	}
+	return out, nil
 }
