@@ -197,7 +197,9 @@ func testSDKConfig(f *fixture) {
 
 func testAPIDomains(f *fixture) {
 	_, admin := f.admin()
-	entry := func(p pins.Pin) []pins.PinEntry { return []pins.PinEntry{{SHA256: p, Label: pins.Primary, Type: pins.Leaf}} }
+	entry := func(p pins.Pin) []pins.PinEntry {
+		return []pins.PinEntry{{SHA256: p, Label: pins.Primary, Type: pins.Leaf}}
+	}
 	add := func(req api.APIAddRequest) (api.PinPushResult, error) {
 		return backend.Call(f.ctx, f.b, api.OpAPIAdd, admin, req)
 	}
