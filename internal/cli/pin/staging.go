@@ -14,6 +14,7 @@ import (
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/pins/stage"
 	"github.com/approov-cli/approov/internal/statedir"
+	"github.com/approov-cli/approov/internal/userfile"
 )
 
 // Staged is the local staging area of one account: the working copy and
@@ -148,14 +149,15 @@ func (s *Staging) loadFile() (*Staged, error) {
 
 // readSetFile reads a pin-set file, nil when missing.
 func readSetFile(path string) (*pins.PinSet, error) {
-	data, err := os.ReadFile(path)
+	f, err := userfile.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fault.New(fault.Invalid, "%s: %w", path, err)
+		return nil, err
 	}
-	set, _, err := pins.LoadPinSet(data)
+	defer f.Close()
+	set, _, err := pins.ReadPinSet(f)
 	if err != nil {
 		return nil, fault.New(fault.Invalid, "%s: %w", path, err)
 	}
