@@ -29,6 +29,8 @@ import (
 //	                               set $LEAF_PIN and $CA_PIN (base64 SPKI SHA-256)
 //	tlsserve VAR CERT KEY          serve CERT/KEY on 127.0.0.1, address in $VAR
 //	subst IN OUT                   copy IN to OUT, expanding $VARS
+//	jwt tamper|alg ALG IN OUT      forge a token from a real one (harness_token_test.go)
+//	nosecret FILE                  the last stdout and stderr hold no encoding of FILE's secret
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -40,6 +42,8 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"certgen":  func(ts *testscript.TestScript, neg bool, args []string) { cmdCertgen(t, ts, neg, args) },
 		"tlsserve": cmdTLSServe,
 		"subst":    cmdSubst,
+		"jwt":      cmdJWT,
+		"nosecret": cmdNoSecret,
 	}
 }
 

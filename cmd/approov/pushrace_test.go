@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,12 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/pins/pinstest"
-	"github.com/approov-cli/approov/internal/store"
 )
 
 // TestConcurrentPushProcesses runs 20 approov processes that push from the
@@ -171,30 +168,22 @@ func (r *race) checkFinal(t *testing.T, n, lost int) {
 	}
 }
 
-// auditCounts reads the store's audit log (no command lists it yet).
+// auditCounts counts the accepted and refused pushes in the audit log.
 func (r *race) auditCounts(t *testing.T) (ok, refused int) {
-	st, err := store.OpenBolt(filepath.Join(r.dir, ".approov", "local", "race.db"), 10*time.Second)
-	if err != nil {
+	var events []api.AuditEvent
+	if err := json.Unmarshal([]byte(r.run(t, nil, "audit", "list", "--operation", "pin.push", "--json")), &events); err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	err = st.View(t.Context(), func(tx store.Tx) error {
-		return tx.Scan(store.Audit, "race\x00", func(_ string, v []byte) error {
-			var ev api.AuditEvent
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return err
+	for i, ev := range events {
+		switch {
+		case ev.Outcome == "ok":
+			ok++
+			if ev.ToVersion != ev.FromVersion+1 || !strings.HasPrefix(ev.Reason, "racer ") {
+				t.Errorf("accepted push %d: %+v", i, ev)
 			}
-			switch {
-			case ev.Op == "pin.push" && ev.Outcome == "ok":
-				ok++
-			case ev.Op == "pin.push" && bytes.Contains(v, []byte("failed: conflict")):
-				refused++
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
+		case ev.Outcome == "failed: conflict":
+			refused++
+		}
 	}
 	return ok, refused
 }

@@ -1,74 +1,97 @@
 #!/usr/bin/env bash
-# Wall time and peak RSS of `approov app inspect` on a 256 MiB signed APK,
-# beside `openssl dgst -sha256` (one hardware-accelerated SHA-256 pass: the
-# practical floor) and `apksigner verify --print-certs` on the same file.
-# Needs: go, openssl, aapt, zipalign, apksigner, android-framework-res, GNU time.
-# Usage: docs/bench/appsig-bench.sh [size-MiB]   (default 256)
-# Columns: wall-clock time, CPU time (user+sys, steadier on a busy machine),
-# peak resident set size. Target for approov: wall <= 2x openssl, RSS <= 64 MiB.
-# The IPA row uses a Go-built darwin/arm64 executable (ad-hoc signed by the Go
-# linker) that embeds the random payload, so every code page is hashed.
+# `approov app inspect` against `openssl dgst -sha256` (one hardware-
+# accelerated SHA-256 pass: the practical floor) on signed APKs and IPAs of
+# several sizes, in one run. For each file it prints wall time, CPU time
+# (user+sys) and peak RSS of both tools, each the median of RUNS runs, and
+# approov's ratios to openssl. Targets (issue 15), at 256 MiB: CPU <= 2.0x,
+# wall <= 1.3x on an idle machine; peak RSS <= 32 MiB at 1 GiB.
+#
+# Usage: docs/bench/appsig-bench.sh [size-MiB...]      (default: 64 256 1024)
+# Env:   RUNS=5           runs per tool and file (median reported)
+#        STAT=min         report the minimum of the runs instead: on a shared
+#                         machine, the runs that found the second core free
+#        BENCH_DIR=dir    keep the generated apps there and reuse them
+#        APPROOV=path     measure this binary instead of building the worktree
+#        DEFLATED="64 256" also measure, at these sizes, an IPA whose executable
+#                         is deflated (most real IPAs; inflating dominates)
+# Needs: go, openssl, apksigner (Debian package), zip, unzip, GNU time, bc.
+#
+# The apps are built in a temp dir from the committed fixtures, never
+# committed: the APK is testdata/apps/android/unsigned.apk plus one stored
+# random asset, signed v2+v3 by apksigner (which aligns it); the IPA is the
+# adhoc.ipa fixture's Info.plist beside a Go-built darwin/arm64 executable
+# (ad-hoc signed by the Go linker, so every 4 KiB code page is hashed) that
+# embeds a random payload of the size, zipped stored as large apps are.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-MIB=${1:-256}
+SIZES=${*:-64 256 1024}
+RUNS=${RUNS:-5}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-cd "$WORK"
+DIR=${BENCH_DIR:-$WORK}
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd)
+APPROOV=${APPROOV:-$WORK/approov}
+[ -x "$APPROOV" ] || (cd "$ROOT" && go build -o "$APPROOV" ./cmd/approov)
 
-(cd "$ROOT" && go build -o "$WORK/approov" ./cmd/approov)
+. "$ROOT/docs/bench/bigapk.sh" # make_key, make_apk
 
-# A real signed APK: binary manifest by aapt, one stored random asset, v2+v3.
-mkdir -p assets
-cat >AndroidManifest.xml <<'X'
-<?xml version="1.0" encoding="utf-8"?>
-<manifest xmlns:android="http://schemas.android.com/apk/res/android"
-    package="com.example.big" android:versionCode="1" android:versionName="1.0">
-    <uses-sdk android:minSdkVersion="24" android:targetSdkVersion="33"/>
-    <application android:label="Big" android:hasCode="false"/>
-</manifest>
-X
-head -c $((MIB * 1024 * 1024 - 64 * 1024)) /dev/urandom >assets/payload.bin
-aapt package -f -M AndroidManifest.xml -I /usr/share/android-framework-res/framework-res.apk -A assets -0 bin -F unsigned.apk
-zipalign -p -f 4 unsigned.apk aligned.apk
-openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out k.crt -days 365 -subj "/CN=bench" 2>/dev/null
-openssl pkcs8 -topk8 -nocrypt -in k.pem -outform DER -out k.pk8
-apksigner sign --v1-signing-enabled false --v2-signing-enabled true --v3-signing-enabled true \
-	--v4-signing-enabled false --key k.pk8 --cert k.crt --out big.apk aligned.apk
-rm -f unsigned.apk aligned.apk
-
-# A big IPA: the fixture's Info.plist and a linker-signed executable of the same size.
-mkdir -p exe Payload/Fixture.app
-mv assets/payload.bin exe/payload.bin
-cat >exe/main.go <<'X'
-package main
-
-import _ "embed"
-
-//go:embed payload.bin
-var payload []byte
-
-func main() { println(len(payload)) }
-X
-(cd exe && printf 'module big\ngo 1.22\n' >go.mod && CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -trimpath -o ../Payload/Fixture.app/Fixture .)
-unzip -q -o "$ROOT/testdata/apps/ios/adhoc.ipa" Payload/Fixture.app/Info.plist Payload/Fixture.app/PkgInfo
-zip -q -0 -X -r big.ipa Payload
-rm -rf exe Payload
-cat big.apk big.ipa >/dev/null # warm the page cache so every tool reads from memory
-
-measure() { # label, command...
-	local label=$1
-	shift
-	/usr/bin/time -f '%e %U %S %M' -o time.out "$@" >/dev/null 2>err.out || { cat err.out; exit 1; }
-	read -r wall user sys rss <time.out
-	printf '%-34s %7.2f s %7.2f s %8.1f MiB\n' "$label" "$wall" "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+make_ipa() { # MiB kind(stored|deflated) -> $DIR/big-MiB[-deflated].ipa
+	local out=$DIR/big-$1.ipa d=$WORK/ipa zipflags=-0 n=$(($1 * 1024 * 1024 - 2 * 1024 * 1024))
+	[ "$2" = deflated ] && out=$DIR/big-$1-deflated.ipa zipflags=-6
+	[ -f "$out" ] && return
+	rm -rf "$d" && mkdir -p "$d/exe" "$d/Payload/Fixture.app"
+	if [ "$2" = deflated ]; then # base64 of random bytes: deflates to about 3/4
+		head -c $((n * 3 / 4)) /dev/urandom | base64 -w 0 | head -c $n >"$d/exe/payload.bin"
+	else
+		head -c $n /dev/urandom >"$d/exe/payload.bin"
+	fi
+	printf 'package main\n\nimport _ "embed"\n\n//go:embed payload.bin\nvar payload []byte\n\nfunc main() { println(len(payload)) }\n' >"$d/exe/main.go"
+	printf 'module big\ngo 1.22\n' >"$d/exe/go.mod"
+	(cd "$d/exe" && CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -trimpath -o ../Payload/Fixture.app/Fixture .)
+	(cd "$d" && unzip -q -o "$ROOT/testdata/apps/ios/adhoc.ipa" Payload/Fixture.app/Info.plist Payload/Fixture.app/PkgInfo &&
+		zip -q $zipflags -X -r "$out" Payload)
+	rm -rf "$d"
 }
-[ -n "${BENCH_KEEP:-}" ] && cp big.apk big.ipa "$BENCH_KEEP"/
-printf 'file: %s (%d bytes), %s CPUs\n' big.apk "$(stat -c %s big.apk)" "$(nproc)"
-printf '%-34s %9s %9s %12s\n' tool wall "CPU" "peak RSS"
-measure "openssl dgst -sha256" openssl dgst -sha256 big.apk
-measure "approov app inspect" ./approov app inspect big.apk
-measure "approov app inspect --json" ./approov app inspect --json big.apk
-measure "apksigner verify --print-certs" apksigner verify --print-certs big.apk
-printf 'file: %s (%d bytes)\n' big.ipa "$(stat -c %s big.ipa)"
-measure "openssl dgst -sha256 (ipa)" openssl dgst -sha256 big.ipa
-measure "approov app inspect (ipa)" ./approov app inspect big.ipa
+
+median() { # of the values on stdin, or their minimum with STAT=min
+	awk NF | sort -g | awk -v min="${STAT:-}" '{a[NR]=$1} END {print (min == "min") ? a[1] : a[int((NR+1)/2)]}'
+}
+
+measure() { # command... -> "wall cpu rssMiB" (medians of RUNS runs)
+	local walls="" cpus="" rsss="" i
+	for ((i = 0; i < RUNS; i++)); do
+		/usr/bin/time -f '%e %U %S %M' -o "$WORK/time.out" "$@" >/dev/null 2>"$WORK/err.out" || {
+			cat "$WORK/err.out" >&2
+			exit 1
+		}
+		read -r wall user sys rss <"$WORK/time.out"
+		walls+="$wall"$'\n' cpus+="$(echo "$user + $sys" | bc -l)"$'\n' rsss+="$(echo "$rss / 1024" | bc -l)"$'\n'
+	done
+	echo "$(median <<<"$walls") $(median <<<"$cpus") $(median <<<"$rsss")"
+}
+
+row() { # file
+	local f=$1 ow oc orr aw ac ar
+	cat "$f" >/dev/null # warm the page cache: every tool reads from memory
+	read -r ow oc orr < <(measure openssl dgst -sha256 "$f")
+	read -r aw ac ar < <(measure "$APPROOV" app inspect "$f")
+	printf '%-22s %6.0f | %6.2f %6.2f %6.1f | %6.2f %6.2f %6.1f | %5.2fx %5.2fx %5.2fx\n' \
+		"$(basename "$f")" "$(($(stat -c %s "$f") / 1048576))" "$ow" "$oc" "$orr" "$aw" "$ac" "$ar" \
+		"$(echo "$aw / $ow" | bc -l)" "$(echo "$ac / $oc" | bc -l)" "$(echo "$ar / $orr" | bc -l)"
+}
+
+make_key
+for s in $SIZES; do
+	make_apk "$s"
+	make_ipa "$s" stored
+	if [[ " ${DEFLATED:-} " == *" $s "* ]]; then make_ipa "$s" deflated; fi
+done
+printf '%s, %s CPUs, %s runs per cell (%s); load average before: %s\n' "$(date -u +%FT%TZ)" "$(nproc)" "$RUNS" "${STAT:-median}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-22s %6s | %-20s | %-20s | %s\n' file MiB "openssl wall/CPU/RSS" "approov wall/CPU/RSS" "ratio wall/CPU/RSS"
+for s in $SIZES; do
+	row "$DIR/big-$s.apk"
+	row "$DIR/big-$s.ipa"
+	if [[ " ${DEFLATED:-} " == *" $s "* ]]; then row "$DIR/big-$s-deflated.ipa"; fi
+done
+printf 'load average after: %s (s and MiB; ratios are approov / openssl)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/approov-cli/approov/internal/apitoken"
 	"github.com/approov-cli/approov/internal/role"
 )
 
@@ -51,10 +52,12 @@ type Op[Req, Resp any] struct{ Operation }
 type Empty struct{}
 
 // Body limits: most requests are a few short fields; a redemption carries
-// up to four enrolments and a PIN verifier.
+// up to four enrolments and a PIN verifier, a measurement up to 16 signers
+// and 16 digests, a certificate its DER.
 const (
 	smallBody = 4 << 10
 	largeBody = 16 << 10
+	tokenBody = 64 << 10 // a token (16 KiB at most) and the data it is bound to, base64
 )
 
 const acct = "/v1/accounts/{account}"
@@ -90,6 +93,30 @@ var (
 	OpAuditList = define[AuditQuery, []AuditEvent](Operation{Name: "audit.list", Method: "GET", Path: acct + "/audit",
 		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
 
+	// Registrations and app-signing certificates.
+	OpRegistrationAdd = define[AddRegistrationRequest, RegistrationAdded](Operation{Name: "registration.add", Method: "POST", Path: acct + "/registrations",
+		Cred: CredSession, Roles: Builders, MaxBody: largeBody})
+	OpRegistrationList = define[ListRegistrationsRequest, []Registration](Operation{Name: "registration.list", Method: "GET", Path: acct + "/registrations",
+		Cred: CredSession, Roles: Builders, Idempotent: true})
+	OpRegistrationRemove = define[RemoveRegistrationRequest, RemovedRegistrations](Operation{Name: "registration.remove", Method: "DELETE", Path: acct + "/registrations",
+		Cred: CredSession, Roles: Builders})
+	OpAppSignCertAdd = define[AddAppSignCertRequest, AppSignCert](Operation{Name: "appsigncert.add", Method: "POST", Path: acct + "/appsigncerts",
+		Cred: CredSession, Roles: AdminDev, MaxBody: largeBody})
+	OpAppSignCertList = define[Empty, []AppSignCert](Operation{Name: "appsigncert.list", Method: "GET", Path: acct + "/appsigncerts",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpAppSignCertRemove = define[RemoveAppSignCertRequest, Empty](Operation{Name: "appsigncert.remove", Method: "DELETE", Path: acct + "/appsigncerts",
+		Cred: CredSession, Roles: AdminDev})
+	// Tokens and the account's token secret (tokens.go).
+	OpSecretGet = define[Empty, TokenSecret](Operation{Name: "secret.get", Method: "GET", Path: acct + "/secret",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+	OpSecretRotate = define[Empty, SecretInfo](Operation{Name: "secret.rotate", Method: "POST", Path: acct + "/secret/rotate",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
+	OpSecretSetKeyID = define[SetKeyIDRequest, SecretInfo](Operation{Name: "secret.set-kid", Method: "PUT", Path: acct + "/secret/kid",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true, MaxBody: smallBody})
+	OpTokenExample = define[TokenExampleRequest, TokenExample](Operation{Name: "token.example", Method: "POST", Path: acct + "/tokens/example",
+		Cred: CredSession, Roles: AdminDev, MaxBody: tokenBody})
+	OpTokenCheck = define[TokenCheckRequest, apitoken.Report](Operation{Name: "token.check", Method: "POST", Path: acct + "/tokens/check",
+		Cred: CredSession, Roles: AdminDev, MaxBody: tokenBody})
 	// The pin configuration and the SDK configuration (internal/api/pins.go).
 	OpPinPull = define[Empty, PinConfig](Operation{Name: "pin.pull", Method: "GET", Path: acct + "/pins",
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
@@ -119,15 +146,10 @@ var commands = map[string]Policy{
 
 	"role": AnyRole,
 
-	"secret.get": AdminOnly, "secret.rotate": AdminOnly,
-
-	"registration.add": Builders, "registration.list": Builders, "registration.remove": Builders,
-
-	"appsigncert.add": AdminDev, "appsigncert.list": AdminDev, "appsigncert.remove": AdminDev,
-	"api.check":  AdminDev,
+	"api.check": AdminDev,
 	"pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
 	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev, "pin.revert": AdminDev,
-	"token.example": AdminDev, "token.check": AdminDev, "sdk.verify": AdminDev,
+	"sdk.verify": AdminDev,
 }
 
 // registry holds every defined operation in definition order. It is

@@ -188,6 +188,8 @@ type RecoverUserRequest struct {
 type AuditQuery struct {
 	Since time.Time `json:"since,omitzero"`
 	Limit int       `json:"limit,omitempty"`
+	User  string    `json:"user,omitempty"` // only this user's events (case-insensitive)
+	Op    string    `json:"op,omitempty"`   // only this operation ("pin.push"), or a group ("pin.")
 }
 
 // AuditEvent is one audit record.

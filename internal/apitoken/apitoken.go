@@ -70,3 +70,7 @@ func quote(s string) string {
 	}
 	return strconv.QuoteToASCII(s)
 }
+
+// CheckKeyID refuses a kid header Example would refuse: longer than
+// MaxKeyIDLength or not printable ASCII. The empty kid (none) is fine.
+func CheckKeyID(kid string) error { return checkKeyID(kid) }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/approov-cli/approov/internal/appsig/apk"
+	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 )
 
 // corpusDir finds ../shared/fixtures/apksig beside the repository (or beside
@@ -74,6 +75,9 @@ func TestApksigConformance(t *testing.T) {
 	for _, r := range rows {
 		rec, err := Inspect(context.Background(), filepath.Join(dir, "files", r.file), Options{MinSDK: r.minSDK, MaxSDK: r.maxSDK})
 		got := err == nil && rec != nil && rec.Verified
+		if got {
+			crossCheckFile(t, filepath.Join(dir, "files", r.file), rec)
+		}
 		if got && r.verified {
 			if want := signerDigest.FindStringSubmatch(r.detail); want != nil && !slices.Contains(allSigners(rec), want[1]) {
 				t.Errorf("%s: expected signer %s, we found %v", r.file, want[1], allSigners(rec))
@@ -89,6 +93,24 @@ func TestApksigConformance(t *testing.T) {
 	t.Logf("apksig conformance: %d of %d verdicts agree (%.1f %%)", agree, len(rows), pct)
 	if pct < 95 {
 		t.Errorf("agreement %.1f %% is below 95 %%", pct)
+	}
+}
+
+// crossCheckFile recomputes a verified record's file SHA-256 and content
+// digests with our own code (see recomputeDiffers).
+func crossCheckFile(t *testing.T, path string, rec *Record) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := recomputeDiffers(f, st.Size(), zipsafe.DefaultLimits(), rec); msg != "" {
+		t.Errorf("%s: %s", filepath.Base(path), msg)
 	}
 }
 

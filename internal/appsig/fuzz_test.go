@@ -3,10 +3,15 @@ package appsig
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/appsig/apk"
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 	"github.com/approov-cli/approov/internal/fault"
 )
@@ -31,5 +36,39 @@ func FuzzInspect(f *testing.F) {
 		if err == nil && (rec == nil || !rec.Verified) {
 			t.Fatalf("no error but record %+v", rec)
 		}
+		if err == nil {
+			if msg := recomputeDiffers(bytes.NewReader(b), int64(len(b)), opts.Limits, rec); msg != "" {
+				t.Fatal(msg)
+			}
+		}
 	})
+}
+
+// recomputeDiffers cross-checks a verified record against our own
+// recomputation: the file SHA-256 and, for an APK, every content digest,
+// which the product takes from the signed data apkverifier verified. It
+// returns what differs, or "".
+func recomputeDiffers(r io.ReaderAt, size int64, lim zipsafe.Limits, rec *Record) string {
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil || hex.EncodeToString(h.Sum(nil)) != rec.FileSHA256 {
+		return fmt.Sprintf("file SHA-256 %s, recomputed %x (%v)", rec.FileSHA256, h.Sum(nil), err)
+	}
+	if rec.APK == nil || len(rec.APK.ContentDigests) == 0 {
+		return ""
+	}
+	a, err := zipsafe.Open(r, size, lim)
+	if err != nil {
+		return err.Error()
+	}
+	kinds := map[string]int{"CHUNKED_SHA256": apk.ChunkedSHA256, "CHUNKED_SHA512": apk.ChunkedSHA512}
+	sums, err := apk.ContentDigests(context.Background(), a, []int{apk.ChunkedSHA256, apk.ChunkedSHA512}, nil)
+	if err != nil {
+		return err.Error()
+	}
+	for _, d := range rec.APK.ContentDigests {
+		if d.Hex != hex.EncodeToString(sums[kinds[d.Alg]]) {
+			return fmt.Sprintf("%s content digest %s, recomputed %x", d.Alg, d.Hex, sums[kinds[d.Alg]])
+		}
+	}
+	return ""
 }

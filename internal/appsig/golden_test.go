@@ -53,6 +53,9 @@ func TestGoldenAndroid(t *testing.T) {
 			rec, err := Inspect(context.Background(), p, Options{})
 			checkVerdict(t, rec, err, want)
 			compareGolden(t, p, rec)
+			if rec.Verified {
+				crossCheckFile(t, p, rec)
+			}
 		})
 	}
 }

@@ -2,8 +2,6 @@ package appsig
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"path/filepath"
@@ -68,26 +66,26 @@ func budgetError(ctx context.Context, opts Options, err error) error {
 	return err
 }
 
-// inspectReader validates the archive, then verifies and hashes it. For an
-// APK with a signing block the file SHA-256 shares the read of the
-// content-digest pass (one read, two hashes on two cores); otherwise the
-// file is hashed on its own goroutine, concurrently with the parser.
+// inspectReader validates the archive, then verifies and hashes it. The
+// file SHA-256 is computed on its own goroutine from the bytes the format's
+// parser reads in order (see fileHasher and plan), so the file is read once
+// and the two passes share the two cores.
 func inspectReader(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Record, error) {
-	a, err := zipsafe.Open(r, size, opts.Limits)
+	h := newFileHasher(ctx, r, size, opts.Progress)
+	defer h.close()
+	a, err := zipsafe.Open(h, size, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	var rec *Record
-	var sum string
-	if detect(a) == FormatAPK && a.HasSigningBlock() {
-		rec, sum, err = inspectAPK(ctx, a, opts)
-	} else {
-		rec, sum, err = inspectConcurrently(ctx, a, opts)
-	}
+	rec, err := measure(ctx, a, h, opts)
 	if rec == nil {
 		return nil, err
 	}
-	rec.SchemaVersion, rec.FileSize, rec.FileSHA256 = SchemaVersion, size, sum
+	hr := h.sum()
+	if hr.err != nil {
+		return nil, hr.err
+	}
+	rec.SchemaVersion, rec.FileSize, rec.FileSHA256 = SchemaVersion, size, hr.sum
 	rec.Verified = err == nil
 	if err != nil {
 		rec.Problem = err.Error()
@@ -95,73 +93,43 @@ func inspectReader(ctx context.Context, r io.ReaderAt, size int64, opts Options)
 	return rec, err
 }
 
-// inspectAPK passes a file hasher to the APK's one-pass content digest and
-// hashes the file itself only if that pass did not run to the end.
-func inspectAPK(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, string, error) {
-	h := &countingWriter{w: sha256.New()}
-	var progress func(int64)
-	if opts.Progress != nil {
-		progress = func(done int64) { opts.Progress(done, a.Size()) }
-	}
-	m, err := apk.Inspect(ctx, a, apk.Options{MinSDK: opts.MinSDK, MaxSDK: opts.MaxSDK, FileHash: h, Progress: progress})
-	if m == nil {
-		return nil, "", err
-	}
-	if h.n == a.Size() {
-		return &Record{Format: FormatAPK, APK: m}, hex.EncodeToString(h.w.Sum(nil)), err
-	}
-	hr := hashFile(ctx, a.ReaderAt(), a.Size(), opts.Progress)
-	if hr.err != nil {
-		return nil, "", hr.err
-	}
-	return &Record{Format: FormatAPK, APK: m}, hr.sum, err
-}
-
-type countingWriter struct {
-	w interface {
-		io.Writer
-		Sum([]byte) []byte
-	}
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	c.n += int64(len(p))
-	return c.w.Write(p)
-}
-
-// inspectConcurrently hashes the file on one goroutine while the format's
-// parser verifies it on another.
-func inspectConcurrently(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, string, error) {
-	hashCh := make(chan hashResult, 1)
-	hctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() { hashCh <- hashFile(hctx, a.ReaderAt(), a.Size(), opts.Progress) }()
-	rec, err := measureOther(ctx, a, opts)
-	if rec == nil {
-		return nil, "", err
-	}
-	h := <-hashCh
-	if h.err != nil {
-		return nil, "", h.err
-	}
-	return rec, h.sum, err
-}
-
-// measureOther runs the format's parser without sharing the file hash.
-func measureOther(ctx context.Context, a *zipsafe.Archive, opts Options) (*Record, error) {
+// measure runs the format's parser, first telling the hasher which ranges
+// of the file that parser reads in order.
+func measure(ctx context.Context, a *zipsafe.Archive, h *fileHasher, opts Options) (*Record, error) {
 	switch detect(a) {
 	case FormatAPK:
+		h.start(apkPlan(a)...)
 		m, err := apk.Inspect(ctx, a, apk.Options{MinSDK: opts.MinSDK, MaxSDK: opts.MaxSDK})
 		return recordOf(FormatAPK, m != nil, func(r *Record) { r.APK = m }), err
 	case FormatAAB:
+		h.start()
 		m, err := aab.Inspect(ctx, a)
 		return recordOf(FormatAAB, m != nil, func(r *Record) { r.AAB = m }), err
 	case FormatIPA:
+		h.start(ipaPlan(a)...)
 		m, err := ipa.Inspect(ctx, a)
 		return recordOf(FormatIPA, m != nil, func(r *Record) { r.IPA = m }), err
 	}
 	return nil, fault.New(fault.Invalid, "not an app package: no AndroidManifest.xml (apk), BundleConfig.pb (aab) or Payload/*.app (ipa)")
+}
+
+// apkPlan: apkverifier's content-digest pass reads the entries and then the
+// central directory, in order (the signing block and the EOCD it skips).
+func apkPlan(a *zipsafe.Archive) []span {
+	if !a.HasSigningBlock() {
+		return nil
+	}
+	return []span{{0, a.SigningBlockOffset()}, {a.CentralDirectoryOffset(), a.EOCDOffset()}}
+}
+
+// ipaPlan: the main executable's stored or deflated bytes are read in
+// order by the page-hash pass.
+func ipaPlan(a *zipsafe.Archive) []span {
+	f := ipa.MainExecutable(a)
+	if f == nil {
+		return nil
+	}
+	return []span{{f.DataOffset, f.DataOffset + int64(f.CompressedSize)}}
 }
 
 func recordOf(format string, ok bool, set func(*Record)) *Record {
@@ -192,25 +160,4 @@ func detect(a *zipsafe.Archive) string {
 type hashResult struct {
 	sum string
 	err error
-}
-
-// hashFile computes the SHA-256 of the whole file with a 1 MiB buffer.
-func hashFile(ctx context.Context, r io.ReaderAt, size int64, progress func(done, total int64)) hashResult {
-	h := sha256.New()
-	buf := make([]byte, 1<<20)
-	for off := int64(0); off < size; {
-		if err := ctx.Err(); err != nil {
-			return hashResult{err: fault.Wrap(fault.Cancelled, err)}
-		}
-		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
-		h.Write(buf[:n])
-		off += int64(n)
-		if progress != nil {
-			progress(off, size)
-		}
-		if err != nil && !(err == io.EOF && off == size) {
-			return hashResult{err: fault.New(fault.Invalid, "reading file: %v", err)}
-		}
-	}
-	return hashResult{sum: hex.EncodeToString(h.Sum(nil))}
 }

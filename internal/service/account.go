@@ -54,7 +54,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 			return err
 		}
 		u := newUser(req.FirstUser, s.now())
-		inv, err = s.issueCode(tx, acct, u, api.CodeOnboarding, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
+		inv, err = s.issueCode(tx, acct, u, onboardingCode, []role.Role{role.Admin, role.Dev}, timeZero, 0, "")
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (s *Service) info(_ context.Context, c *call, _ api.Empty) (api.ServiceInfo
 func (s *Service) Accounts(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.view(ctx, func(tx store.Tx) error {
-		return tx.Scan(store.Accounts, "", func(k string, _ []byte) error {
+		return tx.Scan(store.Accounts, "", "", func(k string, _ []byte) error {
 			out = append(out, k)
 			return nil
 		})

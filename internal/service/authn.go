@@ -2,10 +2,8 @@ package service
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
@@ -61,7 +59,7 @@ func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure)
 	if _, _, fail := s.liveSession(tx, &sess); fail != nil {
 		return &sess, fail
 	}
-	if err := s.remember(tx, c.req.ReplayKey(), c.req.Expiry()); err != nil {
+	if err := s.remember(tx, c.req.KeyID, c.req.Nonce, c.req.Expiry()); err != nil {
 		return &sess, deny("replayed", err)
 	}
 	if err := authorizeSession(c.op, sess.Role); err != nil {
@@ -101,6 +99,7 @@ func (s *Service) authCode(ctx context.Context, c *call) (*codeRec, error) {
 	var code codeRec
 	var fail *authFailure
 	err := s.update(ctx, func(tx store.Tx) error {
+		code = codeRec{} // a re-run decodes afresh
 		fail = s.checkCode(tx, c, &code)
 		if fail == nil {
 			return nil
@@ -128,7 +127,7 @@ func (s *Service) checkCode(tx store.Tx, c *call, code *codeRec) *authFailure {
 	if err := c.req.Verify(code.PublicKey); err != nil {
 		return deny("bad-signature", invalidCode())
 	}
-	if err := s.remember(tx, c.req.ReplayKey(), c.req.Expiry()); err != nil {
+	if err := s.remember(tx, c.req.KeyID, c.req.Nonce, c.req.Expiry()); err != nil {
 		return deny("replayed", err)
 	}
 	return nil
@@ -136,80 +135,4 @@ func (s *Service) checkCode(tx store.Tx, c *call, code *codeRec) *authFailure {
 
 func invalidCode() error {
 	return fault.WithHint(fault.New(fault.Auth, "invalid or expired onboarding code"), "ask an admin for a new code: approov users add")
-}
-
-// Replay cache in the store: Nonces maps key → expiry; NonceExp orders keys
-// by expiry for pruning; a counter bounds the total.
-const nonceCount = "\x00count"
-
-// remember records key until expiry, failing on a live duplicate or when
-// the cache is full of live entries (fail closed).
-func (s *Service) remember(tx store.Tx, key string, expiry time.Time) error {
-	now := s.now()
-	n, err := s.pruneNonces(tx, now)
-	if err != nil {
-		return err
-	}
-	if exp, err := tx.Get(store.Nonces, key); err == nil && len(exp) == 8 {
-		if time.Unix(int64(binary.BigEndian.Uint64(exp)), 0).After(now) {
-			return auth.ErrReplay
-		}
-	}
-	if n >= s.opt.MaxNonces {
-		return fault.New(fault.Auth, "too many requests in the replay window; retry in a few minutes")
-	}
-	if err := tx.Put(store.Nonces, key, binary.BigEndian.AppendUint64(nil, uint64(expiry.Unix()))); err != nil {
-		return err
-	}
-	if err := tx.Put(store.NonceExp, expKey(expiry, key), nil); err != nil {
-		return err
-	}
-	return setCount(tx, n+1)
-}
-
-func expKey(t time.Time, key string) string { return fmt.Sprintf("%020d|%s", t.Unix(), key) }
-
-// pruneNonces drops up to 256 expired entries and returns the live count.
-func (s *Service) pruneNonces(tx store.Tx, now time.Time) (int, error) {
-	var n int
-	if raw, err := tx.Get(store.Nonces, nonceCount); err == nil && len(raw) == 8 {
-		n = int(binary.BigEndian.Uint64(raw))
-	}
-	var dead []string
-	limit := expKey(now, "")
-	err := tx.Scan(store.NonceExp, "", func(k string, _ []byte) error {
-		if k >= limit || len(dead) >= 256 {
-			return store.ErrStop
-		}
-		dead = append(dead, k)
-		return nil
-	})
-	for _, k := range dead {
-		if err := dropNonce(tx, k); err != nil {
-			return 0, err
-		}
-		n--
-	}
-	if err != nil || len(dead) == 0 {
-		return max(n, 0), err
-	}
-	return max(n, 0), setCount(tx, max(n, 0))
-}
-
-func setCount(tx store.Tx, n int) error {
-	return tx.Put(store.Nonces, nonceCount, binary.BigEndian.AppendUint64(nil, uint64(n)))
-}
-
-// dropNonce deletes an expiry entry and its nonce, unless the nonce was
-// recorded again later with another expiry.
-func dropNonce(tx store.Tx, k string) error {
-	exp, key, _ := strings.Cut(k, "|")
-	if err := tx.Delete(store.NonceExp, k); err != nil {
-		return err
-	}
-	cur, err := tx.Get(store.Nonces, key)
-	if err != nil || len(cur) != 8 || fmt.Sprintf("%020d", binary.BigEndian.Uint64(cur)) != exp {
-		return nil
-	}
-	return tx.Delete(store.Nonces, key)
 }

@@ -30,7 +30,7 @@ func validUser(s string) error {
 // issueCode makes a code for u granting roles, marks those roles as
 // enrollable by it, and saves u and the code. For a recovery code the roles
 // keep working until the code is redeemed.
-func (s *Service) issueCode(tx store.Tx, acct *accountRec, u *userRec, kind api.CodeKind,
+func (s *Service) issueCode(tx store.Tx, acct *accountRec, u *userRec, kind codeKind,
 	roles []role.Role, roleExpires time.Time, ttl time.Duration, issuedBy string) (api.Invitation, error) {
 	if ttl <= 0 {
 		ttl = s.opt.CodeTTL
@@ -43,15 +43,15 @@ func (s *Service) issueCode(tx store.Tx, acct *accountRec, u *userRec, kind api.
 		return api.Invitation{}, err
 	}
 	now := s.now()
-	var grants []api.RoleGrant
+	var grants []grantRec
 	for _, r := range roles {
 		rr := u.Roles[r]
-		if kind == api.CodeOnboarding {
+		if kind == onboardingCode {
 			rr = &roleRec{Granted: now, ExpiresAt: roleExpires, Epoch: nextEpoch(rr)}
 			u.Roles[r] = rr
 		}
 		rr.CodeID = code.ID
-		grants = append(grants, api.RoleGrant{Role: r, ExpiresAt: rr.ExpiresAt})
+		grants = append(grants, grantRec{Role: r, ExpiresAt: rr.ExpiresAt})
 	}
 	rec := codeRec{ID: code.ID, Kind: kind, Account: acct.ID, User: u.Email, Roles: grants,
 		PublicKey: code.PublicKey(), IssuedBy: issuedBy, Created: now, ExpiresAt: now.Add(ttl)}
@@ -61,7 +61,10 @@ func (s *Service) issueCode(tx store.Tx, acct *accountRec, u *userRec, kind api.
 	if err := putJSON(tx, store.Codes, code.ID, rec); err != nil {
 		return api.Invitation{}, err
 	}
-	return api.Invitation{User: u.Email, Kind: kind, Roles: grants, CodeID: code.ID, Code: code.String(), ExpiresAt: rec.ExpiresAt}, nil
+	if err := expireAt(tx, rec.ExpiresAt, store.Codes, code.ID); err != nil {
+		return api.Invitation{}, err
+	}
+	return api.Invitation{User: u.Email, Kind: kind.wire(), Roles: wireGrants(grants), CodeID: code.ID, Code: code.String(), ExpiresAt: rec.ExpiresAt}, nil
 }
 
 func nextEpoch(rr *roleRec) uint64 {
@@ -100,9 +103,9 @@ func (s *Service) inspectCode(ctx context.Context, c *call, _ api.Empty) (api.Co
 		if fail != nil {
 			return s.record(tx, c.acct.ID, event{user: c.code.User, op: c.op.Name, target: c.code.ID, outcome: fail.reason})
 		}
-		info = api.CodeInfo{ID: c.code.ID, Kind: c.code.Kind, Account: c.acct.ID, User: u.Email,
-			Roles: c.code.Roles, ExpiresAt: c.code.ExpiresAt, Params: s.opt.Params}
-		if c.code.Kind == api.CodeRecovery && u.PIN != nil {
+		info = api.CodeInfo{ID: c.code.ID, Kind: c.code.Kind.wire(), Account: c.acct.ID, User: u.Email,
+			Roles: wireGrants(c.code.Roles), ExpiresAt: c.code.ExpiresAt, Params: s.opt.Params}
+		if c.code.Kind == recoveryCode && u.PIN != nil {
 			info.PIN = &api.Verifier{Salt: u.PIN.Salt, Params: u.PIN.Params} // never the public key
 		}
 		return nil
@@ -116,9 +119,11 @@ func (s *Service) inspectCode(ctx context.Context, c *call, _ api.Empty) (api.Co
 // codeUser re-reads the code inside tx (the compare of compare-and-set) and
 // returns its user when the code is still usable.
 func (s *Service) codeUser(tx store.Tx, c *call) (*userRec, *authFailure) {
-	if ok, err := getJSON(tx, store.Codes, c.code.ID, c.code); err != nil || !ok {
+	var fresh codeRec // never decoded over the record a failed attempt changed
+	if ok, err := getJSON(tx, store.Codes, c.code.ID, &fresh); err != nil || !ok {
 		return nil, deny("unknown-code", fault.Wrap(fault.Auth, invalidCode()))
 	}
+	*c.code = fresh
 	if fail := s.codeUsable(c.code); fail != nil {
 		return nil, fail
 	}
@@ -169,7 +174,7 @@ func (s *Service) checkRedeem(tx store.Tx, c *call, u *userRec, req *api.RedeemR
 	if err := s.validVerifier(role.Admin, req.PIN); err != nil {
 		return deny("invalid", fault.New(fault.Invalid, "recovery PIN verifier: %v", err))
 	}
-	if c.code.Kind == api.CodeRecovery {
+	if c.code.Kind == recoveryCode {
 		return s.checkPIN(tx, c, u, req)
 	}
 	return nil
@@ -222,13 +227,12 @@ func (s *Service) checkPIN(tx store.Tx, c *call, u *userRec, req *api.RedeemRequ
 func (s *Service) applyRedeem(tx store.Tx, c *call, u *userRec, req *api.RedeemRequest) (api.Redeemed, *authFailure) {
 	for _, e := range req.Enrolments {
 		rr := u.Roles[e.Role]
-		v := e.Verifier
-		rr.Verifier, rr.CodeID, rr.Epoch = &v, "", rr.Epoch+1
+		rr.Verifier, rr.CodeID, rr.Epoch = storedVerifier(e.Verifier), "", rr.Epoch+1
 	}
 	// An automation-only code never shows its PIN to anyone: it must not
 	// replace the PIN the user holds for its password roles.
-	if pin := req.PIN; u.PIN == nil || !tokenOnly(c.code) {
-		u.PIN = &pin
+	if u.PIN == nil || !tokenOnly(c.code) {
+		u.PIN = storedVerifier(req.PIN)
 	}
 	c.code.UsedAt = s.now()
 	if err := saveUser(tx, c.acct.ID, u); err != nil {
@@ -237,10 +241,10 @@ func (s *Service) applyRedeem(tx store.Tx, c *call, u *userRec, req *api.RedeemR
 	if err := putJSON(tx, store.Codes, c.code.ID, c.code); err != nil {
 		return api.Redeemed{}, deny("error", err)
 	}
-	if c.code.Kind == api.CodeRecovery {
+	if c.code.Kind == recoveryCode {
 		_ = s.succeeded(tx, "pin\x00"+c.acct.ID+"\x00"+u.Email)
 	}
-	return api.Redeemed{Account: c.acct.ID, User: u.Email, Roles: c.code.Roles, CodeID: c.code.ID}, nil
+	return api.Redeemed{Account: c.acct.ID, User: u.Email, Roles: wireGrants(c.code.Roles), CodeID: c.code.ID}, nil
 }
 
 // tokenOnly says whether a code grants the automation role alone.

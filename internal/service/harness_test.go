@@ -37,7 +37,7 @@ func (h handlerTransport) Exchange(ctx context.Context, _ api.Operation, req *au
 func newHarness(t testing.TB, mod func(*service.Options)) *harness {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "acme.db")
-	bolt, err := store.OpenBolt(path, 0)
+	bolt, err := store.CreateBolt(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +95,11 @@ type tracingStore struct {
 	store.Store
 	mu    sync.Mutex
 	trace []string
+	puts  []string // "bucket key" of every Put
+	// conflictFirst makes the first commit of every Update conflict, so
+	// each transaction function runs twice.
+	conflictFirst bool
+	attempts      int
 }
 
 func (s *tracingStore) record(op string) {
@@ -118,7 +123,26 @@ func (s *tracingStore) View(ctx context.Context, fn func(store.Tx) error) error 
 
 func (s *tracingStore) Update(ctx context.Context, fn func(store.Tx) error) error {
 	s.record("update")
-	return s.Store.Update(ctx, func(tx store.Tx) error { return fn(tracingTx{tx, s}) })
+	first := true
+	return s.Store.Update(ctx, func(tx store.Tx) error {
+		s.mu.Lock()
+		s.attempts++
+		s.mu.Unlock()
+		err := fn(tracingTx{tx, s})
+		if err == nil && s.conflictFirst && first {
+			first = false
+			return store.ErrConflict // rolled back and run again, as after a lost race
+		}
+		return err
+	})
+}
+
+func (s *tracingStore) takePuts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.puts
+	s.puts = nil
+	return out
 }
 
 type tracingTx struct {
@@ -134,10 +158,21 @@ func (t tracingTx) Get(b store.Bucket, k string) ([]byte, error) {
 
 func (t tracingTx) Put(b store.Bucket, k string, v []byte) error {
 	t.s.record(fmt.Sprintf("put %s", b))
+	t.s.mu.Lock()
+	t.s.puts = append(t.s.puts, fmt.Sprintf("%s %q", b, k))
+	t.s.mu.Unlock()
 	return t.Tx.Put(b, k, v)
 }
 
 func (t tracingTx) Delete(b store.Bucket, k string) error {
 	t.s.record(fmt.Sprintf("delete %s", b))
 	return t.Tx.Delete(b, k)
+}
+
+// Scan records the keys it hands to fn as one "scan <bucket> <n>" entry.
+func (t tracingTx) Scan(b store.Bucket, start, end string, fn func(string, []byte) error) error {
+	n := 0
+	err := t.Tx.Scan(b, start, end, func(k string, v []byte) error { n++; return fn(k, v) })
+	t.s.record(fmt.Sprintf("scan %s %d", b, n))
+	return err
 }

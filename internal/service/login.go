@@ -7,7 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/approov-cli/approov/internal/api"
@@ -24,11 +24,12 @@ import (
 const challengeSize = 8 + 16 + sha256.Size
 
 // dummyKey stands in for unknown users so that LoginFinish does the same
-// signature work whether or not the user exists.
-var dummyKey = func() ed25519.PublicKey {
+// signature work whether or not the user exists. Made on first use: every
+// approov command links this package, few log in.
+var dummyKey = sync.OnceValue(func() ed25519.PublicKey {
 	pub, _, _ := ed25519.GenerateKey(nil)
 	return pub
-}()
+})
 
 func challengeMAC(acct *accountRec, user string, r role.Role, head []byte) []byte {
 	m := hmac.New(sha256.New, acct.ChallengeSecret)
@@ -123,7 +124,7 @@ func (s *Service) checkLogin(tx store.Tx, c *call, req *api.LoginFinishRequest) 
 	if err != nil {
 		return none, deny("error", err)
 	}
-	pub := dummyKey // unknown users cost one signature check too
+	pub := dummyKey() // unknown users cost one signature check too
 	if rr != nil {
 		pub = rr.Verifier.PublicKey
 	}
@@ -136,7 +137,7 @@ func (s *Service) checkLogin(tx store.Tx, c *call, req *api.LoginFinishRequest) 
 	}
 	// Only a proven login spends its challenge: challenges are free to get,
 	// so failures taking replay-cache slots would let anyone fill it.
-	if err := s.remember(tx, "chal|"+base64.RawURLEncoding.EncodeToString(req.Challenge), exp); err != nil {
+	if err := s.remember(tx, limitKey, base64.RawURLEncoding.EncodeToString(req.Challenge), exp); err != nil {
 		return none, deny("replayed", err)
 	}
 	if err := s.succeeded(tx, limitKey); err != nil {
@@ -176,7 +177,8 @@ func (s *Service) roleFor(tx store.Tx, account, user string, r role.Role) (*user
 }
 
 // openSession stores a session for at most SessionTTL, never past the
-// role's own expiry, and prunes expired sessions.
+// role's own expiry, and sweeps expired records (logins are rarer than
+// requests, so the sweep's reads of the index head rarely conflict).
 func (s *Service) openSession(tx store.Tx, account string, u *userRec, r role.Role, rr *roleRec, key ed25519.PublicKey) (api.SessionGrant, *authFailure) {
 	now := s.now()
 	exp := now.Add(s.opt.SessionTTL)
@@ -185,32 +187,14 @@ func (s *Service) openSession(tx store.Tx, account string, u *userRec, r role.Ro
 	}
 	sess := sessionRec{ID: "ses_" + base64.RawURLEncoding.EncodeToString(randBytes(18)), Account: account, User: u.Email,
 		Role: r, PublicKey: key, Epoch: rr.Epoch, Gen: u.Gen, Created: now, ExpiresAt: exp}
-	if err := s.pruneSessions(tx, now); err != nil {
+	if err := sweep(tx, now); err != nil {
 		return api.SessionGrant{}, deny("error", err)
 	}
 	if err := putJSON(tx, store.Sessions, sess.ID, sess); err != nil {
 		return api.SessionGrant{}, deny("error", err)
 	}
-	return api.SessionGrant{Account: account, User: u.Email, Role: r, Session: sess.ID, ExpiresAt: exp}, nil
-}
-
-// pruneSessions deletes up to 100 expired sessions.
-func (s *Service) pruneSessions(tx store.Tx, now time.Time) error {
-	var dead []string
-	err := tx.Scan(store.Sessions, "", func(k string, v []byte) error {
-		var sess sessionRec
-		if json.Unmarshal(v, &sess) == nil && !now.Before(sess.ExpiresAt) {
-			dead = append(dead, k)
-		}
-		if len(dead) >= 100 {
-			return store.ErrStop
-		}
-		return nil
-	})
-	for _, k := range dead {
-		if err := tx.Delete(store.Sessions, k); err != nil {
-			return err
-		}
+	if err := expireAt(tx, exp, store.Sessions, sess.ID); err != nil {
+		return api.SessionGrant{}, deny("error", err)
 	}
-	return err
+	return api.SessionGrant{Account: account, User: u.Email, Role: r, Session: sess.ID, ExpiresAt: exp}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
@@ -30,7 +31,7 @@ type userRec struct {
 	Email   string                 `json:"email"`
 	Created time.Time              `json:"created"`
 	Roles   map[role.Role]*roleRec `json:"roles"`
-	PIN     *api.Verifier          `json:"pin,omitempty"`
+	PIN     *verifierRec           `json:"pin,omitempty"`
 	// Gen is random per user record: a user removed and invited again
 	// restarts its role epochs, so sessions also carry Gen to stay dead.
 	Gen string `json:"gen,omitempty"`
@@ -45,12 +46,12 @@ func newUser(email string, now time.Time) *userRec {
 // re-enrolment; a session is valid only for the epoch it was opened in,
 // which is how revocation kills live sessions on their next request.
 type roleRec struct {
-	Granted   time.Time     `json:"granted"`
-	ExpiresAt time.Time     `json:"expires_at,omitzero"`
-	Revoked   bool          `json:"revoked,omitempty"`
-	Verifier  *api.Verifier `json:"verifier,omitempty"` // nil: pending
-	CodeID    string        `json:"code_id,omitempty"`  // the code that may enrol it
-	Epoch     uint64        `json:"epoch"`
+	Granted   time.Time    `json:"granted"`
+	ExpiresAt time.Time    `json:"expires_at,omitzero"`
+	Revoked   bool         `json:"revoked,omitempty"`
+	Verifier  *verifierRec `json:"verifier,omitempty"` // nil: pending
+	CodeID    string       `json:"code_id,omitempty"`  // the code that may enrol it
+	Epoch     uint64       `json:"epoch"`
 }
 
 func (r *roleRec) state(now time.Time) api.RoleState {
@@ -65,13 +66,57 @@ func (r *roleRec) state(now time.Time) api.RoleState {
 	return api.RoleActive
 }
 
+// verifierRec is the public record of a password, PIN or token key, as
+// stored. Records are the service's own types: a change of api.Verifier on
+// the wire cannot silently change what is on disk.
+type verifierRec struct {
+	PublicKey ed25519.PublicKey `json:"public_key"`
+	Salt      []byte            `json:"salt,omitempty"`
+	Params    auth.Params       `json:"params"`
+}
+
+func storedVerifier(v api.Verifier) *verifierRec {
+	return &verifierRec{PublicKey: v.PublicKey, Salt: v.Salt, Params: v.Params}
+}
+
+// grantRec is a role a code grants, with the role's expiry (zero: none).
+type grantRec struct {
+	Role      role.Role `json:"role"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+func wireGrants(gs []grantRec) []api.RoleGrant {
+	out := make([]api.RoleGrant, len(gs))
+	for i, g := range gs {
+		out[i] = api.RoleGrant{Role: g.Role, ExpiresAt: g.ExpiresAt}
+	}
+	return out
+}
+
+// codeKind is what a stored code is for.
+type codeKind string
+
+// The stored kinds; recovery codes also need the user's PIN.
+const (
+	onboardingCode codeKind = "onboarding"
+	recoveryCode   codeKind = "recovery"
+)
+
+// wire names the kind in answers.
+func (k codeKind) wire() api.CodeKind {
+	if k == recoveryCode {
+		return api.CodeRecovery
+	}
+	return api.CodeOnboarding
+}
+
 // codeRec is an issued code; only the public half of its key is kept.
 type codeRec struct {
 	ID        string            `json:"id"`
-	Kind      api.CodeKind      `json:"kind"`
+	Kind      codeKind          `json:"kind"`
 	Account   string            `json:"account"`
 	User      string            `json:"user"`
-	Roles     []api.RoleGrant   `json:"roles"`
+	Roles     []grantRec        `json:"roles"`
 	PublicKey ed25519.PublicKey `json:"public_key"`
 	IssuedBy  string            `json:"issued_by"`
 	Created   time.Time         `json:"created"`

@@ -23,7 +23,7 @@ const (
 	DefaultCodeTTL      = 72 * time.Hour
 	MaxCodeTTL          = 30 * 24 * time.Hour
 	DefaultChallengeTTL = 2 * time.Minute
-	DefaultMaxNonces    = 100_000
+	DefaultMaxNonces    = 10_000
 )
 
 // Options configure a Service. Zero values take the defaults.
@@ -41,7 +41,8 @@ type Options struct {
 	Location []string
 	// Limit is the login rate-limit policy.
 	Limit RateLimit
-	// MaxNonces bounds the replay cache.
+	// MaxNonces bounds the live replay-cache entries of one credential
+	// (a session, a code, a user's logins) in the replay window.
 	MaxNonces int
 	// Live says how the service reaches API domains to see their live
 	// chains (roots, connect-to overrides, deadlines): pushes are checked
@@ -111,7 +112,15 @@ func putJSON(tx store.Tx, b store.Bucket, key string, v any) error {
 	return tx.Put(b, key, raw)
 }
 
-// update runs fn in a write transaction of the service's store.
+// scanPrefix calls fn for each key of b that starts with p.
+func scanPrefix(tx store.Tx, b store.Bucket, p string, fn func(key string, value []byte) error) error {
+	start, end := store.Prefix(p)
+	return tx.Scan(b, start, end, fn)
+}
+
+// update runs fn in a write transaction of the service's store. fn may run
+// more than once (store.Store.Update): it sets every result anew from
+// what it reads.
 func (s *Service) update(ctx context.Context, fn func(store.Tx) error) error {
 	return s.st.Update(ctx, fn)
 }

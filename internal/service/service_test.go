@@ -67,6 +67,9 @@ func TestDefaultsAreProduction(t *testing.T) {
 	}
 }
 
+// The replay cache holds at most MaxNonces live entries per credential: a
+// session that fills its own share is refused (fail closed) until the
+// window passes, and other sessions are not affected.
 func TestReplayCacheBounded(t *testing.T) {
 	h := newHarness(t, func(o *service.Options) { o.MaxNonces = 4 })
 	h.enrol()
@@ -74,12 +77,20 @@ func TestReplayCacheBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The redemption and inspection used 2 slots, the login challenge 1.
-	if _, err := h.b.WhoAmI(h.ctx, c); err != nil {
-		t.Fatal(err)
+	for i := range 4 {
+		if _, err := h.b.WhoAmI(h.ctx, c); err != nil {
+			t.Fatalf("request %d of 4: %v", i+1, err)
+		}
 	}
 	if _, err := h.b.WhoAmI(h.ctx, c); fault.KindOf(err) != fault.Auth || !strings.Contains(err.Error(), "too many") {
 		t.Fatalf("full replay cache: %v, want refusal", err)
+	}
+	other, err := h.login("owner@example.com", role.Dev, "pw-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.b.WhoAmI(h.ctx, other); err != nil {
+		t.Fatalf("another session while one is full: %v", err)
 	}
 	h.clock.Advance(auth.Window + 2*time.Second)
 	if _, err := h.b.WhoAmI(h.ctx, c); err != nil {

@@ -75,8 +75,7 @@ func (s *Service) changePassword(ctx context.Context, c *call, e api.Enrolment) 
 		if err := s.validVerifier(e.Role, e.Verifier); err != nil {
 			return err
 		}
-		v := e.Verifier
-		rr.Verifier, rr.Epoch = &v, rr.Epoch+1
+		rr.Verifier, rr.Epoch = storedVerifier(e.Verifier), rr.Epoch+1
 		return saveUser(tx, c.acct.ID, u)
 	})
 }

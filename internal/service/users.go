@@ -26,6 +26,7 @@ func (s *Service) addUser(ctx context.Context, c *call, req api.AddUserRequest) 
 	req.Email = normUser(req.Email)
 	var inv api.Invitation
 	err := s.mutate(ctx, c, req.Email, func(tx store.Tx, _ *userRec, me *roleRec) error {
+		req := req // validInvite fills defaults: each run starts from the request
 		if err := s.validInvite(&req, me); err != nil {
 			return err
 		}
@@ -41,7 +42,7 @@ func (s *Service) addUser(ctx context.Context, c *call, req api.AddUserRequest) 
 				return fault.New(fault.Conflict, "%s already has the %s role", req.Email, r)
 			}
 		}
-		inv, err = s.issueCode(tx, c.acct, u, api.CodeOnboarding, req.Roles, req.RoleExpiresAt, req.CodeTTL, c.sess.User)
+		inv, err = s.issueCode(tx, c.acct, u, onboardingCode, req.Roles, req.RoleExpiresAt, req.CodeTTL, c.sess.User)
 		return err
 	})
 	return inv, err
@@ -80,7 +81,7 @@ func (s *Service) listUsers(ctx context.Context, c *call, _ api.Empty) ([]api.Us
 		if _, _, err := s.live(tx, c); err != nil {
 			return err
 		}
-		return tx.Scan(store.Users, c.acct.ID+"\x00", func(_ string, v []byte) error {
+		return scanPrefix(tx, store.Users, c.acct.ID+"\x00", func(_ string, v []byte) error {
 			var u userRec
 			if err := json.Unmarshal(v, &u); err != nil {
 				return err
@@ -164,7 +165,7 @@ func (s *Service) recoverUser(ctx context.Context, c *call, req api.RecoverUserR
 		if len(roles) == 0 {
 			return fault.New(fault.Invalid, "%s has no active password role to recover (an automation token is replaced with approov password, or by revoking and adding the role again)", req.Email)
 		}
-		inv, err = s.issueCode(tx, c.acct, u, api.CodeRecovery, roles, timeZero, req.CodeTTL, c.sess.User)
+		inv, err = s.issueCode(tx, c.acct, u, recoveryCode, roles, timeZero, req.CodeTTL, c.sess.User)
 		return err
 	})
 	return inv, err
@@ -183,7 +184,7 @@ func (s *Service) existingUser(tx store.Tx, account, email string) (*userRec, er
 // admins all expire ends up with none.
 func (s *Service) keepAnAdmin(tx store.Tx, account, email string, permanent bool) error {
 	others := 0
-	err := tx.Scan(store.Users, account+"\x00", func(_ string, v []byte) error {
+	err := scanPrefix(tx, store.Users, account+"\x00", func(_ string, v []byte) error {
 		var u userRec
 		if err := json.Unmarshal(v, &u); err != nil {
 			return err

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func openTemp(t *testing.T) (*Bolt, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "local", "acme.db")
-	s, err := OpenBolt(path, time.Second)
+	s, err := CreateBolt(path, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,4 +77,35 @@ func TestBoltWaitsForOtherHolder(t *testing.T) {
 	}
 	<-released
 	s2.Close()
+}
+
+// A store made before a bucket was added (same format) reads it as empty
+// and creates it on the first write: new domains need no migration.
+func TestBoltBucketAddedLater(t *testing.T) {
+	s, path := openTemp(t)
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte(Audit)) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s2, err := OpenBolt(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	ctx := context.Background()
+	err = s2.View(ctx, func(tx Tx) error {
+		if _, err := tx.Get(Audit, "k"); err != ErrNotFound {
+			t.Errorf("Get on a missing bucket: %v, want ErrNotFound", err)
+		}
+		return tx.Scan(Audit, "", "", func(string, []byte) error { t.Error("scan found a key"); return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Update(ctx, func(tx Tx) error { return tx.Put(Audit, "k", []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Update(ctx, func(tx Tx) error { _, err := tx.Get("nosuch", "k"); return err }); err == nil {
+		t.Error("an unknown bucket must be an error")
+	}
 }

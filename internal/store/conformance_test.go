@@ -10,7 +10,7 @@ import (
 
 func TestBoltConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := store.OpenBolt(filepath.Join(t.TempDir(), "s.db"), 0)
+		s, err := store.CreateBolt(filepath.Join(t.TempDir(), "s.db"), 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,29 @@
 // Package store is the service's persistence: a few buckets of keys and
 // opaque values, read and written in transactions. It is deliberately
-// small, so a PostgreSQL store (one table of bucket, key, value, run in
-// SERIALIZABLE transactions) can follow the bbolt one.
+// small, so a PostgreSQL store (one table of bucket, key and value, run in
+// SERIALIZABLE transactions, several servers on one database) can follow
+// the bbolt one and pass the same storetest suite.
+//
+// The contract every implementation keeps and every caller relies on:
+//
+//   - Update may run its function more than once. A commit that fails with
+//     a serialization conflict (ErrConflict) is retried with a fresh
+//     transaction, which sees none of the failed attempt's writes. A
+//     function therefore computes everything it returns from what it reads
+//     in that transaction, and sets its results anew on every run.
+//   - Reads are by key or by key range (Scan from start up to end), so a
+//     query reads only what it returns when its keys are ordered for it:
+//     audit events by account and time, expiring records through the
+//     Expiry index.
+//   - There is no counter or sequence every request writes: callers key
+//     records by account, credential or time, so that transactions of
+//     different accounts and sessions never touch the same row. The one
+//     range they share, the head of the Expiry index, is swept by logins
+//     only, which are rare beside requests.
+//   - A store is made only by its Create function and opened only once
+//     recognised as one (the bbolt store: its marker and format version,
+//     checked before anything is written), so a path from a hostile code
+//     or token can never turn another file into a store.
 package store
 
 import (
@@ -18,15 +40,26 @@ const (
 	Users    Bucket = "users"    // account\x00email → user record
 	Codes    Bucket = "codes"    // code id → code record
 	Sessions Bucket = "sessions" // session id → session record
-	Nonces   Bucket = "nonces"   // replay key → expiry
-	NonceExp Bucket = "nonce_exp"
-	Audit    Bucket = "audit"  // account\x00seq → event
-	Limits   Bucket = "limits" // rate-limit key → counters
-	Pins     Bucket = "pins"   // account\x00head, account\x00v\x00version → pin configuration
+	Nonces   Bucket = "nonces"   // credential|expiry|nonce → nothing
+	// NonceCounts: credential|minute → how many of its nonces expire then.
+	NonceCounts Bucket = "nonce_counts"
+	Expiry      Bucket = "expiry" // expiry time\x00bucket\x00key → nothing: what to delete when
+	Audit       Bucket = "audit"  // account\x00time\x00seq → event; account\x00seq → last seq
+	Limits      Bucket = "limits" // rate-limit key → counters
+
+	Registrations Bucket = "registrations" // account\x00measurement id → registration
+	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
+	Secrets       Bucket = "secrets"       // account id → HS256 token secret and kid
+	Pins          Bucket = "pins"          // account\x00head, account\x00v\x00version → pin configuration
 )
 
-// Buckets lists every bucket; a store creates them on open.
-var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceExp, Audit, Limits, Pins}
+// Buckets lists every bucket; a new store creates them.
+var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits,
+	Registrations, // registered builds
+	AppSignCerts,  // trusted app-signing certificates
+	Secrets,       // token secrets
+	Pins,          // versions of the pin configuration
+}
 
 // ErrNotFound is returned by Get for a missing key.
 var ErrNotFound = errors.New("not found")
@@ -34,10 +67,23 @@ var ErrNotFound = errors.New("not found")
 // ErrStop ends a Scan early without error.
 var ErrStop = errors.New("stop scan")
 
-// Store runs transactions. Update transactions are serialised (across
-// processes for an embedded store); a failed fn rolls everything back.
+// ErrConflict is a commit refused because a concurrent transaction changed
+// what this one read (a serialization failure). Update retries it; it
+// reaches the caller only after MaxAttempts.
+var ErrConflict = errors.New("store: transaction conflict")
+
+// MaxAttempts is how many times Update runs a function whose commits
+// conflict before it gives up.
+const MaxAttempts = 5
+
+// Store runs transactions.
 type Store interface {
+	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction and commits it. Updates
+	// are serializable (across processes for an embedded store); an error
+	// from fn rolls everything back and is returned as is. fn may be run
+	// again after a conflict (see the package doc): it must be re-runnable.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Close() error
 }
@@ -47,9 +93,42 @@ type Tx interface {
 	Get(b Bucket, key string) ([]byte, error)
 	Put(b Bucket, key string, value []byte) error
 	Delete(b Bucket, key string) error
-	// Scan calls fn for each key starting with prefix, in byte order.
-	// fn must not modify the bucket; it may return ErrStop.
-	Scan(b Bucket, prefix string, fn func(key string, value []byte) error) error
-	// NextSeq returns a bucket's next sequence number (1, 2, …).
-	NextSeq(b Bucket) (uint64, error)
+	// Scan calls fn for each key k with start <= k < end, in byte order
+	// (end "": no upper bound). fn must not modify the bucket; it may
+	// return ErrStop.
+	Scan(b Bucket, start, end string, fn func(key string, value []byte) error) error
+}
+
+// Prefix returns the Scan range of the keys starting with p.
+func Prefix(p string) (start, end string) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return p, string(b[:i+1])
+		}
+	}
+	return p, "" // p is empty or all 0xff: no upper bound
+}
+
+// ConflictInjector is implemented by stores for the conformance suite:
+// the next n commits fail with ErrConflict, as if a concurrent
+// transaction had won, so storetest can check Update re-runs its function.
+type ConflictInjector interface {
+	InjectConflicts(n int)
+}
+
+// Retry runs attempt until it returns anything but ErrConflict, at most
+// MaxAttempts times: the loop every implementation's Update shares.
+func Retry(ctx context.Context, attempt func() error) error {
+	var err error
+	for range MaxAttempts {
+		if err = attempt(); !errors.Is(err, ErrConflict) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
 }

@@ -1,14 +1,12 @@
 // Package apk measures Android APKs: the verdict of avast/apkverifier,
-// cross-checked against our own APK Signing Block parser and a recomputed
-// content digest, plus the facts of the binary manifest.
+// cross-checked against our own APK Signing Block parser, the content
+// digests it verified (recomputed where it did not), plus the facts of the
+// binary manifest.
 package apk
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"path"
 	"slices"
 	"strings"
@@ -30,7 +28,7 @@ type Measurement struct {
 	VerifiedScheme string          `json:"verified_scheme,omitempty"` // "v1", "v2", "v3" or "v3.1": the scheme apkverifier verified
 	Signers        Signers         `json:"signers"`
 	Lineage        []LineageNode   `json:"lineage,omitempty"`         // v3 proof-of-rotation, oldest first
-	ContentDigests []ContentDigest `json:"content_digests,omitempty"` // recomputed and equal to the signed values
+	ContentDigests []ContentDigest `json:"content_digests,omitempty"` // the file's, equal to the signed values (see checkContent)
 	OtherBlocks    []BlockInfo     `json:"other_blocks,omitempty"`    // APK Signing Block entries we do not interpret
 	Notes          []string        `json:"notes,omitempty"`
 
@@ -74,11 +72,6 @@ type BlockInfo struct {
 // Options tune the verification.
 type Options struct {
 	MinSDK, MaxSDK int32 // platform range to verify for; 0 = from the manifest / any
-	// FileHash, if set, receives every byte of the file in order during the
-	// content-digest pass (one read for both hashes). It is left short when
-	// the APK has no v2+ content digest or fails before that pass.
-	FileHash io.Writer
-	Progress func(done int64) // bytes read so far by the content-digest pass
 }
 
 // Inspect verifies and measures an APK. On a verification failure it
@@ -87,8 +80,10 @@ type Options struct {
 //
 // Our own bounded parsers read the manifest and the signing block first;
 // only a file that passes them is handed to apkverifier, which would
-// otherwise allocate whatever a hostile header claims. The verifier then
-// runs concurrently with our recomputation of the content digest.
+// otherwise allocate whatever a hostile header claims. While it runs we
+// check the v1 signature files. The content digests come from the signed
+// data once apkverifier has checked them against the file; we recompute
+// only those it did not check (see checkContent).
 func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measurement, error) {
 	m, sb, err := prepare(a, opts)
 	if m == nil || err != nil {
@@ -96,19 +91,21 @@ func Inspect(ctx context.Context, a *zipsafe.Archive, opts Options) (*Measuremen
 	}
 	verdictCh := make(chan verdict, 1)
 	go func() { verdictCh <- runVerifier(a.ReaderAt(), a.Size(), opts.MinSDK, opts.MaxSDK) }()
-	ownErr := m.checkContent(ctx, a, sb, opts)
-	if ownErr == nil {
-		m.addV1(ctx, a, sb)
-	}
-	if fault.KindOf(ownErr) == fault.Cancelled {
-		return nil, ownErr
-	}
+	v1 := &Measurement{}
+	v1.addV1(ctx, a, sb)
 	var v verdict
 	select {
 	case v = <-verdictCh:
 	case <-ctx.Done():
 		// apkverifier cannot be interrupted; its goroutine finishes on its own.
 		return nil, fault.Wrap(fault.Cancelled, ctx.Err())
+	}
+	ownErr := m.checkContent(ctx, a, sb, v)
+	if fault.KindOf(ownErr) == fault.Cancelled {
+		return nil, ownErr
+	}
+	if ownErr == nil {
+		m.takeV1(v1)
 	}
 	if v.err != nil {
 		return m, v.err
@@ -269,59 +266,6 @@ func lineageOf(sb *SigningBlock) []LineageNode {
 	return out
 }
 
-// checkContent recomputes every chunked content digest that a v2+ signer
-// claims and requires them all to match.
-func (m *Measurement) checkContent(ctx context.Context, a *zipsafe.Archive, sb *SigningBlock, opts Options) error {
-	claims, kinds := claimedDigests(sb)
-	if len(kinds) == 0 {
-		if len(sb.V2)+len(sb.V3)+len(sb.V31) > 0 {
-			return fault.New(fault.Invalid, "APK Signing Block has no chunked content digest to check")
-		}
-		return nil
-	}
-	var sums map[int][]byte
-	var err error
-	if opts.FileHash != nil {
-		sums, err = ContentDigestsOnePass(ctx, a, kinds, opts.FileHash, opts.Progress)
-	} else {
-		sums, err = ContentDigests(ctx, a, kinds, opts.Progress)
-	}
-	if err != nil {
-		return err
-	}
-	for _, k := range kinds {
-		for _, want := range claims[k] {
-			if !bytes.Equal(want, sums[k]) {
-				return fault.New(fault.Invalid, "%s content digest mismatch: signed %x, computed %x", DigestName(k), want, sums[k])
-			}
-		}
-		m.ContentDigests = append(m.ContentDigests, ContentDigest{DigestName(k), hex.EncodeToString(sums[k])})
-	}
-	return nil
-}
-
-// claimedDigests collects the chunked digests every v2+ signer signed, by
-// kind, and the kinds present in a fixed order.
-func claimedDigests(sb *SigningBlock) (map[int][][]byte, []int) {
-	claims := map[int][][]byte{}
-	for _, list := range [][]BlockSigner{sb.V2, sb.V3, sb.V31} {
-		for _, s := range list {
-			for _, d := range s.Digests {
-				if k := digestKind(d.SigAlg); k == ChunkedSHA256 || k == ChunkedSHA512 {
-					claims[k] = append(claims[k], d.Value)
-				}
-			}
-		}
-	}
-	var kinds []int
-	for _, k := range []int{ChunkedSHA256, ChunkedSHA512} {
-		if claims[k] != nil {
-			kinds = append(kinds, k)
-		}
-	}
-	return claims, kinds
-}
-
 // addV1 records the JAR signers. Without a v2+ block, v1 is the scheme
 // apkverifier verifies (signatures and every entry digest, with Android's
 // rules), and we only read the signer certificates independently for the
@@ -351,6 +295,13 @@ func (m *Measurement) addV1(ctx context.Context, a *zipsafe.Archive, sb *Signing
 	for _, s := range res.Signers {
 		m.Signers.V1 = append(m.Signers.V1, s.CertSHA256)
 	}
+}
+
+// takeV1 adopts what addV1 found (run on a scratch measurement while the
+// verifier ran): kept, as before, only when the content checks passed.
+func (m *Measurement) takeV1(v1 *Measurement) {
+	m.Signers.V1, m.v1SignedAttrs = v1.Signers.V1, v1.v1SignedAttrs
+	m.Notes = append(m.Notes, v1.Notes...)
 }
 
 // crossCheck requires our parser to agree with apkverifier on the signers

@@ -3,8 +3,9 @@ package apk
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,33 +191,70 @@ func TestDecodeManifestHugeStringClaim(t *testing.T) {
 	}
 }
 
-func TestContentDigestsOnePass(t *testing.T) {
-	for _, name := range []string{"v123.apk", "rotated.apk", "v2-ec.apk"} {
-		b, err := os.ReadFile(filepath.Join(fixtures, name))
-		if err != nil {
-			t.Fatal(err)
-		}
+// TestContentFromVerdict: the content digests Inspect takes from the
+// verified signed data equal our own recomputation over the file.
+func TestContentFromVerdict(t *testing.T) {
+	for _, name := range []string{"v123.apk", "rotated.apk", "v2-ec.apk", "v2-only.apk", "v3-only.apk", "v2-twosigners.apk"} {
 		a := openAPK(t, name)
-		kinds := []int{ChunkedSHA256, ChunkedSHA512}
-		want, err := ContentDigests(context.Background(), a, kinds, nil)
+		m, err := Inspect(context.Background(), a, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sums, err := ContentDigests(context.Background(), a, []int{ChunkedSHA256, ChunkedSHA512}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := sha256.New()
-		var last int64
-		got, err := ContentDigestsOnePass(context.Background(), a, kinds, h, func(d int64) { last = d })
-		if err != nil {
-			t.Fatal(err)
+		if len(m.ContentDigests) == 0 {
+			t.Fatalf("%s: no content digest", name)
 		}
-		fileSum := sha256.Sum256(b)
-		if !bytes.Equal(got[ChunkedSHA256], want[ChunkedSHA256]) || !bytes.Equal(got[ChunkedSHA512], want[ChunkedSHA512]) ||
-			!bytes.Equal(h.Sum(nil), fileSum[:]) || last != int64(len(b)) {
-			t.Errorf("%s: one-pass digests or file hash differ (progress %d of %d)", name, last, len(b))
+		for _, d := range m.ContentDigests {
+			k := map[string]int{"CHUNKED_SHA256": ChunkedSHA256, "CHUNKED_SHA512": ChunkedSHA512}[d.Alg]
+			if d.Hex != hex.EncodeToString(sums[k]) {
+				t.Errorf("%s: %s %s, recomputed %x", name, d.Alg, d.Hex, sums[k])
+			}
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := ContentDigestsOnePass(ctx, openAPK(t, "v123.apk"), []int{ChunkedSHA256}, sha256.New(), nil); fault.KindOf(err) != fault.Cancelled {
+	if _, err := ContentDigests(ctx, openAPK(t, "v123.apk"), []int{ChunkedSHA256}, nil); fault.KindOf(err) != fault.Cancelled {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestVerifiedDigests: only a digest apkverifier must have compared with
+// the file counts as the file's; anything else is recomputed.
+func TestVerifiedDigests(t *testing.T) {
+	x, y := []byte("xxxx"), []byte("yyyy")
+	pure := func(alg uint32, v []byte) BlockSigner { return BlockSigner{Digests: []Digest{{SigAlg: alg, Value: v}}} }
+	mixed := BlockSigner{Digests: []Digest{{SigAlg: 0x0103, Value: x}, {SigAlg: 0x0421, Value: y}}}
+	twoValues := BlockSigner{Digests: []Digest{{SigAlg: 0x0103, Value: x}, {SigAlg: 0x0101, Value: y}}}
+	sb := &SigningBlock{V2: []BlockSigner{pure(0x0103, x)}, V3: []BlockSigner{pure(0x0104, y)}, V31: []BlockSigner{pure(0x0103, y)}}
+	tests := []struct {
+		name string
+		sb   *SigningBlock
+		v    verdict
+		want map[int][]byte
+	}{
+		{"v2", sb, verdict{scheme: 2}, map[int][]byte{ChunkedSHA256: x}},
+		{"v3", sb, verdict{scheme: 3}, map[int][]byte{ChunkedSHA512: y}},
+		{"v3.1 checks the v3 block", sb, verdict{scheme: 31}, map[int][]byte{ChunkedSHA512: y}},
+		{"v1 checks none", sb, verdict{scheme: 1}, map[int][]byte{}},
+		{"failed verdict", sb, verdict{scheme: 2, err: errors.New("no")}, map[int][]byte{}},
+		{"mixed kinds", &SigningBlock{V2: []BlockSigner{mixed}}, verdict{scheme: 2}, map[int][]byte{}},
+		{"two values", &SigningBlock{V2: []BlockSigner{twoValues}}, verdict{scheme: 2}, map[int][]byte{}},
+		{"signers disagree", &SigningBlock{V2: []BlockSigner{pure(0x0103, x), pure(0x0201, y), pure(0x0103, x)}}, verdict{scheme: 2}, map[int][]byte{}},
+		{"unknown algorithm", &SigningBlock{V2: []BlockSigner{pure(0x0999, x)}}, verdict{scheme: 2}, map[int][]byte{}},
+	}
+	for _, tt := range tests {
+		got := verifiedDigests(tt.sb, tt.v)
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: %x, want %x", tt.name, got, tt.want)
+			continue
+		}
+		for k, d := range tt.want {
+			if !bytes.Equal(got[k], d) {
+				t.Errorf("%s: %x, want %x", tt.name, got, tt.want)
+			}
+		}
 	}
 }

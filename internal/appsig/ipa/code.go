@@ -30,8 +30,9 @@ type code struct {
 
 // parseCode opens and parses an executable; nothing is verified yet. A
 // stored (uncompressed) entry is read in place through the archive; a small
-// deflated one is inflated into memory, a large one is re-inflated as read
-// (two passes), so memory stays flat however large the executable is.
+// deflated one is inflated into memory, a large one is inflated as read
+// (once, see inflatingReaderAt), so memory stays flat however large the
+// executable is.
 func (b *bundle) parseCode(rel string) (*code, error) {
 	c, err := b.openCode(rel)
 	if err != nil {
@@ -72,7 +73,7 @@ func (b *bundle) openCode(rel string) (*code, error) {
 		}
 		c.r = bytes.NewReader(data)
 	default:
-		r := &inflatingReaderAt{a: b.a, f: f}
+		r := newInflatingReaderAt(b.a, f)
 		b.closers = append(b.closers, r)
 		c.r = r
 	}
@@ -145,8 +146,19 @@ func (c *code) verify(ctx context.Context, info, resources []byte) error {
 
 // verifyBytes reads the executable once: code pages and embedded slots of
 // every slice, and its zip CRC-32 (checked here because a stored entry is
-// read in place rather than through zipsafe's reader).
+// read in place rather than through zipsafe's reader). A large deflated
+// executable was already streamed past once while parsing: its pages are
+// checked from the digests of that pass when they can be.
 func (c *code) verifyBytes(ctx context.Context) error {
+	if ir, ok := c.r.(*inflatingReaderAt); ok {
+		done, err := ir.verifyStreamed(ctx, c.exe)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.rel, err)
+		}
+		if done {
+			return nil
+		}
+	}
 	crc := crc32.NewIEEE()
 	if err := c.exe.Verify(ctx, crc); err != nil {
 		return fmt.Errorf("%s: %w", c.rel, err)

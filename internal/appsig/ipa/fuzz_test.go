@@ -22,13 +22,22 @@ const fuzzInfo = `<?xml version="1.0" encoding="UTF-8"?><plist version="1.0"><di
 // fuzzIPA stores an Info.plist, an executable and optional CodeResources and
 // profile in Payload/A.app/ (stored, so any content is a valid zip).
 func fuzzIPA(t testing.TB, info, exe, resources, profile []byte) *zipsafe.Archive {
+	return fuzzIPAWith(t, zip.Store, info, exe, resources, profile)
+}
+
+// fuzzIPAWith is fuzzIPA with the executable compressed by method.
+func fuzzIPAWith(t testing.TB, method uint16, info, exe, resources, profile []byte) *zipsafe.Archive {
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
 	add := func(name string, data []byte) {
 		if data == nil {
 			return
 		}
-		f, err := w.CreateHeader(&zip.FileHeader{Name: "Payload/A.app/" + name, Method: zip.Store})
+		m := zip.Store
+		if name == "A" {
+			m = method
+		}
+		f, err := w.CreateHeader(&zip.FileHeader{Name: "Payload/A.app/" + name, Method: m})
 		if err == nil {
 			_, err = f.Write(data)
 		}
@@ -81,6 +90,30 @@ func FuzzInspect(f *testing.F) {
 		}
 		if _, err := json.Marshal(m); err != nil {
 			t.Fatalf("measurement does not encode: %v", err)
+		}
+	})
+}
+
+// FuzzStreamedExecutable: a deflated executable checked in one streamed
+// pass (pages from the parse pass's digests) gets the verdict and record
+// it gets when inflated into memory and read twice.
+func FuzzStreamedExecutable(f *testing.F) {
+	exe := codesigntest.Synth(codesigntest.CPUARM64, 9000, nil)
+	f.Add(exe)
+	f.Add(codesigntest.Fat(exe, codesigntest.Synth(codesigntest.CPUX86_64, 500, nil)))
+	f.Fuzz(func(t *testing.T, exe []byte) {
+		a := fuzzIPAWith(t, zip.Deflate, []byte(fuzzInfo), exe, nil, nil)
+		streamed := DefaultLimits()
+		streamed.MaxInflatedInMemory = 0
+		m1, err1 := InspectWith(context.Background(), a, streamed)
+		m2, err2 := InspectWith(context.Background(), a, DefaultLimits())
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("streamed: %v; in memory: %v", err1, err2)
+		}
+		j1, _ := json.Marshal(m1)
+		j2, _ := json.Marshal(m2)
+		if err1 == nil && !bytes.Equal(j1, j2) {
+			t.Fatalf("records differ:\n%s\n%s", j1, j2)
 		}
 	})
 }

@@ -16,6 +16,21 @@ func Inspect(ctx context.Context, a *zipsafe.Archive) (*Measurement, error) {
 	return InspectWith(ctx, a, DefaultLimits())
 }
 
+// MainExecutable returns the archive's main executable entry, or nil when
+// Inspect would find none; it lets a caller plan its reads of the file.
+func MainExecutable(a *zipsafe.Archive) *zipsafe.File {
+	root, err := findApp(a)
+	if err != nil {
+		return nil
+	}
+	b := &bundle{a: a, root: root, lim: DefaultLimits()}
+	info, _, err := b.readInfo("")
+	if err != nil {
+		return nil
+	}
+	return b.lookup(info.Executable)
+}
+
 // InspectWith verifies and measures the app in an IPA archive. On a
 // verification failure it returns an Invalid error and, once the main
 // executable has been parsed, the (unverified) measurement alongside, for

@@ -21,7 +21,7 @@ import (
 // Limits bound the work an archive may demand beyond the zip front door's.
 type Limits struct {
 	MaxExecutableSize    int64 // main or nested executable
-	MaxInflatedInMemory  int64 // a deflated executable up to this size is inflated into memory; a larger one is streamed twice
+	MaxInflatedInMemory  int64 // a deflated executable up to this size is inflated into memory; a larger one is streamed
 	MaxPlistSize         int64 // Info.plist, entitlements
 	MaxCodeResourcesSize int64
 	MaxNestedCode        int // nested bundles and dylibs

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"io"
 	"os"
@@ -123,5 +124,73 @@ func TestInflatedStreaming(t *testing.T) {
 	a, _ := zipsafe.Open(bytes.NewReader(data), int64(len(data)), zipsafe.DefaultLimits())
 	if _, err := InspectWith(context.Background(), a, lim); err == nil || !strings.Contains(err.Error(), "code page 2") {
 		t.Fatalf("bad-page streamed: %v", err)
+	}
+}
+
+// TestInflatedOnce: a large deflated executable whose CodeDirectories are
+// SHA-256 with 4 KiB pages is inflated once; one with a SHA-1 CodeDirectory
+// (sealed) takes a second pass, and a tampered page is found either way.
+func TestInflatedOnce(t *testing.T) {
+	lim := DefaultLimits()
+	lim.MaxInflatedInMemory = 0
+	for name, want := range map[string]int{"fat": 1, "adhoc": 1, "cms": 1, "sealed": 2} {
+		data, err := os.ReadFile(filepath.Join(fixtures, name+".ipa"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := zipsafe.Open(bytes.NewReader(data), int64(len(data)), zipsafe.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, _ := findApp(a)
+		b := &bundle{a: a, root: root, lim: lim}
+		info, _, _ := b.readInfo("")
+		c, err := b.parseCode(info.Executable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.verifyBytes(context.Background()); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ir, ok := c.r.(*inflatingReaderAt)
+		if !ok {
+			t.Fatalf("%s: executable not streamed (stored?)", name)
+		}
+		if ir.passes != want {
+			t.Errorf("%s: %d inflate passes, want %d", name, ir.passes, want)
+		}
+		b.close()
+	}
+}
+
+// TestInflatedOnceCRC: with the pages checked from the parse pass, the
+// zip CRC-32 of the streamed executable is still checked.
+func TestInflatedOnceCRC(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(fixtures, "adhoc.ipa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := zipsafe.Open(bytes.NewReader(data), int64(len(data)), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := a.Lookup("Payload/Fixture.app/Fixture")
+	data[f.HeaderOffset+14] ^= 1 // CRC-32 in the local header
+	for off := a.CentralDirectoryOffset(); off+46 < int64(len(data)); {
+		nameLen, extra, comment := int64(binary.LittleEndian.Uint16(data[off+28:])), int64(binary.LittleEndian.Uint16(data[off+30:])), int64(binary.LittleEndian.Uint16(data[off+32:]))
+		if string(data[off+46:off+46+nameLen]) == f.Name {
+			data[off+16] ^= 1 // and in the central directory
+			break
+		}
+		off += 46 + nameLen + extra + comment
+	}
+	a, err = zipsafe.Open(bytes.NewReader(data), int64(len(data)), zipsafe.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	lim.MaxInflatedInMemory = 0
+	if _, err := InspectWith(context.Background(), a, lim); fault.KindOf(err) != fault.Invalid || !strings.Contains(err.Error(), "CRC-32") {
+		t.Fatalf("error = %v, want a CRC-32 mismatch", err)
 	}
 }

@@ -6,8 +6,11 @@ package local
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/approov-cli/approov/internal/api"
@@ -41,41 +44,95 @@ type Options struct {
 
 // Transport serves exchanges with the service on the store at Path. It
 // opens the store for each exchange, so concurrent CLI processes take turns
-// instead of holding the file for a whole command.
+// instead of holding the file for a whole command, with one exception: a
+// client's first exchange fetches the service key (Info) and its call
+// follows at once, so the store opened for Info is kept for that next
+// exchange (or until HoldFor passes), and a command opens it once.
 type Transport struct {
 	Path string
 	Opts Options
 
 	create bool // only CreateAccount makes a new store
+
+	mu    sync.Mutex
+	held  *store.Bolt // opened for an Info exchange, for the next one
+	timer *time.Timer
+	opens int
 }
+
+// Opens is how many times the Transport opened its store.
+func (t *Transport) Opens() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.opens
+}
+
+// HoldFor is how long a store opened for an Info exchange stays open
+// waiting for the exchange that follows it.
+const HoldFor = 200 * time.Millisecond
 
 // Exchange implements backend.Transport: the request goes to the service
 // as it is, which routes it by its method and path like a server would.
-func (t *Transport) Exchange(ctx context.Context, _ api.Operation, req *auth.Request) (*auth.Response, error) {
+func (t *Transport) Exchange(ctx context.Context, op api.Operation, req *auth.Request) (*auth.Response, error) {
 	var answer *auth.Response
 	err := t.withService(func(s *service.Service) error {
 		answer = s.Serve(ctx, req)
 		return nil
-	})
+	}, op.Name == api.OpInfo.Name)
 	return answer, err
 }
 
-func (t *Transport) withService(fn func(*service.Service) error) error {
-	// The path comes from a code or token, which may be hostile: a client
-	// opens an existing store and never creates a file (or directories).
-	if fi, err := os.Stat(t.Path); !t.create && (err != nil || !fi.Mode().IsRegular()) {
-		return fault.WithHint(fault.New(fault.Network, "no local approov store at %s", t.Path),
-			"the code or token names an embedded store on another machine, or one that was deleted")
-	}
-	st, err := store.OpenBolt(t.Path, t.Opts.LockTimeout)
+// withService runs fn on the service over the store, opened for the call
+// or held from the exchange before; keep holds it open afterwards.
+func (t *Transport) withService(fn func(*service.Service) error, keep bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	st, err := t.take()
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	o := t.Opts.Service
 	o.Now, o.Params, o.Location = t.Opts.Now, t.Opts.Params, []string{auth.LocalPrefix + t.Path}
 	o.Live = t.Opts.Live
-	return fn(service.New(st, o))
+	err = fn(service.New(st, o))
+	if keep {
+		t.held = st
+		t.timer = time.AfterFunc(HoldFor, t.Close)
+	} else {
+		st.Close()
+	}
+	return err
+}
+
+// take returns the held store or opens it. The path comes from a code or
+// token, which may be hostile: a client opens only an existing approov
+// store (store.OpenBolt) and never creates a file or directory.
+func (t *Transport) take() (*store.Bolt, error) {
+	if st := t.held; st != nil {
+		t.held = nil
+		t.timer.Stop()
+		return st, nil
+	}
+	t.opens++
+	if t.create {
+		return store.CreateBolt(t.Path, t.Opts.LockTimeout)
+	}
+	if _, err := os.Lstat(t.Path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fault.WithHint(fault.New(fault.Network, "no local approov store at %s", t.Path),
+			"the code or token names an embedded store on another machine, or one that was deleted")
+	}
+	return store.OpenBolt(t.Path, t.Opts.LockTimeout)
+}
+
+// Close releases a store held for the exchange after an Info one.
+func (t *Transport) Close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.held != nil {
+		t.timer.Stop()
+		t.held.Close()
+		t.held = nil
+	}
 }
 
 // Open returns the Backend for the account stored at dbPath. Pin the
@@ -103,7 +160,7 @@ func CreateAccount(ctx context.Context, dbPath string, req service.CreateAccount
 		}
 		out, err = s.CreateAccount(ctx, req)
 		return err
-	})
+	}, false)
 	return out, err
 }
 

@@ -3,19 +3,16 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/appsig"
+	"github.com/approov-cli/approov/internal/cli/measure"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/safetext"
 )
-
-// progressThreshold is the file size from which a terminal gets a progress bar.
-const progressThreshold = 64 << 20
 
 // jsonFields are the top-level keys of appsig.Record.
 var jsonFields = []string{"schema_version", "format", "verified", "problem", "file_name", "file_size", "file_sha256", "apk", "aab", "ipa"}
@@ -90,9 +87,7 @@ func runInspect(ctx context.Context, opts *InspectOptions) error {
 }
 
 func inspectOne(ctx context.Context, opts *InspectOptions, path string) (*appsig.Record, error) {
-	bar := newProgress(opts.IO, path)
-	defer bar.finish()
-	return opts.Inspect(ctx, path, appsig.Options{Progress: bar.update})
+	return measure.Measure(ctx, opts.IO, path, opts.Inspect)
 }
 
 func render(opts *InspectOptions, recs []*appsig.Record) error {
@@ -127,13 +122,4 @@ func failureError(opts *InspectOptions, failures []string) error {
 		fmt.Fprintf(opts.IO.ErrOut, "%s\n", safetext.Escape(f))
 	}
 	return fault.New(fault.Invalid, "%d of %d files failed verification", len(failures), len(opts.Files))
-}
-
-// fileSize is the size used to decide on a progress bar; 0 if unknown.
-func fileSize(path string) int64 {
-	st, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	return st.Size()
 }

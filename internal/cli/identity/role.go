@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -65,6 +66,7 @@ powershell or cmd.`,
 			return runRole(c.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = complete.Positional(f, complete.Roles, complete.Accounts)
 	cmd.Flags().StringVar(&opts.Shell, "shell", "", "shell to write for: bash, zsh, sh, fish, powershell, cmd (default: from $SHELL)")
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the role's password from the first line of stdin")
 	opts.JSON = cmdutil.AddJSONFlags(cmd, roleFields)

@@ -6,9 +6,14 @@ import (
 	"github.com/approov-cli/approov/internal/cli/account"
 	apicmd "github.com/approov-cli/approov/internal/cli/api"
 	"github.com/approov-cli/approov/internal/cli/app"
+	"github.com/approov-cli/approov/internal/cli/appsigncert"
+	"github.com/approov-cli/approov/internal/cli/audit"
 	"github.com/approov-cli/approov/internal/cli/completion"
 	"github.com/approov-cli/approov/internal/cli/identity"
 	"github.com/approov-cli/approov/internal/cli/pin"
+	"github.com/approov-cli/approov/internal/cli/registration"
+	"github.com/approov-cli/approov/internal/cli/secret"
+	"github.com/approov-cli/approov/internal/cli/token"
 	"github.com/approov-cli/approov/internal/cli/sdk"
 	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
@@ -46,6 +51,11 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(identity.NewCmds(f)...)
 	cmd.AddCommand(users.NewCmdUsers(f))
 	cmd.AddCommand(pin.NewCmdPin(f))
+	cmd.AddCommand(registration.NewCmdRegistration(f))
+	cmd.AddCommand(appsigncert.NewCmdAppSignCert(f))
+	cmd.AddCommand(token.NewCmdToken(f))
+	cmd.AddCommand(secret.NewCmdSecret(f))
+	cmd.AddCommand(audit.NewCmdAudit(f))
 	cmd.AddCommand(sdk.NewCmdSDK(f))
 	cmd.AddCommand(apicmd.NewCmdAPI(f))
 

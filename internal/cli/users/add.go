@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -71,6 +72,7 @@ outlast it.`,
 		},
 	}
 	cmd.Flags().StringVar(&roles, "role", "", "roles to grant, comma-separated: admin, dev, delegate, automation")
+	_ = cmd.RegisterFlagCompletionFunc("role", complete.From(f, complete.Roles))
 	cmd.Flags().StringVar(&expires, "expires", "", "when the roles expire: a duration (90d, 2w, 36h) or a date (2027-01-31)")
 	opts.JSON = cmdutil.AddJSONFlags(cmd, invitationFields)
 	cmdutil.RequireRoles(cmd, role.Admin)
@@ -84,6 +86,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
+	_ = complete.Add(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Emails, inv.User)
 	return printInvitation(opts.IO, opts.JSON, inv)
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -53,6 +54,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	remember(ctx, opts.Auth, users)
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, users)
 	}
@@ -70,4 +72,13 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		}
 	}
 	return tp.Render()
+}
+
+// remember refreshes the completion cache of emails with the listed users.
+func remember(ctx context.Context, m *login.Manager, users []api.User) {
+	emails := make([]string, len(users))
+	for i, u := range users {
+		emails[i] = u.Email
+	}
+	_ = complete.Remember(ctx, m, complete.ActiveAccount(ctx, m), complete.Emails, emails)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -47,6 +48,7 @@ their roles; their roles keep working until then.`,
 			return runRecover(c.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = complete.Positional(f, complete.Emails)
 	cmd.Flags().DurationVar(&opts.TTL, "ttl", 0, "how long the code stays valid (default 72h)")
 	opts.JSON = cmdutil.AddJSONFlags(cmd, invitationFields)
 	cmdutil.RequireRoles(cmd, role.Admin)

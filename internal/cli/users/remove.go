@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -45,6 +46,7 @@ Asks for confirmation on a terminal; scripts pass --yes.`,
 			return runRemove(c.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = complete.Positional(f, complete.Emails)
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmdutil.RequireRoles(cmd, role.Admin)
 	return cmd
@@ -61,6 +63,7 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 	if err != nil {
 		return err
 	}
+	_ = complete.Drop(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Emails, opts.Email)
 	fmt.Fprintf(opts.IO.ErrOut, "%s Removed %s\n", opts.IO.ErrColorScheme().SuccessIcon(), safetext.Escape(opts.Email))
 	return nil
 }

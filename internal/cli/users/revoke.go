@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -55,6 +56,8 @@ scripts pass --yes.`,
 		},
 	}
 	cmd.Flags().StringVar(&r, "role", "", "the role to revoke")
+	cmd.ValidArgsFunction = complete.Positional(f, complete.Emails)
+	_ = cmd.RegisterFlagCompletionFunc("role", complete.From(f, complete.Roles))
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmdutil.RequireRoles(cmd, role.Admin)
 	return cmd

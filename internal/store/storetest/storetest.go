@@ -1,5 +1,8 @@
 // Package storetest is the conformance suite for store.Store
-// implementations: bbolt today, PostgreSQL next.
+// implementations: bbolt today, PostgreSQL next. It checks the contract
+// the package doc of internal/store states: key ranges, rollback,
+// serializable updates, and functions re-run after a conflict with a clean
+// view. A store under test must implement store.ConflictInjector.
 package storetest
 
 import (
@@ -19,7 +22,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		"CRUD":              testCRUD,
 		"ScanPrefixAndStop": testScan,
 		"Rollback":          testRollback,
-		"Sequence":          testSequence,
+		"ScanRange":         testRange,
+		"ConflictReruns":    testConflictReruns,
+		"ConflictGivesUp":   testConflictGivesUp,
+		"ErrorNotRetried":   testErrorNotRetried,
 		"ValuesAreCopies":   testCopies,
 		"SerialisedUpdates": testSerialised,
 		"UnknownBucket":     testUnknownBucket,
@@ -72,7 +78,8 @@ func testScan(t *testing.T, s store.Store) {
 	}))
 	must(t, s.View(ctx, func(tx store.Tx) error {
 		var keys []string
-		must(t, tx.Scan(store.Audit, "b\x00", func(k string, v []byte) error {
+		start, end := store.Prefix("b\x00")
+		must(t, tx.Scan(store.Audit, start, end, func(k string, v []byte) error {
 			if string(v) != k {
 				t.Errorf("value of %q is %q", k, v)
 			}
@@ -83,12 +90,12 @@ func testScan(t *testing.T, s store.Store) {
 			t.Errorf("scan order %q", got)
 		}
 		n := 0
-		must(t, tx.Scan(store.Audit, "", func(string, []byte) error { n++; return store.ErrStop }))
+		must(t, tx.Scan(store.Audit, "", "", func(string, []byte) error { n++; return store.ErrStop }))
 		if n != 1 {
 			t.Errorf("ErrStop: %d calls", n)
 		}
 		boom := errors.New("boom")
-		if err := tx.Scan(store.Audit, "", func(string, []byte) error { return boom }); !errors.Is(err, boom) {
+		if err := tx.Scan(store.Audit, "", "", func(string, []byte) error { return boom }); !errors.Is(err, boom) {
 			t.Errorf("scan error: %v", err)
 		}
 		return nil
@@ -110,20 +117,6 @@ func testRollback(t *testing.T, s store.Store) {
 		}
 		return nil
 	}))
-}
-
-func testSequence(t *testing.T, s store.Store) {
-	var last uint64
-	for range 3 {
-		must(t, s.Update(ctx, func(tx store.Tx) error {
-			n, err := tx.NextSeq(store.Audit)
-			if err == nil && n <= last {
-				t.Errorf("sequence %d after %d", n, last)
-			}
-			last = n
-			return err
-		}))
-	}
 }
 
 func testCopies(t *testing.T, s store.Store) {
@@ -171,5 +164,109 @@ func testUnknownBucket(t *testing.T, s store.Store) {
 	err := s.Update(ctx, func(tx store.Tx) error { return tx.Put("no-such-bucket", "k", nil) })
 	if err == nil {
 		t.Fatal("an unknown bucket was accepted")
+	}
+}
+
+// testRange: Scan reads exactly [start, end), and Prefix bounds a prefix
+// even when its last byte is 0xff.
+func testRange(t *testing.T, s store.Store) {
+	keys := []string{"a", "a\x00", "a\xff", "a\xff\x01", "b", "b\x00", "c"}
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		for _, k := range keys {
+			must(t, tx.Put(store.Audit, k, nil))
+		}
+		return nil
+	}))
+	for _, c := range []struct{ start, end, want string }{
+		{"a\x00", "b", "a\x00|a\xff|a\xff\x01"},
+		{"a", "a", ""},
+		{"b", "", "b|b\x00|c"},
+		{"", "a\x00", "a"},
+		{"b\x01", "c", ""},
+	} {
+		if got := scanKeys(t, s, c.start, c.end); got != c.want {
+			t.Errorf("Scan [%q, %q) = %q, want %q", c.start, c.end, got, c.want)
+		}
+	}
+	start, end := store.Prefix("a\xff")
+	if got := scanKeys(t, s, start, end); got != "a\xff|a\xff\x01" {
+		t.Errorf("prefix a\\xff: %q", got)
+	}
+}
+
+func scanKeys(t *testing.T, s store.Store, start, end string) string {
+	var keys []string
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		return tx.Scan(store.Audit, start, end, func(k string, _ []byte) error {
+			keys = append(keys, k)
+			return nil
+		})
+	}))
+	return strings.Join(keys, "|")
+}
+
+func injector(t *testing.T, s store.Store) store.ConflictInjector {
+	t.Helper()
+	ci, ok := s.(store.ConflictInjector)
+	if !ok {
+		t.Fatalf("%T does not implement store.ConflictInjector", s)
+	}
+	return ci
+}
+
+// testConflictReruns: after two failed commits the function runs a third
+// time, and each run sees the store as it was, not the failed runs'
+// writes; only the last run's writes are committed.
+func testConflictReruns(t *testing.T, s store.Store) {
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Limits, "n", []byte("0")) }))
+	injector(t, s).InjectConflicts(2)
+	runs := 0
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		runs++
+		if v, err := tx.Get(store.Limits, "n"); err != nil || string(v) != "0" {
+			t.Errorf("run %d sees n=%q (%v), want the committed 0", runs, v, err)
+		}
+		if _, err := tx.Get(store.Limits, "attempt"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("run %d sees a failed run's write", runs)
+		}
+		must(t, tx.Put(store.Limits, "attempt", []byte(strconv.Itoa(runs))))
+		return tx.Put(store.Limits, "n", []byte("1"))
+	}))
+	if runs != 3 {
+		t.Fatalf("function ran %d times after 2 conflicts, want 3", runs)
+	}
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		v, err := tx.Get(store.Limits, "attempt")
+		if string(v) != "3" {
+			t.Errorf("committed attempt %q, want the last run's 3", v)
+		}
+		return err
+	}))
+}
+
+// testConflictGivesUp: conflicts on every attempt end in ErrConflict after
+// MaxAttempts runs, with nothing committed.
+func testConflictGivesUp(t *testing.T, s store.Store) {
+	injector(t, s).InjectConflicts(store.MaxAttempts)
+	runs := 0
+	err := s.Update(ctx, func(tx store.Tx) error { runs++; return tx.Put(store.Codes, "c", nil) })
+	if !errors.Is(err, store.ErrConflict) || runs != store.MaxAttempts {
+		t.Fatalf("Update = %v after %d runs, want ErrConflict after %d", err, runs, store.MaxAttempts)
+	}
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.Get(store.Codes, "c"); !errors.Is(err, store.ErrNotFound) {
+			t.Error("a transaction that never committed left a write")
+		}
+		return nil
+	}))
+	must(t, s.Update(ctx, func(tx store.Tx) error { return nil })) // and the next one works
+}
+
+// testErrorNotRetried: the function's own error is returned at once.
+func testErrorNotRetried(t *testing.T, s store.Store) {
+	boom := errors.New("boom")
+	runs := 0
+	if err := s.Update(ctx, func(store.Tx) error { runs++; return boom }); !errors.Is(err, boom) || runs != 1 {
+		t.Fatalf("Update = %v after %d runs, want boom after 1", err, runs)
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package measure
 
 import (
 	"os"
@@ -18,7 +18,10 @@ func TestProgressOnlyForLargeFilesOnATerminal(t *testing.T) {
 	}
 	f.Truncate(progressThreshold) // sparse: no disk used
 	f.Close()
-	small := fixture("bundle.aab")
+	small := filepath.Join(dir, "small.aab")
+	if err := os.WriteFile(small, []byte("PK"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		path string
 		tty  bool

@@ -1,0 +1,73 @@
+package registration
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cmdutil"
+	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/session/login"
+	"github.com/approov-cli/approov/internal/tableprinter"
+)
+
+// ListOptions holds what `approov registration list` needs.
+type ListOptions struct {
+	IO   *iostreams.IOStreams
+	Auth *login.Manager
+	JSON *cmdutil.JSONFlags
+
+	Package string
+	Expired bool
+}
+
+// NewCmdList builds `approov registration list`.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{}
+	cmd := &cobra.Command{
+		Use:   "list [--package P] [--expired]",
+		Short: "List registered builds",
+		Long: `List the registrations you may see (a delegate: its own), oldest first, with
+who added each, when, its expiry and state. An expired registration no longer
+counts but stays listed until removed. Builds covered by an auto-register
+certificate count without a registration and are not listed.`,
+		Example: `  $ approov registration list
+  $ approov registration list --package com.example.app --json
+  $ approov registration list --expired --json --jq '.[].id'`,
+		Aliases: []string{"ls"},
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.IO, opts.Auth = f.IOStreams, f.Auth()
+			if runF != nil {
+				return runF(opts)
+			}
+			return runList(c.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Package, "package", "", "only this package name or bundle id")
+	cmd.Flags().BoolVar(&opts.Expired, "expired", false, "only expired registrations")
+	opts.JSON = cmdutil.AddJSONFlags(cmd, regFields)
+	cmdutil.RequireRoles(cmd, role.Admin, role.Dev, role.Automation, role.Delegate)
+	return cmd
+}
+
+func runList(ctx context.Context, opts *ListOptions) error {
+	req := api.ListRegistrationsRequest{Package: opts.Package, Expired: opts.Expired}
+	regs, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) ([]api.Registration, error) {
+		return backend.Call(ctx, c.Backend, api.OpRegistrationList, c.Caller, req)
+	})
+	if err != nil {
+		return err
+	}
+	if opts.JSON.Enabled() {
+		return opts.JSON.Write(opts.IO, regs)
+	}
+	tp := tableprinter.New(opts.IO, "ID", "APP", "FORMAT", "STATE", "ADDED BY", "ADDED", "EXPIRES")
+	for _, r := range regs {
+		tp.AddRow(r.ID, appLine(r.Measurement), r.Measurement.Format, r.State, r.AddedBy, r.AddedAt, expiry(r.ExpiresAt))
+	}
+	return tp.Render()
+}
