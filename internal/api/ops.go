@@ -146,7 +146,7 @@ var commands = map[string]Policy{
 
 	"role": AnyRole,
 
-	"api.check": AdminDev,
+	"api.check":  AdminDev,
 	"pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
 	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev, "pin.revert": AdminDev,
 	"sdk.verify": AdminDev,
