@@ -39,6 +39,10 @@ type Options struct {
 	Initial   string           // the configuration the app embeds (JWT); may be empty with Path holding one
 	Path      string           // where the latest configuration is kept; "" keeps it in memory only
 	HTTP      *http.Client     // for fetches (default: http.DefaultClient)
+	// Empty lets a client start with no configuration at all (version 0,
+	// nothing pinned): for tools that show what the endpoint serves, never
+	// for an app, which must embed its first configuration.
+	Empty bool
 }
 
 // Client holds the current verified configuration.
@@ -68,7 +72,7 @@ func New(opt Options) (*Client, error) {
 	if err := c.loadPersisted(); err != nil {
 		return nil, err
 	}
-	if c.jwt == "" {
+	if c.jwt == "" && !opt.Empty {
 		return nil, fault.New(fault.Invalid, "no configuration: neither an embedded one nor a kept one")
 	}
 	return c, nil
@@ -166,6 +170,9 @@ func (c *Client) get(ctx context.Context, challenge []byte) (*http.Response, err
 // configuration held, which proves it is still the latest.
 func (c *Client) confirm(challenge, sig []byte) error {
 	_, jwt := c.Current()
+	if jwt == "" {
+		return fault.New(fault.Invalid, "the endpoint answered 304 to a client holding no configuration")
+	}
 	return sdkconfig.VerifyChallenge(c.opt.PublicKey, challenge, jwt, sig)
 }
 
