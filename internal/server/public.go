@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/approov-cli/approov/internal/api"
 
 	"github.com/approov-cli/approov/internal/sdkconfig"
 	"github.com/approov-cli/approov/internal/service"
@@ -27,7 +30,7 @@ const (
 // no credential, rate limited per address.
 func (s *Server) publicConfig(w http.ResponseWriter, r *http.Request) {
 	if err := s.limits.allow(clientAddr(r), ""); err != nil {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", retryAfterSeconds(err))
 		writeText(w, http.StatusTooManyRequests, "too many requests: try again shortly\n")
 		return
 	}
@@ -104,4 +107,15 @@ func matches(inm, etag string) bool {
 		}
 	}
 	return false
+}
+
+// retryAfterSeconds is the Retry-After of a rate-limit refusal, whole
+// seconds rounded up.
+func retryAfterSeconds(err error) string {
+	after := time.Second
+	var rl *api.RateLimitError
+	if errors.As(err, &rl) {
+		after = max(rl.After, time.Second)
+	}
+	return strconv.FormatInt(int64((after+time.Second-1)/time.Second), 10)
 }
