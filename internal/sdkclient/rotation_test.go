@@ -37,7 +37,7 @@ type apiServer struct {
 	cert atomic.Pointer[tls.Certificate]
 }
 
-func serveAPI(t *testing.T, cert tls.Certificate) *apiServer {
+func serveAPI(t testing.TB, cert tls.Certificate) *apiServer {
 	s := &apiServer{}
 	s.cert.Store(&cert)
 	cfg := &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return s.cert.Load(), nil }}
@@ -53,7 +53,7 @@ func serveAPI(t *testing.T, cert tls.Certificate) *apiServer {
 }
 
 // keyCert is a leaf for apiDomain from ca with a fresh key.
-func keyCert(t *testing.T, ca *pinstest.CA) (tls.Certificate, pins.Pin) {
+func keyCert(t testing.TB, ca *pinstest.CA) (tls.Certificate, pins.Pin) {
 	leaf, key := ca.Leaf(t, pinstest.LeafOptions{Names: []string{apiDomain}})
 	return pinstest.TLSCert(key, leaf), pins.Compute(leaf)
 }
@@ -82,7 +82,7 @@ func get(c *http.Client) error {
 }
 
 // devClient trusts the instance's --dev certificate.
-func devClient(t *testing.T, dir string) *http.Client {
+func devClient(t testing.TB, dir string) *http.Client {
 	cert, _, err := server.DevCertificate(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ type rig struct {
 	key1  pins.Pin
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	ca := pinstest.NewCA(t, "test root")
 	cert1, pin1 := keyCert(t, ca)
 	as := serveAPI(t, cert1)
@@ -151,7 +151,7 @@ func (r *rig) push(t *testing.T, set *pins.PinSet, reason string) {
 }
 
 // embedded is the configuration an app is built with: after api add.
-func (r *rig) embedded(t *testing.T) (api.SDKConfig, sdkclient.Options) {
+func (r *rig) embedded(t testing.TB) (api.SDKConfig, sdkclient.Options) {
 	t.Helper()
 	if _, err := backend.Call(r.ctx, r.b, api.OpAPIAdd, r.admin, api.APIAddRequest{Domain: apiDomain, Pins: pinSet(r.key1).Domains[0].Pins}); err != nil {
 		t.Fatal(err)
