@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -35,7 +34,7 @@ func dbError(where string, err error) error {
 	case err == nil:
 		return nil
 	case isConflict(err):
-		return fmt.Errorf("%w (%s)", store.ErrConflict, oneLine(err.Error()))
+		return store.ErrConflict // the database's words add nothing a user can act on
 	case errors.As(err, &fe), errors.Is(err, store.ErrConflict):
 		return err
 	case errors.Is(err, context.Canceled):
