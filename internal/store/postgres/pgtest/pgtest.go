@@ -24,6 +24,10 @@ import (
 // EnvURL names the variable of an existing server to use instead.
 const EnvURL = "APPROOV_TEST_POSTGRES"
 
+// EnvDurable, set to 1, keeps fsync and synchronous commit on in the
+// private cluster (figures; tests run without them).
+const EnvDurable = "APPROOV_TEST_POSTGRES_DURABLE"
+
 var shared struct {
 	once    sync.Once
 	cluster *Cluster
@@ -73,7 +77,7 @@ func URL(t testing.TB) string {
 func setup() {
 	raw := os.Getenv(EnvURL)
 	if raw == "" {
-		shared.cluster, shared.err = Start(Options{Fast: true})
+		shared.cluster, shared.err = Start(Options{Fast: os.Getenv(EnvDurable) != "1"})
 		if shared.err != nil {
 			return
 		}
