@@ -2,9 +2,9 @@ package service_test
 
 import (
 	"context"
+	"path/filepath"
 	"runtime"
 	"sync/atomic"
-	"path/filepath"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/api"
