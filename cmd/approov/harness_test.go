@@ -31,19 +31,25 @@ import (
 //	subst IN OUT                   copy IN to OUT, expanding $VARS
 //	jwt tamper|alg ALG IN OUT      forge a token from a real one (harness_token_test.go)
 //	nosecret FILE                  the last stdout and stderr hold no encoding of FILE's secret
+//	waitaddr VAR FILE              wait for a background approovd's address
+//	tamperproxy VAR CERT KEY TARGET TOGGLE
+//	                               a man in the middle altering answers
+//	                               while TOGGLE exists
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
 func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, []string) {
 	return map[string]func(*testscript.TestScript, bool, []string){
-		"exits":    cmdExits,
-		"clock":    cmdClock,
-		"perm":     cmdPerm,
-		"certgen":  func(ts *testscript.TestScript, neg bool, args []string) { cmdCertgen(t, ts, neg, args) },
-		"tlsserve": cmdTLSServe,
-		"subst":    cmdSubst,
-		"jwt":      cmdJWT,
-		"nosecret": cmdNoSecret,
+		"exits":       cmdExits,
+		"clock":       cmdClock,
+		"perm":        cmdPerm,
+		"certgen":     func(ts *testscript.TestScript, neg bool, args []string) { cmdCertgen(t, ts, neg, args) },
+		"tlsserve":    cmdTLSServe,
+		"subst":       cmdSubst,
+		"jwt":         cmdJWT,
+		"nosecret":    cmdNoSecret,
+		"waitaddr":    cmdWaitAddr,
+		"tamperproxy": cmdTamperProxy,
 	}
 }
 

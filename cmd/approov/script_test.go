@@ -9,6 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/approov-cli/approov/internal/app"
+	"github.com/approov-cli/approov/internal/approovd"
 )
 
 // clockEnv holds how far the scripts' clock runs ahead of the real one (a
@@ -21,7 +22,8 @@ const clockEnv = "TESTSCRIPT_CLOCK_AHEAD"
 // injected into its Factory.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"approov": func() { os.Exit(app.Main(app.WithClock(scriptClock(os.Getenv(clockEnv))))) },
+		"approov":  func() { os.Exit(app.Main(app.WithClock(scriptClock(os.Getenv(clockEnv))))) },
+		"approovd": func() { os.Exit(approovd.Main()) },
 	})
 }
 

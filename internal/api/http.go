@@ -8,4 +8,6 @@ const (
 	HeaderNonce     = "Approov-Nonce"     // request and answer
 	HeaderSignature = "Approov-Signature" // request and answer: base64url, no padding
 	HeaderTime      = "Approov-Time"      // answer: the service clock, Unix seconds
+	// HeaderIdempotencyKey names a non-idempotent request across retries.
+	HeaderIdempotencyKey = "Approov-Idempotency-Key"
 )

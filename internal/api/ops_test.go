@@ -85,7 +85,7 @@ func TestDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(raw)
-	for _, h := range []string{HeaderKeyID, HeaderCreated, HeaderNonce, HeaderSignature, HeaderTime} {
+	for _, h := range []string{HeaderKeyID, HeaderCreated, HeaderNonce, HeaderSignature, HeaderTime, HeaderIdempotencyKey} {
 		if !strings.Contains(doc, "`"+h+"`") {
 			t.Errorf("docs/api.md does not document header %s", h)
 		}

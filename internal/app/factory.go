@@ -9,6 +9,7 @@ import (
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/backend/local"
+	"github.com/approov-cli/approov/internal/backend/remote"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
@@ -56,7 +57,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 	// depends on: Sessions, Prompter, the backends, APPROOV_ROLE,
 	// APPROOV_MANAGEMENT_TOKEN, APPROOV_STORAGE.
 	f.Auth = sync.OnceValue(func() *login.Manager {
-		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now), Prompter: f.Prompter,
+		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now, ios), Prompter: f.Prompter,
 			Getenv: os.Getenv, Now: f.Now, Warnf: ios.Warnf})
 	})
 	// depends on: Auth. The root role gate calls it; it never prompts.
@@ -65,18 +66,34 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 }
 
 // openBackend connects to an account's backend, pinned to the service key
-// fingerprint its onboarding code carried.
-func openBackend(now func() time.Time) login.Opener {
+// fingerprint its onboarding code carried: the embedded store, or approovd
+// over HTTPS (certificates checked against the system roots, the CA file
+// in APPROOV_CA_FILE, or the pin a --dev code carries).
+func openBackend(now func() time.Time, ios *iostreams.IOStreams) login.Opener {
 	return func(_ context.Context, acct session.Account) (backend.Backend, error) {
 		fp, err := auth.ParseFingerprint(acct.ServiceKey)
 		if err != nil {
 			return nil, fault.WithHint(fault.New(fault.Internal, "account %s has a damaged service key fingerprint: %v", acct.Name, err),
 				"approov init - again, with a new onboarding code")
 		}
-		path, ok := auth.LocalPath(acct.Backend)
-		if !ok {
-			return nil, fault.New(fault.Invalid, "account %s lives on %v: remote backends are not supported by this build yet", acct.Name, acct.Backend)
+		if path, ok := auth.LocalPath(acct.Backend); ok {
+			return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now}), nil
 		}
-		return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now}), nil
+		return openRemote(acct, fp, now, ios)
 	}
+}
+
+// openRemote connects to approovd; a failover is said on stderr.
+func openRemote(acct session.Account, fp auth.Fingerprint, now func() time.Time, ios *iostreams.IOStreams) (backend.Backend, error) {
+	opts := remote.Options{URLs: acct.Backend, OnFailover: func(from, to string, err error) {
+		ios.Warnf("%s did not answer (%v); trying %s", from, err, to)
+	}}
+	if ca := os.Getenv("APPROOV_CA_FILE"); ca != "" {
+		pool, err := remote.LoadCAFile(ca)
+		if err != nil {
+			return nil, err
+		}
+		opts.RootCAs = pool
+	}
+	return remote.Open(acct.ID, fp, opts, now)
 }

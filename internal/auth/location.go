@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -47,9 +49,13 @@ func validateLocation(l string, n int) error {
 		}
 		return nil
 	}
-	u, err := url.Parse(l)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
-		return fault.New(fault.Invalid, "backend location %q is neither local:<path> nor an https:// URL", truncate(l, 80))
+	base, _, err := SplitPin(l)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.ForceQuery {
+		return fault.New(fault.Invalid, "backend location %q is neither local:<path> nor an https:// URL without query", truncate(l, 80))
 	}
 	return nil
 }
@@ -61,4 +67,38 @@ func LocalPath(locs []string) (string, bool) {
 		return "", false
 	}
 	return strings.CutPrefix(locs[0], LocalPrefix)
+}
+
+// PinFragment introduces the TLS pin an https:// location may carry, for a
+// server whose certificate no CA vouches for (approovd --dev):
+// "https://127.0.0.1:8443#pin-sha256=<base64url SHA-256 of the SPKI>".
+// Old clients parse such a location as a plain URL, so codes stay
+// compatible; the fragment never reaches the server.
+const PinFragment = "pin-sha256="
+
+// TLSPin is the SHA-256 of a certificate's SubjectPublicKeyInfo (DER), as
+// HPKP and Approov's own pins are.
+func TLSPin(spkiDER []byte) []byte {
+	sum := sha256.Sum256(spkiDER)
+	return sum[:]
+}
+
+// WithPin returns the https location base pinned to pin.
+func WithPin(base string, pin []byte) string {
+	return base + "#" + PinFragment + base64.RawURLEncoding.EncodeToString(pin)
+}
+
+// SplitPin splits an https:// location into its URL (without fragment)
+// and the TLS pin it carries, nil when none.
+func SplitPin(loc string) (string, []byte, error) {
+	base, frag, found := strings.Cut(loc, "#")
+	if !found {
+		return loc, nil, nil
+	}
+	enc, ok := strings.CutPrefix(frag, PinFragment)
+	pin, err := base64.RawURLEncoding.DecodeString(enc)
+	if !ok || err != nil || len(pin) != sha256.Size {
+		return "", nil, fault.New(fault.Invalid, "backend location %q: the only fragment allowed is #%s<base64url SHA-256>", truncate(loc, 80), PinFragment)
+	}
+	return base, pin, nil
 }

@@ -30,6 +30,11 @@ type Request struct {
 	Nonce     string `json:"nonce"`            // unique per request
 	KeyID     string `json:"key_id,omitempty"` // session id, or "aoc_<id>" for a code; empty when unsigned
 	Signature []byte `json:"sig,omitempty"`
+	// IdempotencyKey names one logical request across its retries (each
+	// signed anew): the service runs it once and answers the retries
+	// with the first outcome. Not signed: the service binds it to the
+	// signer, the operation and the body digest.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
 
 // NewNonce returns 128 random bits, base64url.

@@ -138,14 +138,23 @@ func (c *Client) Send(ctx context.Context, op api.Operation, who Caller, query s
 }
 
 // once stamps, signs and exchanges one request and verifies the answer.
+// A transport that sends it again (to another URL) re-stamps it through
+// Resign first, so no retry is refused as a replay; the answer must
+// answer the last stamp.
 func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, op api.Operation, req *auth.Request, who Caller) (*auth.Response, error) {
-	now := c.now()
-	if op.Cred != api.CredNone {
-		req.Sign(who.Session, who.Key, now)
-	} else {
-		req.Created, req.Nonce = now.Unix(), auth.NewNonce()
+	stamp := func() {
+		now := c.now()
+		if op.Cred != api.CredNone {
+			req.Sign(who.Session, who.Key, now)
+		} else {
+			req.Created, req.Nonce = now.Unix(), auth.NewNonce()
+		}
 	}
-	resp, err := c.exchange(ctx, op, req)
+	stamp()
+	if !op.Idempotent && op.Cred != api.CredNone {
+		req.IdempotencyKey = auth.NewNonce()
+	}
+	resp, err := c.exchange(context.WithValue(ctx, resignKey{}, stamp), op, req)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +162,17 @@ func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, op api.Operati
 		return nil, err
 	}
 	return resp, nil
+}
+
+type resignKey struct{}
+
+// Resign re-stamps (a fresh time and nonce) and re-signs, in place, the
+// request of the exchange ctx belongs to: a transport calls it before it
+// sends that request again. It does nothing outside a Client's exchange.
+func Resign(ctx context.Context) {
+	if stamp, ok := ctx.Value(resignKey{}).(func()); ok {
+		stamp()
+	}
 }
 
 // now is the local clock corrected by the offset learnt from the service.

@@ -81,11 +81,13 @@ func (s *Service) dispatch(ctx context.Context, acct *accountRec, op api.Operati
 	if err != nil {
 		return nil, err
 	}
-	out, err := endpoints[op.Name].serve(s, ctx, c)
-	if errors.As(err, new(undecodable)) {
-		s.auditUndecodable(ctx, c)
-	}
-	return out, err
+	return s.once(ctx, c, func() ([]byte, error) {
+		out, err := endpoints[op.Name].serve(s, ctx, c)
+		if errors.As(err, new(undecodable)) {
+			s.auditUndecodable(ctx, c)
+		}
+		return out, err
+	})
 }
 
 // auditUndecodable records a request whose parameters did not decode: a
@@ -143,4 +145,24 @@ func unsigned(nonce string, err error) *auth.Response {
 	}
 	body, _ := json.Marshal(api.ToWire(err))
 	return &auth.Response{Nonce: nonce, Status: api.StatusOf(err), Body: body}
+}
+
+// Refuse answers req with err without running it, signed like any answer
+// of the account req names (unsigned when none is known): a server's own
+// refusals, such as a rate limit, stay verifiable by the client.
+func (s *Service) Refuse(ctx context.Context, req *auth.Request, err error) *auth.Response {
+	var acct *accountRec
+	lookup := s.view(ctx, func(tx store.Tx) (e error) {
+		acct, e = loadAccount(tx, req.Account)
+		return e
+	})
+	if lookup != nil || len(req.Nonce) > auth.MaxNonce {
+		return unsigned(req.Nonce, err)
+	}
+	return answer(acct, req.Nonce, s.now(), nil, err)
+}
+
+// Ping checks that the store answers a read transaction.
+func (s *Service) Ping(ctx context.Context) error {
+	return s.view(ctx, func(store.Tx) error { return nil })
 }

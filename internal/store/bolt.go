@@ -40,6 +40,17 @@ var (
 type Bolt struct {
 	db        *bolt.DB
 	conflicts atomic.Int32 // injected commit failures still to come
+	batch     atomic.Bool  // coalesce concurrent updates (SetBatch)
+}
+
+// SetBatch makes concurrent Updates share one commit (and one fsync),
+// each waiting up to delay for company: a server's many small writes (the
+// replay cache) then cost one disk flush per batch rather than each. It
+// relies on the contract that Update may run its function more than once.
+// A single process running one command at a time gains nothing from it.
+func (s *Bolt) SetBatch(delay time.Duration) {
+	s.db.MaxBatchDelay = delay
+	s.batch.Store(delay > 0)
 }
 
 var (
@@ -243,11 +254,24 @@ func (s *Bolt) Update(ctx context.Context, fn func(Tx) error) error {
 		if err := ctx.Err(); err != nil {
 			return fault.Wrap(fault.Cancelled, err)
 		}
-		return s.db.Update(func(tx *bolt.Tx) error {
+		update := s.db.Update
+		if s.batch.Load() {
+			update = s.db.Batch
+		}
+		// A failing function fails its whole batch, which bbolt then
+		// re-runs it alone for: that run returns the first error without
+		// running it again, so an error is never retried.
+		var failed error
+		return update(func(tx *bolt.Tx) error {
+			if failed != nil {
+				return failed
+			}
 			if err := fn(boltTx{tx}); err != nil {
+				failed = err
 				return err
 			}
 			if s.conflicts.Add(-1) >= 0 {
+				failed = ErrConflict
 				return ErrConflict // rolled back, as a refused commit is
 			}
 			s.conflicts.Store(0)

@@ -48,6 +48,9 @@ const (
 	Expiry      Bucket = "expiry" // expiry time\x00bucket\x00key → nothing: what to delete when
 	Audit       Bucket = "audit"  // account\x00time\x00seq → event; account\x00seq → last seq
 	Limits      Bucket = "limits" // rate-limit key → counters
+	// Idempotency: account\x00signer\x00key → the first outcome of a
+	// request retried under an idempotency key.
+	Idempotency Bucket = "idempotency"
 
 	Registrations Bucket = "registrations" // account\x00measurement id → registration
 	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
@@ -56,6 +59,7 @@ const (
 
 // Buckets lists every bucket; a new store creates them.
 var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits,
+	Idempotency,   // outcomes answering retries
 	Registrations, // registered builds
 	AppSignCerts,  // trusted app-signing certificates
 	Secrets,       // token secrets

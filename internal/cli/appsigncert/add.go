@@ -10,6 +10,7 @@ import (
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
@@ -83,6 +84,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
+	_ = complete.Add(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Certificates, out.ID)
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, out)
 	}

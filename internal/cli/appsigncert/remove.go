@@ -8,6 +8,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -49,6 +50,7 @@ registration of their own. Asks for confirmation on a terminal; scripts pass --y
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmdutil.RequireRoles(cmd, role.Admin, role.Dev)
+	cmd.ValidArgsFunction = complete.Positional(f, complete.Certificates)
 	return cmd
 }
 
@@ -63,6 +65,7 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 	if err != nil {
 		return err
 	}
+	_ = complete.Drop(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Certificates, opts.ID)
 	fmt.Fprintf(opts.IO.ErrOut, "%s Removed certificate %s\n", opts.IO.ErrColorScheme().SuccessIcon(), safetext.Escape(opts.ID))
 	return nil
 }

@@ -51,11 +51,12 @@ smoke test in CI (with APPROOV_MANAGEMENT_TOKEN).`,
 	return cmd
 }
 
-var whoamiFields = []string{"account", "backend", "user", "role", "role_from", "roles", "session_expires_at", "role_expires_at", "secret_storage"}
+var whoamiFields = []string{"account", "backend", "answered_by", "user", "role", "role_from", "roles", "session_expires_at", "role_expires_at", "secret_storage"}
 
 type whoami struct {
 	Account          string          `json:"account"`
 	Backend          []string        `json:"backend"`
+	AnsweredBy       string          `json:"answered_by,omitempty"` // the server URL that answered (remote backend)
 	User             string          `json:"user"`
 	Role             role.Role       `json:"role"`
 	RoleFrom         string          `json:"role_from"`
@@ -88,8 +89,14 @@ func whoamiOf(m *login.Manager, c login.Conn, id api.Identity) whoami {
 	if !id.RoleExpiresAt.IsZero() {
 		w.RoleExpiresAt = &id.RoleExpiresAt
 	}
+	if a, ok := c.Backend.(answerer); ok {
+		w.AnsweredBy = a.Answered()
+	}
 	return w
 }
+
+// answerer is a backend that knows which of its URLs answered.
+type answerer interface{ Answered() string }
 
 // storageText says where the session key lives, as gh's auth status should.
 func storageText(m *login.Manager, s session.Session) string {
@@ -114,6 +121,9 @@ func printWhoami(opts *WhoamiOptions, w whoami) {
 	left := w.SessionExpiresAt.Sub(opts.Now()).Round(time.Minute)
 	// Names and locations come from a code or a server: escaped.
 	fmt.Fprintf(out, "account:  %s (%s)\n", cs.Bold(safetext.Escape(w.Account)), safetext.Escape(strings.Join(w.Backend, ", ")))
+	if w.AnsweredBy != "" {
+		fmt.Fprintf(out, "server:   %s\n", safetext.Escape(w.AnsweredBy))
+	}
 	fmt.Fprintf(out, "user:     %s\n", safetext.Escape(w.User))
 	fmt.Fprintf(out, "role:     %s (chosen by %s)\n", cs.Bold(safetext.Escape(string(w.Role))), safetext.Escape(w.RoleFrom))
 	fmt.Fprintf(out, "roles:    %s\n", strings.Join(roles, ", "))

@@ -10,6 +10,7 @@ import (
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/appsig"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cli/measure"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
@@ -113,9 +114,13 @@ func addOne(ctx context.Context, opts *AddOptions, path string) (api.Registratio
 		return api.RegistrationAdded{}, fault.New(fault.Invalid, "failed verification: %s", rec.Problem)
 	}
 	req := api.AddRegistrationRequest{Measurement: measurementOf(rec), ExpireAfter: opts.ExpireAfter}
-	return login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.RegistrationAdded, error) {
+	out, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.RegistrationAdded, error) {
 		return backend.Call(ctx, c.Backend, api.OpRegistrationAdd, c.Caller, req)
 	})
+	if err == nil {
+		_ = complete.Add(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Registrations, out.Registration.ID)
+	}
+	return out, err
 }
 
 // report prints one registration's outcome on stderr (stdout is for --json).

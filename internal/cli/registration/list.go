@@ -7,6 +7,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -62,6 +63,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	rememberIDs(ctx, opts.Auth, regs, req == api.ListRegistrationsRequest{})
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, regs)
 	}
@@ -70,4 +72,19 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		tp.AddRow(r.ID, appLine(r.Measurement), r.Measurement.Format, r.State, r.AddedBy, r.AddedAt, expiry(r.ExpiresAt))
 	}
 	return tp.Render()
+}
+
+// rememberIDs refreshes the completion cache: a full list replaces it, a
+// filtered one only adds.
+func rememberIDs(ctx context.Context, m *login.Manager, regs []api.Registration, full bool) {
+	ids := make([]string, len(regs))
+	for i, r := range regs {
+		ids[i] = r.ID
+	}
+	acct := complete.ActiveAccount(ctx, m)
+	if full {
+		_ = complete.Remember(ctx, m, acct, complete.Registrations, ids)
+		return
+	}
+	_ = complete.Add(ctx, m, acct, complete.Registrations, ids...)
 }

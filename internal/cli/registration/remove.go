@@ -8,6 +8,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/prompter"
@@ -53,6 +54,7 @@ confirmation on a terminal; scripts pass --yes.`,
 	cmd.Flags().BoolVar(&opts.Expired, "expired", false, "remove every expired registration")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	cmdutil.RequireRoles(cmd, role.Admin, role.Dev, role.Automation, role.Delegate)
+	cmd.ValidArgsFunction = complete.From(f, complete.Registrations)
 	return cmd
 }
 
@@ -78,6 +80,7 @@ func runRemove(ctx context.Context, opts *RemoveOptions) error {
 		if err != nil {
 			return err
 		}
+		_ = complete.Drop(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Registrations, out.Removed...)
 		for _, id := range out.Removed {
 			fmt.Fprintf(opts.IO.ErrOut, "%s Removed registration %s\n", opts.IO.ErrColorScheme().SuccessIcon(), safetext.Escape(id))
 		}

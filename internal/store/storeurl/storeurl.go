@@ -3,13 +3,13 @@
 // the embedded store, "postgres://…" or "postgresql://…" for PostgreSQL
 // (internal/store/postgres; its options in docs/store-postgres.md). It sits
 // beside internal/store rather than in it because the PostgreSQL store
-// imports internal/store.
+// imports internal/store; the embedded store's URLs it leaves to
+// store.ParseURL (what approovd uses until it takes PostgreSQL URLs).
 package storeurl
 
 import (
 	"context"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,25 +25,23 @@ type URL struct {
 	raw    string // postgres: the URL as given (it may hold a password)
 }
 
-// Parse parses a store URL.
+// Parse parses a store URL: postgres:// and postgresql:// here, the
+// embedded store's forms by store.ParseURL, its one parser.
 func Parse(raw string) (URL, error) {
-	if filepath.IsAbs(raw) {
-		return URL{Scheme: "bolt", Path: filepath.Clean(raw)}, nil
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return URL{}, fault.New(fault.Usage, "store URL: cannot parse it (want bolt:///path/file.db or postgres://user@host/database)")
-	}
-	switch u.Scheme {
-	case "bolt":
-		if u.Host != "" || !filepath.IsAbs(u.Path) || u.RawQuery != "" || strings.HasSuffix(u.Path, "/") {
-			return URL{}, fault.New(fault.Usage, "store URL %q: want bolt:///absolute/path/to/file.db", raw)
+	if l := strings.ToLower(raw); strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://") {
+		if _, err := url.Parse(raw); err != nil { // never quote it: it may hold a password
+			return URL{}, fault.New(fault.Usage, "store URL: not a valid postgres:// URL (escape reserved characters of the password with %%XX)")
 		}
-		return URL{Scheme: "bolt", Path: filepath.Clean(u.Path)}, nil
-	case "postgres", "postgresql":
 		return URL{Scheme: "postgres", raw: raw}, nil
 	}
-	return URL{}, fault.New(fault.Usage, "store URL: unsupported scheme %q (supported: bolt, postgres)", u.Scheme)
+	b, err := store.ParseURL(raw)
+	if err != nil {
+		if strings.Contains(err.Error(), "unsupported scheme") {
+			return URL{}, fault.New(fault.Usage, "store URL: unsupported scheme (supported: bolt, postgres)")
+		}
+		return URL{}, err
+	}
+	return URL{Scheme: b.Scheme, Path: b.Path}, nil
 }
 
 // String is the URL as messages may show it: no password, no query.

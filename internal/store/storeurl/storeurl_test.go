@@ -30,6 +30,7 @@ func TestParse(t *testing.T) {
 		{"bolt:///dir/", "", false},
 		{"bolt:///a.db?x=1", "", false},
 		{"mysql://db/approov", "", false},
+		{"postgres://u:s3cret%zz@db/approov", "", false},
 		{"relative.db", "", false},
 		{"", "", false},
 	} {

@@ -1,0 +1,154 @@
+package approovd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os/user"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/server"
+	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+func newCmdAccount(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "account <command>",
+		Short: "Manage the accounts on this server's store",
+	}
+	cmd.AddCommand(NewCmdAccountCreate(f, nil))
+	return cmd
+}
+
+// AccountCreateOptions holds what `approovd account create` needs.
+type AccountCreateOptions struct {
+	F     *Factory
+	Store string
+	Name  string
+	User  string
+	URLs  []string
+}
+
+// NewCmdAccountCreate builds `approovd account create`.
+func NewCmdAccountCreate(f *Factory, runF func(context.Context, *AccountCreateOptions) error) *cobra.Command {
+	opts := &AccountCreateOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "create",
+		Short: "Create an account and print its first onboarding code",
+		Long: `Create an account on the store, with a first user holding admin and dev, and
+print that user's onboarding code on stdout (a secret: hand it over privately;
+it is single-use and expires in 72 hours). The code names the server URLs given
+with --url, primary first, failovers after, and pins the new account's service
+key. When the store has a --dev certificate beside it, the code also carries
+its pin, so "approov init" trusts the server with no CA file.
+
+It works while approovd serves the store (through its admin socket) and when
+it does not (on the store directly).`,
+		Example: `  $ approovd account create --name acme --user you@example.com --url https://127.0.0.1:8443 > code.txt
+  $ approov init code.txt`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runAccountCreate(c.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Store, "store", "bolt://"+DefaultStoreFile, "store URL: bolt:///path/to/file.db")
+	fl.StringVar(&opts.Name, "name", "", "account name: lower-case letters, digits, dashes (default: random)")
+	fl.StringVar(&opts.User, "user", "", "the first user's email (default: <login>@localhost)")
+	fl.StringSliceVar(&opts.URLs, "url", nil, "the server's https:// URL; repeat for failovers, primary first")
+	return cmd
+}
+
+func runAccountCreate(ctx context.Context, opts *AccountCreateOptions) error {
+	u, err := store.ParseURL(opts.Store)
+	if err != nil {
+		return err
+	}
+	req, err := creation(opts, u)
+	if err != nil {
+		return err
+	}
+	created, err := createViaAdmin(ctx, u.Dir(), req)
+	if errors.Is(err, errNoServer) {
+		created, err = createOnStore(ctx, u, opts.F.Now, req)
+	}
+	if err != nil {
+		return err
+	}
+	printCreated(opts, created, req.URLs)
+	return nil
+}
+
+// creation checks the flags and pins the URLs of a --dev server.
+func creation(opts *AccountCreateOptions, u store.URL) (createRequest, error) {
+	if len(opts.URLs) == 0 {
+		return createRequest{}, fault.New(fault.Usage, "give the server's URL with --url (repeat it for failovers)")
+	}
+	name := opts.Name
+	if name == "" {
+		name = service.RandomAccountName()
+	}
+	first := opts.User
+	if first == "" {
+		first = defaultUser()
+	}
+	urls := make([]string, len(opts.URLs))
+	pin, dev := server.DevPin(u.Dir())
+	for i, s := range opts.URLs {
+		urls[i] = strings.TrimSuffix(s, "/")
+		if dev && !strings.Contains(s, "#") && isLoopbackURL(s) {
+			urls[i] = auth.WithPin(urls[i], pin)
+		}
+	}
+	if err := auth.ValidateLocations(urls); err != nil {
+		return createRequest{}, fault.Wrap(fault.Usage, err)
+	}
+	return createRequest{Name: name, FirstUser: first, URLs: urls}, nil
+}
+
+func isLoopbackURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+func defaultUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return strings.ToLower(u.Username) + "@localhost"
+	}
+	return "admin@localhost"
+}
+
+// createOnStore creates the account directly: no server holds the store.
+func createOnStore(ctx context.Context, u store.URL, now func() time.Time, req createRequest) (service.CreatedAccount, error) {
+	st, err := store.OpenOrCreate(u, 5*time.Second)
+	if err != nil {
+		return service.CreatedAccount{}, err
+	}
+	defer st.Close()
+	return createAccount(ctx, st, now, req)
+}
+
+func printCreated(opts *AccountCreateOptions, c service.CreatedAccount, urls []string) {
+	errOut := opts.F.IO.ErrOut
+	fmt.Fprintf(errOut, "Created account %s\n", c.Account)
+	fmt.Fprintf(errOut, "  service key: %s\n", c.Fingerprint)
+	fmt.Fprintf(errOut, "  servers:     %s\n", strings.Join(urls, ", "))
+	fmt.Fprintf(errOut, "Onboarding code for %s (admin, dev), valid until %s; run: approov init <file holding it>\n",
+		c.Invitation.User, c.Invitation.ExpiresAt.UTC().Format(time.RFC3339))
+	fmt.Fprintln(opts.F.IO.Out, c.Invitation.Code)
+}

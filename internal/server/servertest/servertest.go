@@ -1,0 +1,100 @@
+// Package servertest starts approovd's HTTP server in-process on a
+// loopback port with a --dev certificate, for tests of the remote backend
+// and of commands against a server.
+package servertest
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/server"
+	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// Instance is a running server.
+type Instance struct {
+	URL    string // https://127.0.0.1:port
+	Pin    []byte // its certificate's pin
+	Store  store.Store
+	Addr   string
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+}
+
+// Location is the instance's URL carrying its pin, as codes name it.
+func (i *Instance) Location() string { return auth.WithPin(i.URL, i.Pin) }
+
+// Stop shuts the server down gracefully and waits for it.
+func (i *Instance) Stop() {
+	i.once.Do(func() {
+		i.cancel()
+		<-i.done
+	})
+}
+
+// Options of Start. Zero values: a new store in t.TempDir, the service's
+// defaults, generous rate limits.
+type Options struct {
+	Dir     string // where the store and the dev certificate live
+	Addr    string // listen address (default 127.0.0.1:0)
+	Service service.Options
+	Server  server.Config
+}
+
+// Start serves a service on a bolt store in o.Dir over TLS on loopback,
+// until the test ends.
+func Start(t testing.TB, o Options) *Instance {
+	t.Helper()
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	u, err := store.ParseURL(filepath.Join(o.Dir, "approovd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenOrCreate(u, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.(*store.Bolt).SetBatch(2 * time.Millisecond) // as approovd serve runs it
+	cert, pin, err := server.DevCertificate(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := &Instance{URL: "https://" + ln.Addr().String(), Pin: pin, Store: st, Addr: ln.Addr().String(), done: make(chan error, 1)}
+	if o.Service.Location == nil {
+		o.Service.Location = []string{inst.Location()}
+	}
+	cfg := o.Server
+	cfg.Service = service.New(st, o.Service)
+	if cfg.Limits == (server.Limits{}) {
+		cfg.Limits = server.Limits{PerAddress: 1e6, AddressBurst: 1e6, PerAccount: 1e6, AccountBurst: 1e6}
+	}
+	srv := server.New(cfg)
+	hs := srv.HTTPServer(srv.Handler())
+	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	ctx, cancel := context.WithCancel(context.Background())
+	inst.cancel = cancel
+	go func() {
+		inst.done <- server.Serve(ctx, hs, ln, func(hs *http.Server, ln net.Listener) error { return hs.ServeTLS(ln, "", "") })
+		st.Close()
+	}()
+	t.Cleanup(inst.Stop)
+	return inst
+}
