@@ -217,3 +217,31 @@ func TestUnreachable(t *testing.T) {
 	_, err = postgres.Open(ctx, "mysql://x")
 	wantErr(t, err, fault.Usage, "want postgres://")
 }
+
+// TestScanPages: a scan longer than a page returns every key once, in
+// order, and fn may use the transaction meanwhile.
+func TestScanPages(t *testing.T) {
+	s, _ := newStore(t)
+	const n = 1500 // pages of 16, 64, 256, 1024 and a part
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		for i := range n {
+			must(t, tx.Put(store.Audit, "k\x00"+strconv.Itoa(100000+i), []byte(strconv.Itoa(i))))
+		}
+		return tx.Put(store.Audit, "l", nil) // past the prefix
+	}))
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		i := 0
+		start, end := store.Prefix("k\x00")
+		err := tx.Scan(store.Audit, start, end, func(k string, v []byte) error {
+			if k != "k\x00"+strconv.Itoa(100000+i) || string(v) != strconv.Itoa(i) {
+				t.Fatalf("key %d: %q = %q", i, k, v)
+			}
+			i++
+			return tx.Put(store.Limits, k, v) // another bucket, inside the scan
+		})
+		if i != n {
+			t.Errorf("scanned %d of %d keys", i, n)
+		}
+		return err
+	}))
+}
