@@ -117,6 +117,23 @@ var (
 		Cred: CredSession, Roles: AdminDev, MaxBody: tokenBody})
 	OpTokenCheck = define[TokenCheckRequest, apitoken.Report](Operation{Name: "token.check", Method: "POST", Path: acct + "/tokens/check",
 		Cred: CredSession, Roles: AdminDev, MaxBody: tokenBody})
+	// The pin configuration and the SDK configuration (internal/api/pins.go).
+	OpPinPull = define[Empty, PinConfig](Operation{Name: "pin.pull", Method: "GET", Path: acct + "/pins",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpPinPush = define[PinPushRequest, PinPushResult](Operation{Name: "pin.push", Method: "POST", Path: acct + "/pins",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: MaxMessage})
+	OpPinLog = define[PinLogRequest, []PinVersion](Operation{Name: "pin.log", Method: "GET", Path: acct + "/pins/log",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpPinShow = define[PinShowRequest, PinConfig](Operation{Name: "pin.show", Method: "GET", Path: acct + "/pins/version",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpAPIAdd = define[APIAddRequest, PinPushResult](Operation{Name: "api.add", Method: "POST", Path: acct + "/apis",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: largeBody})
+	OpAPIList = define[Empty, APIDomains](Operation{Name: "api.list", Method: "GET", Path: acct + "/apis",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpAPIRemove = define[APIRemoveRequest, PinPushResult](Operation{Name: "api.remove", Method: "DELETE", Path: acct + "/apis",
+		Cred: CredSession, Roles: AdminOnly})
+	OpSDKConfig = define[SDKConfigRequest, SDKConfig](Operation{Name: "sdk.config", Method: "GET", Path: acct + "/sdk/config",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
 )
 
 // commands holds the roles of command paths that are not (yet) operations
@@ -129,12 +146,10 @@ var commands = map[string]Policy{
 
 	"role": AnyRole,
 
-	"api.add": AdminOnly, "api.remove": AdminOnly, "pin.push": AdminOnly,
-
-	"api.list": AdminDev, "api.check": AdminDev,
-	"pin.pull": AdminDev, "pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
-	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev,
-	"sdk.config": AdminDev, "sdk.verify": AdminDev,
+	"api.check":  AdminDev,
+	"pin.status": AdminDev, "pin.add": AdminDev, "pin.remove": AdminDev,
+	"pin.diff": AdminDev, "pin.rebase": AdminDev, "pin.rotate": AdminDev, "pin.retire": AdminDev, "pin.revert": AdminDev,
+	"sdk.verify": AdminDev,
 }
 
 // registry holds every defined operation in definition order. It is

@@ -13,6 +13,7 @@ import (
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
@@ -41,6 +42,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 	f := &cmdutil.Factory{
 		IOStreams: ios,   // depends on: the process's streams and environment
 		Now:       w.now, // depends on: nothing (time.Now unless a harness sets it)
+		Live:      &pins.CheckOptions{},
 	}
 	// depends on: APPROOV_HOME (else ~/.approov); opened on first use only.
 	f.Sessions = sync.OnceValues(func() (*session.Store, error) {
@@ -57,7 +59,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 	// depends on: Sessions, Prompter, the backends, APPROOV_ROLE,
 	// APPROOV_MANAGEMENT_TOKEN, APPROOV_STORAGE.
 	f.Auth = sync.OnceValue(func() *login.Manager {
-		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now, ios), Prompter: f.Prompter,
+		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now, ios, f.Live), Prompter: f.Prompter,
 			Getenv: os.Getenv, Now: f.Now, Warnf: ios.Warnf})
 	})
 	// depends on: Auth. The root role gate calls it; it never prompts.
@@ -69,7 +71,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 // fingerprint its onboarding code carried: the embedded store, or approovd
 // over HTTPS (certificates checked against the system roots, the CA file
 // in APPROOV_CA_FILE, or the pin a --dev code carries).
-func openBackend(now func() time.Time, ios *iostreams.IOStreams) login.Opener {
+func openBackend(now func() time.Time, ios *iostreams.IOStreams, live *pins.CheckOptions) login.Opener {
 	return func(_ context.Context, acct session.Account) (backend.Backend, error) {
 		fp, err := auth.ParseFingerprint(acct.ServiceKey)
 		if err != nil {
@@ -77,7 +79,7 @@ func openBackend(now func() time.Time, ios *iostreams.IOStreams) login.Opener {
 				"approov init - again, with a new onboarding code")
 		}
 		if path, ok := auth.LocalPath(acct.Backend); ok {
-			return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now}), nil
+			return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now, Live: *live}), nil
 		}
 		return openRemote(acct, fp, now, ios)
 	}

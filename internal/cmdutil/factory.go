@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/approov-cli/approov/internal/iostreams"
+	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/prompter"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/session"
@@ -37,4 +38,8 @@ type Factory struct {
 	Auth func() *login.Manager
 	// Prompter asks for passwords and confirmations on the terminal.
 	Prompter func() prompter.Prompter
+	// Live is how an embedded service reaches API domains for its own live
+	// checks: a command that reaches endpoints sets it from its --ca-file
+	// and --connect-to flags before it connects. A remote service has its own.
+	Live *pins.CheckOptions
 }

@@ -208,7 +208,7 @@ func TestConformanceUnderConflicts(t *testing.T) {
 		}
 		t.Cleanup(func() { bolt.Close() })
 		st := &tracingStore{Store: bolt, conflictFirst: true}
-		svc := service.New(st, service.Options{Now: cfg.Now, Params: cfg.Params, Location: []string{"local:" + path}})
+		svc := service.New(st, service.Options{Now: cfg.Now, Params: cfg.Params, Location: []string{"local:" + path}, Live: cfg.Live})
 		created, err := svc.CreateAccount(context.Background(), service.CreateAccountRequest{Name: "acme", FirstUser: "owner@example.com"})
 		if err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/store"
 )
 
@@ -43,6 +44,11 @@ type Options struct {
 	// MaxNonces bounds the live replay-cache entries of one credential
 	// (a session, a code, a user's logins) in the replay window.
 	MaxNonces int
+	// Live says how the service reaches API domains to see their live
+	// chains (roots, connect-to overrides, deadlines): pushes are checked
+	// from where the service runs. The zero value dials domain:443 and
+	// verifies against the system roots.
+	Live pins.CheckOptions
 }
 
 func (o *Options) defaults() {

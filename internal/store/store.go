@@ -55,6 +55,7 @@ const (
 	Registrations Bucket = "registrations" // account\x00measurement id → registration
 	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
 	Secrets       Bucket = "secrets"       // account id → HS256 token secret and kid
+	Pins          Bucket = "pins"          // account\x00head, account\x00v\x00version → pin configuration
 )
 
 // Buckets lists every bucket; a new store creates them.
@@ -63,6 +64,7 @@ var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Ex
 	Registrations, // registered builds
 	AppSignCerts,  // trusted app-signing certificates
 	Secrets,       // token secrets
+	Pins,          // versions of the pin configuration
 }
 
 // ErrNotFound is returned by Get for a missing key.

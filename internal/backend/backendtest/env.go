@@ -9,12 +9,16 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/pins"
 )
 
 // Config is what the suite asks an implementation to use.
 type Config struct {
 	Now    func() time.Time // the service's clock (a fake one)
 	Params auth.Params      // cheap Argon2id costs the service must demand
+	// Live is how the service must reach API domains for its own live
+	// checks: the suite serves LiveDomain on a loopback TLS server.
+	Live pins.CheckOptions
 }
 
 // Env is a fresh account on the implementation under test.

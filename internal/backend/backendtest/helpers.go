@@ -20,6 +20,7 @@ type fixture struct {
 	env   Env
 	clock *Clock
 	b     backend.Backend
+	live  *liveServer
 }
 
 func password(r role.Role) string { return "correct horse " + string(r) }

@@ -13,11 +13,12 @@ import (
 // Run runs the conformance suite. newEnv must build a fresh account on the
 // implementation under test, using cfg's clock and Argon2id parameters.
 func Run(t *testing.T, newEnv func(t *testing.T, cfg Config) Env) {
+	live := serveLive(t)
 	for _, tc := range cases() {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := NewClock()
-			env := newEnv(t, Config{Now: clock.Now, Params: CheapParams})
-			tc.fn(&fixture{t: t, ctx: context.Background(), env: env, clock: clock, b: env.Backend})
+			env := newEnv(t, Config{Now: clock.Now, Params: CheapParams, Live: live.opts})
+			tc.fn(&fixture{t: t, ctx: context.Background(), env: env, clock: clock, b: env.Backend, live: live})
 		})
 	}
 }
@@ -33,7 +34,7 @@ type testCase struct {
 // cases lists every case; each file of the suite holds the cases of its
 // subject, so adding one touches that file only.
 func cases() []testCase {
-	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases)
+	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases, pinCases)
 }
 
 // op is any typed operation of internal/api.

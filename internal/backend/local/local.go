@@ -17,6 +17,7 @@ import (
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/service"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -32,8 +33,12 @@ type Options struct {
 	// LockTimeout is how long to wait for another process holding the
 	// store (default store.DefaultLockTimeout).
 	LockTimeout time.Duration
+	// Live is how the service reaches API domains for its own live check
+	// of a pin push: the CLI passes its --ca-file and --connect-to, so that
+	// the embedded service sees what the command was told to see.
+	Live pins.CheckOptions
 	// Service overrides further service options (TTLs, rate limit); its
-	// Now, Params and Location are set from the fields above.
+	// Now, Params, Location and Live are set from the fields above.
 	Service service.Options
 }
 
@@ -88,6 +93,7 @@ func (t *Transport) withService(fn func(*service.Service) error, keep bool) erro
 	}
 	o := t.Opts.Service
 	o.Now, o.Params, o.Location = t.Opts.Now, t.Opts.Params, []string{auth.LocalPrefix + t.Path}
+	o.Live = t.Opts.Live
 	err = fn(service.New(st, o))
 	if keep {
 		t.held = st

@@ -16,7 +16,7 @@ import (
 
 func newEnv(t *testing.T, cfg backendtest.Config) backendtest.Env {
 	path := filepath.Join(t.TempDir(), "local", "acme.db")
-	opts := local.Options{Now: cfg.Now, Params: cfg.Params}
+	opts := local.Options{Now: cfg.Now, Params: cfg.Params, Live: cfg.Live}
 	created, err := local.CreateAccount(context.Background(), path, service.CreateAccountRequest{Name: "acme", FirstUser: "owner@example.com"}, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // newEnv is an account on approovd started in-process on loopback, reached
 // through the remote transport.
 func newEnv(t *testing.T, cfg backendtest.Config) backendtest.Env {
-	inst := servertest.Start(t, servertest.Options{Service: service.Options{Now: cfg.Now, Params: cfg.Params}})
+	inst := servertest.Start(t, servertest.Options{Service: service.Options{Now: cfg.Now, Params: cfg.Params, Live: cfg.Live}})
 	svc := service.New(inst.Store, service.Options{Now: cfg.Now, Params: cfg.Params, Location: []string{inst.Location()}})
 	created, err := svc.CreateAccount(context.Background(), service.CreateAccountRequest{Name: "acme", FirstUser: "owner@example.com"})
 	if err != nil {

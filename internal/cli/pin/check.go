@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/approov-cli/approov/internal/cmdutil"
@@ -20,10 +19,9 @@ type CheckOptions struct {
 	IO          *iostreams.IOStreams
 	Now         func() time.Time
 	JSON        *cmdutil.JSONFlags
-	Net         NetFlags
+	Live        cmdutil.LiveFlags
 	File        string
 	Domains     []string
-	ConnectTo   []string
 	Concurrency int
 }
 
@@ -61,9 +59,8 @@ expired or expires within 30 days. Made for cron and CI.`,
 	}
 	fs := cmd.Flags()
 	addFileFlag(fs, &opts.File)
-	addNetFlags(fs, &opts.Net, false)
+	cmdutil.AddLiveFlags(fs, &opts.Live)
 	fs.IntVar(&opts.Concurrency, "concurrency", pins.DefaultConcurrency, "domains checked at once (1-64)")
-	fs.StringArrayVar(&opts.ConnectTo, "connect-to", nil, "connect to `domain=host:port` instead of domain:443; SNI and verification still use the domain (repeatable)")
 	opts.JSON = cmdutil.AddJSONFlags(cmd, checkFields)
 	cmdutil.NoRoleNeeded(cmd)
 	return cmd
@@ -97,35 +94,12 @@ func (opts *CheckOptions) checkOptions() (pins.CheckOptions, error) {
 	if err := opts.JSON.Validate(); err != nil {
 		return pins.CheckOptions{}, err
 	}
-	if err := opts.Net.validate(); err != nil {
-		return pins.CheckOptions{}, err
-	}
 	if opts.Concurrency < 1 || opts.Concurrency > 64 {
 		return pins.CheckOptions{}, cmdutil.FlagErrorf("--concurrency must be from 1 to 64")
 	}
-	connect, err := parseConnectTo(opts.ConnectTo)
-	if err != nil {
-		return pins.CheckOptions{}, err
-	}
-	fo, err := opts.Net.fetchOptions(opts.Now)
-	return pins.CheckOptions{Fetch: fo, Concurrency: opts.Concurrency, ConnectTo: connect, Timeout: opts.Net.Timeout}, err
-}
-
-func parseConnectTo(values []string) (map[string]pins.Target, error) {
-	out := map[string]pins.Target{}
-	for _, v := range values {
-		domain, endpoint, ok := strings.Cut(v, "=")
-		name, err := pins.NormalizeHostname(domain)
-		if !ok || err != nil {
-			return nil, cmdutil.FlagErrorf("--connect-to %q: want domain=host:port", v)
-		}
-		t, err := pins.ParseTarget(endpoint)
-		if err != nil {
-			return nil, cmdutil.FlagErrorf("--connect-to %q: %v", v, err)
-		}
-		out[name] = t
-	}
-	return out, nil
+	co, err := opts.Live.CheckOptions(opts.Now)
+	co.Concurrency = opts.Concurrency
+	return co, err
 }
 
 // selectDomains keeps only the named domains, in the set's order.

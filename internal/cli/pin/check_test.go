@@ -34,7 +34,7 @@ func runCheck(t *testing.T, s streams, args ...string) error {
 
 func TestNewCmdCheckFlags(t *testing.T) {
 	o, err := checkOpts(t, newStreams(false), "-f", "p.json", "--concurrency", "3", "--connect-to", "a.test=127.0.0.1:1", "a.test")
-	if err != nil || o.File != "p.json" || o.Concurrency != 3 || o.ConnectTo[0] != "a.test=127.0.0.1:1" || o.Domains[0] != "a.test" {
+	if err != nil || o.File != "p.json" || o.Concurrency != 3 || o.Live.ConnectTo[0] != "a.test=127.0.0.1:1" || o.Domains[0] != "a.test" {
 		t.Errorf("err %v, options %+v", err, o)
 	}
 	if f := pin.NewCmdCheck(factory(newStreams(false)), nil).Flags(); f.Lookup("insecure") != nil {

@@ -26,7 +26,7 @@ type ExtractOptions struct {
 	IO      *iostreams.IOStreams
 	Now     func() time.Time
 	JSON    *cmdutil.JSONFlags
-	Net     NetFlags
+	Net     cmdutil.NetFlags
 	Sources []string
 }
 
@@ -75,7 +75,7 @@ An argument that names an existing file is read as a file.`,
 			return runExtract(c.Context(), opts)
 		},
 	}
-	addNetFlags(cmd.Flags(), &opts.Net, true)
+	cmdutil.AddNetFlags(cmd.Flags(), &opts.Net, true)
 	opts.JSON = cmdutil.AddJSONFlags(cmd, extractFields)
 	cmdutil.NoRoleNeeded(cmd)
 	return cmd
@@ -85,13 +85,13 @@ func runExtract(ctx context.Context, opts *ExtractOptions) error {
 	if err := opts.JSON.Validate(); err != nil {
 		return err
 	}
-	if err := opts.Net.validate(); err != nil {
+	if err := opts.Net.Validate(); err != nil {
 		return err
 	}
 	if i := slices.Index(opts.Sources, "-"); i >= 0 && slices.Contains(opts.Sources[i+1:], "-") {
 		return cmdutil.FlagErrorf("standard input (\"-\") can be read only once")
 	}
-	fo, err := opts.Net.fetchOptions(opts.Now)
+	fo, err := opts.Net.FetchOptions(opts.Now)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (opts *ExtractOptions) extract(ctx context.Context, src string, fo pins.Fet
 	out := make([]Chain, len(eps))
 	for i, ep := range eps {
 		out[i] = Chain{Source: ep.Target, Address: ep.Address, ServerName: ep.ServerName, Verified: ep.Verified,
-			TLSVersion: ep.TLSVersion, Certificates: ep.Chain, Error: ep.Error, err: notVerifiedHint(ep.Err, true)}
+			TLSVersion: ep.TLSVersion, Certificates: ep.Chain, Error: ep.Error, err: cmdutil.NotVerifiedHint(ep.Err, true)}
 	}
 	return out
 }

@@ -4,6 +4,7 @@ package root
 import (
 	"github.com/approov-cli/approov/internal/build"
 	"github.com/approov-cli/approov/internal/cli/account"
+	apicmd "github.com/approov-cli/approov/internal/cli/api"
 	"github.com/approov-cli/approov/internal/cli/app"
 	"github.com/approov-cli/approov/internal/cli/appsigncert"
 	"github.com/approov-cli/approov/internal/cli/audit"
@@ -11,6 +12,7 @@ import (
 	"github.com/approov-cli/approov/internal/cli/identity"
 	"github.com/approov-cli/approov/internal/cli/pin"
 	"github.com/approov-cli/approov/internal/cli/registration"
+	"github.com/approov-cli/approov/internal/cli/sdk"
 	"github.com/approov-cli/approov/internal/cli/secret"
 	"github.com/approov-cli/approov/internal/cli/token"
 	"github.com/approov-cli/approov/internal/cli/users"
@@ -54,6 +56,8 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(token.NewCmdToken(f))
 	cmd.AddCommand(secret.NewCmdSecret(f))
 	cmd.AddCommand(audit.NewCmdAudit(f))
+	cmd.AddCommand(sdk.NewCmdSDK(f))
+	cmd.AddCommand(apicmd.NewCmdAPI(f))
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))

@@ -1,4 +1,4 @@
-package pin
+package cmdutil
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/userfile"
@@ -27,9 +26,9 @@ type NetFlags struct {
 	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
-// addNetFlags registers the flags; insecure adds --insecure and --servername,
+// AddNetFlags registers the flags; insecure adds --insecure and --servername,
 // which only make sense when reading pins, never when checking them.
-func addNetFlags(fs *pflag.FlagSet, n *NetFlags, insecure bool) {
+func AddNetFlags(fs *pflag.FlagSet, n *NetFlags, insecure bool) {
 	fs.StringVar(&n.CAFile, "ca-file", "", "verify with the CA certificates in `file` (PEM, DER or PKCS#7) instead of the system roots, for private PKI")
 	fs.DurationVar(&n.Timeout, "timeout", pins.DefaultTimeout, "overall deadline for each endpoint, all its addresses included")
 	fs.DurationVar(&n.ConnectTimeout, "connect-timeout", pins.DefaultDialTimeout, "deadline for DNS resolution and each TCP connection")
@@ -40,25 +39,26 @@ func addNetFlags(fs *pflag.FlagSet, n *NetFlags, insecure bool) {
 	}
 }
 
-func (n *NetFlags) validate() error {
+// Validate checks the deadlines, --servername and what cannot go together.
+func (n *NetFlags) Validate() error {
 	for name, d := range map[string]time.Duration{"--timeout": n.Timeout, "--connect-timeout": n.ConnectTimeout, "--handshake-timeout": n.HandshakeTimeout} {
 		if d <= 0 {
-			return cmdutil.FlagErrorf("%s must be positive", name)
+			return FlagErrorf("%s must be positive", name)
 		}
 	}
 	if n.Insecure && n.CAFile != "" {
-		return cmdutil.FlagErrorf("--insecure and --ca-file cannot be used together")
+		return FlagErrorf("--insecure and --ca-file cannot be used together")
 	}
 	if n.ServerName != "" {
 		if _, err := pins.NormalizeHostname(n.ServerName); err != nil {
-			return cmdutil.FlagErrorf("--servername: %v", err)
+			return FlagErrorf("--servername: %v", err)
 		}
 	}
 	return nil
 }
 
-// fetchOptions builds the library options, reading --ca-file.
-func (n *NetFlags) fetchOptions(now func() time.Time) (pins.FetchOptions, error) {
+// FetchOptions builds the library options, reading --ca-file.
+func (n *NetFlags) FetchOptions(now func() time.Time) (pins.FetchOptions, error) {
 	opts := pins.FetchOptions{
 		Insecure: n.Insecure, ServerName: n.ServerName, Lookup: n.Lookup, Now: now,
 		DialTimeout: n.ConnectTimeout, HandshakeTimeout: n.HandshakeTimeout,
@@ -88,8 +88,8 @@ func loadPool(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// notVerifiedHint adds the next step to an unverified-chain error.
-func notVerifiedHint(err error, allowInsecure bool) error {
+// NotVerifiedHint adds the next step to an unverified-chain error.
+func NotVerifiedHint(err error, allowInsecure bool) error {
 	if !errors.Is(err, pins.ErrNotVerified) || fault.HintOf(err) != "" {
 		return err
 	}
