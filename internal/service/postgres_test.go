@@ -40,7 +40,7 @@ func postgresEnv(t *testing.T, cfg backendtest.Config, wrap func(store.Store) st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pg.Close() })
-	svc := service.New(wrap(pg), service.Options{Now: cfg.Now, Params: cfg.Params, Location: []string{"https://approovd.example.com"}})
+	svc := service.New(wrap(pg), service.Options{Now: cfg.Now, Params: cfg.Params, Location: []string{"https://approovd.example.com"}, Live: cfg.Live})
 	created, err := svc.CreateAccount(ctx, service.CreateAccountRequest{Name: "acme", FirstUser: "owner@example.com"})
 	if err != nil {
 		t.Fatal(err)
