@@ -180,7 +180,11 @@ func edit(ctx context.Context, m *login.Manager, account string, kind Kind, fn f
 	if v := c.Accounts[account][kind]; v != nil {
 		old = v.Values
 	}
-	c.Accounts[account][kind] = &values{Values: clean(fn(slices.Clone(old))), Refreshed: time.Now().UTC()}
+	vals := clean(fn(slices.Clone(old)))
+	if c.Accounts[account][kind] != nil && slices.Equal(vals, old) {
+		return nil // unchanged: a listing command costs no write (and no fsync)
+	}
+	c.Accounts[account][kind] = &values{Values: vals, Refreshed: time.Now().UTC()}
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return err

@@ -78,7 +78,7 @@ func TestResolve(t *testing.T) {
 		{name: "token with automation role", env: map[string]string{"APPROOV_MANAGEMENT_TOKEN": tokFile, "APPROOV_ROLE": "automation"}, want: "automation:ci-acct"},
 		{name: "explicit other role beats token", env: map[string]string{"APPROOV_MANAGEMENT_TOKEN": tokFile, "APPROOV_ROLE": "dev"}, accts: []session.Account{demo}, want: "dev:demo"},
 		{name: "token file missing", env: map[string]string{"APPROOV_MANAGEMENT_TOKEN": "/no/such/file"}, wantKind: fault.Auth},
-		{name: "token mistyped", env: map[string]string{"APPROOV_MANAGEMENT_TOKEN": tok.String()[:30] + "x" + tok.String()[31:]}, wantKind: fault.Invalid},
+		{name: "token mistyped", env: map[string]string{"APPROOV_MANAGEMENT_TOKEN": mistype(tok.String(), 30)}, wantKind: fault.Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,4 +168,14 @@ func TestTokenFileModeWarned(t *testing.T) {
 			t.Errorf("warning without the fix: %q", warned[0])
 		}
 	}
+}
+
+// mistype changes the character at i to another one: replacing it with a
+// fixed letter would leave the token whole when it already was that letter.
+func mistype(s string, i int) string {
+	c := byte('x')
+	if s[i] == c {
+		c = 'y'
+	}
+	return s[:i] + string(c) + s[i+1:]
 }
