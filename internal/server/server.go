@@ -77,6 +77,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
+	mux.HandleFunc("GET /v1/accounts/{id}/sdk-config", s.publicConfig)
 	mux.Handle("/v1/", http.HandlerFunc(s.serveAPI))
 	return s.logged(mux)
 }

@@ -127,6 +127,22 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// The public configuration endpoint is rate limited per address too.
+func TestPublicEndpointRateLimit(t *testing.T) {
+	inst, _, created := start(t, server.Config{Limits: server.Limits{PerAddress: 0.01, AddressBurst: 3, PerAccount: 1000, AccountBurst: 1000}})
+	var res *http.Response
+	for range 4 {
+		var err error
+		if res, err = insecureClient().Get(inst.URL + "/v1/accounts/" + created.Account + "/sdk-config"); err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if after, _ := strconv.Atoi(res.Header.Get("Retry-After")); res.StatusCode != http.StatusTooManyRequests || after < 1 {
+		t.Fatalf("status %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+}
+
 // The per-account limit holds whatever the addresses: another account on
 // the same server is not held back by it.
 func TestAccountRateLimit(t *testing.T) {

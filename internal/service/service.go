@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
@@ -79,6 +80,9 @@ func setDur(d *time.Duration, def time.Duration) {
 type Service struct {
 	st  store.Store
 	opt Options
+	// public caches each account's latest public configuration, checked
+	// against the stored head version on every request (public.go).
+	public sync.Map
 }
 
 // New returns a Service on st.
