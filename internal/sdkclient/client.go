@@ -26,8 +26,8 @@ import (
 
 // Wire names of the endpoint (docs/sdk-config.md, "Fetching updates").
 const (
-	HeaderChallenge    = "Approov-Challenge"
-	HeaderChallengeSig = "Approov-Challenge-Signature"
+	HeaderChallenge    = sdkconfig.HeaderChallenge
+	HeaderChallengeSig = sdkconfig.HeaderChallengeSig
 	challengeSize      = 32
 )
 

@@ -17,9 +17,9 @@ import (
 // The public configuration endpoint's headers (docs/api.md, "Public
 // configuration endpoint"; docs/sdk-config.md, "Fetching updates").
 const (
-	HeaderChallenge    = "Approov-Challenge"           // base64url, no padding, of 16–64 random bytes
-	HeaderChallengeSig = "Approov-Challenge-Signature" // base64url, no padding, of the 64-byte r||s
-	HeaderConfigVer    = "Approov-Config-Version"
+	HeaderChallenge    = sdkconfig.HeaderChallenge
+	HeaderChallengeSig = sdkconfig.HeaderChallengeSig
+	HeaderConfigVer    = sdkconfig.HeaderConfigVersion
 	ConfigMediaType    = "application/approov-sdk-config+jwt"
 	// PublicMaxAge is how long a cache may keep an answer without asking.
 	PublicMaxAge = 30
