@@ -42,8 +42,14 @@ func newHarness(t testing.TB, mod func(*service.Options)) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bolt.Close() })
-	h := &harness{t: t, ctx: context.Background(), clock: backendtest.NewClock(), st: &tracingStore{Store: bolt}}
-	opts := service.Options{Now: h.clock.Now, Params: backendtest.CheapParams, Location: []string{"local:" + path}}
+	return newHarnessOn(t, bolt, "local:"+path, mod)
+}
+
+// newHarnessOn is newHarness on the store st, which codes say is at loc.
+func newHarnessOn(t testing.TB, st store.Store, loc string, mod func(*service.Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, ctx: context.Background(), clock: backendtest.NewClock(), st: &tracingStore{Store: st}}
+	opts := service.Options{Now: h.clock.Now, Params: backendtest.CheapParams, Location: []string{loc}}
 	if mod != nil {
 		mod(&opts)
 	}

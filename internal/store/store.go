@@ -29,6 +29,8 @@ package store
 import (
 	"context"
 	"errors"
+
+	"github.com/approov-cli/approov/internal/fault"
 )
 
 // Bucket names a key space.
@@ -123,16 +125,19 @@ type ConflictInjector interface {
 }
 
 // Retry runs attempt until it returns anything but ErrConflict, at most
-// MaxAttempts times: the loop every implementation's Update shares.
+// MaxAttempts times: the loop every implementation's Update shares. A
+// conflict that outlasts them is a lost race the caller sees as one
+// (fault.Conflict, exit 3), still ErrConflict to errors.Is.
 func Retry(ctx context.Context, attempt func() error) error {
 	var err error
-	for range MaxAttempts {
+	for i := range MaxAttempts {
 		if err = attempt(); !errors.Is(err, ErrConflict) {
 			return err
 		}
 		if ctx.Err() != nil {
-			return err
+			return fault.New(fault.Conflict, "%w after %d attempts (cancelled)", err, i+1)
 		}
 	}
-	return err
+	return fault.WithHint(fault.New(fault.Conflict, "%w: concurrent changes to the same records won %d times", err, MaxAttempts),
+		"run the command again")
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/store"
 )
 
@@ -250,8 +251,8 @@ func testConflictGivesUp(t *testing.T, s store.Store) {
 	injector(t, s).InjectConflicts(store.MaxAttempts)
 	runs := 0
 	err := s.Update(ctx, func(tx store.Tx) error { runs++; return tx.Put(store.Codes, "c", nil) })
-	if !errors.Is(err, store.ErrConflict) || runs != store.MaxAttempts {
-		t.Fatalf("Update = %v after %d runs, want ErrConflict after %d", err, runs, store.MaxAttempts)
+	if !errors.Is(err, store.ErrConflict) || runs != store.MaxAttempts || fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("Update = %v (%v) after %d runs, want ErrConflict of kind conflict after %d", err, fault.KindOf(err), runs, store.MaxAttempts)
 	}
 	must(t, s.View(ctx, func(tx store.Tx) error {
 		if _, err := tx.Get(store.Codes, "c"); !errors.Is(err, store.ErrNotFound) {

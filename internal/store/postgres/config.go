@@ -1,0 +1,65 @@
+package postgres
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/approov-cli/approov/internal/fault"
+)
+
+// Defaults for settings the URL leaves out (docs/store-postgres.md lists
+// what the URL may set).
+const (
+	DefaultConnectTimeout   = 10 * time.Second
+	DefaultStatementTimeout = "10s"
+	// DefaultIdleInTransaction ends a session that holds a transaction
+	// open and idle, so a stuck instance cannot hold locks for long.
+	DefaultIdleInTransaction = "60s"
+)
+
+// parseConfig parses a postgres:// URL into a pool configuration with the
+// defaults above, and returns the URL as messages may show it.
+func parseConfig(raw string) (*pgxpool.Config, string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, "", fault.New(fault.Usage, "store URL: want postgres://user@host:port/database?options")
+	}
+	where := Redact(u)
+	cfg, err := pgxpool.ParseConfig(raw)
+	if err != nil {
+		return nil, "", fault.New(fault.Usage, "store URL %s: %s", where, oneLine(err.Error()))
+	}
+	cc := cfg.ConnConfig
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = DefaultConnectTimeout
+	}
+	setParam(cc.RuntimeParams, "statement_timeout", DefaultStatementTimeout)
+	setParam(cc.RuntimeParams, "idle_in_transaction_session_timeout", DefaultIdleInTransaction)
+	setParam(cc.RuntimeParams, "application_name", "approov")
+	return cfg, where, nil
+}
+
+// setParam sets a run-time parameter the URL set neither directly nor
+// through options=-c name=value.
+func setParam(p map[string]string, name, value string) {
+	if _, ok := p[name]; !ok && !strings.Contains(p["options"], name) {
+		p[name] = value
+	}
+}
+
+// Redact is u as errors and logs may show it: scheme, user, host and
+// database, without the password or the query (which may hold sslpassword).
+func Redact(u *url.URL) string {
+	c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	if u.User != nil {
+		c.User = url.User(u.User.Username())
+	}
+	return c.String()
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

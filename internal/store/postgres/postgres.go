@@ -1,0 +1,168 @@
+// Package postgres is a store.Store on PostgreSQL, for approovd instances
+// that share one database. The whole store is one table, approov_kv
+// (bucket text, key bytea, value bytea, primary key (bucket, key)): the
+// bucket is a column, so a new bucket needs no migration, and bytea keys
+// order bytewise as Scan's contract wants. Update runs SERIALIZABLE
+// transactions; a serialization failure (SQLSTATE 40001) or a deadlock
+// (40P01) is store.ErrConflict, which Update re-runs (store.Retry, at most
+// store.MaxAttempts runs, with a short random backoff between them). View
+// runs REPEATABLE READ READ ONLY: a snapshot, never refused.
+//
+// The schema is versioned by the numbered files of migrations/, embedded in
+// the binary: Create applies them all to an empty database and writes the
+// marker row; Migrate applies those an existing store lacks; Open refuses a
+// database without the marker and a schema older or newer than this
+// build's (SchemaVersion). See docs/store-postgres.md.
+package postgres
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// Store is a store.Store on a PostgreSQL database.
+type Store struct {
+	pool      *pgxpool.Pool
+	where     string       // the URL without password or query, for messages
+	conflicts atomic.Int32 // injected commit failures still to come
+}
+
+var (
+	_ store.Store            = (*Store)(nil)
+	_ store.ConflictInjector = (*Store)(nil)
+)
+
+// Create makes a new store in the database url names, which must hold no
+// approov tables yet: it applies every migration and writes the marker in
+// one transaction, the only way an approov store comes to be.
+func Create(ctx context.Context, url string) (*Store, error) {
+	s, err := connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return create(ctx, tx, s.where) }); err != nil {
+		s.Close()
+		return nil, dbError(s.where, err)
+	}
+	return s, nil
+}
+
+// Open opens the existing store in the database url names, once
+// recognised: its marker, record format and schema version are checked (in
+// a read-only transaction) before anything is written.
+func Open(ctx context.Context, url string) (*Store, error) {
+	s, err := connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	err = pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		st, err := readState(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return st.check(s.where, false)
+	})
+	if err != nil {
+		s.Close()
+		return nil, dbError(s.where, err)
+	}
+	return s, nil
+}
+
+func connect(ctx context.Context, url string) (*Store, error) {
+	cfg, where, err := parseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, dbError(where, err)
+	}
+	return &Store{pool: pool, where: where}, nil
+}
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// InjectConflicts makes the next n commits fail with ErrConflict (tests).
+func (s *Store) InjectConflicts(n int) { s.conflicts.Store(int32(n)) }
+
+// View implements store.Store.
+func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return dbError(s.where, err)
+	}
+	defer tx.Rollback(context.Background())
+	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	if err := fn(t); err != nil {
+		return err
+	}
+	return dbError(s.where, tx.Commit(ctx))
+}
+
+// Update implements store.Store: fn runs in a SERIALIZABLE transaction,
+// again after a conflict, each retry after a random pause that grows with
+// the attempt so that contenders spread out.
+func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
+	attempt := 0
+	return store.Retry(ctx, func() error {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return err
+			}
+		}
+		attempt++
+		return s.attempt(ctx, fn)
+	})
+}
+
+// pause waits a random time in [0, 2^attempt ms) (capped at 64 ms).
+func pause(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return fault.Wrap(fault.Cancelled, ctx.Err())
+	case <-t.C:
+		return nil
+	}
+}
+
+// attempt runs fn once and commits. A statement that failed with a
+// conflict aborts the transaction, so the attempt is a conflict whatever
+// fn made of that error.
+func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fault.Wrap(fault.Cancelled, err)
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return dbError(s.where, err)
+	}
+	defer tx.Rollback(context.Background())
+	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	err = fn(t)
+	switch {
+	case t.conflict != nil:
+		return t.conflict
+	case err != nil:
+		return err
+	case s.conflicts.Add(-1) >= 0:
+		return store.ErrConflict // rolled back, as a refused commit is
+	}
+	s.conflicts.Store(0)
+	return dbError(s.where, tx.Commit(ctx))
+}

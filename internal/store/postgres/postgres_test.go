@@ -1,0 +1,247 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/store"
+	"github.com/approov-cli/approov/internal/store/postgres"
+	"github.com/approov-cli/approov/internal/store/postgres/pgtest"
+	"github.com/approov-cli/approov/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var ctx = context.Background()
+
+func newStore(t *testing.T) (*postgres.Store, string) {
+	t.Helper()
+	url := pgtest.URL(t)
+	s, err := postgres.Create(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, url
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { s, _ := newStore(t); return s })
+}
+
+// exec runs SQL on the database directly, as an operator or attacker would.
+func exec(t *testing.T, url, sql string, args ...any) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConcurrentIncrements: N goroutines' conflicting read-modify-write
+// transactions on one key end with the right total: each either commits
+// its increment or reports ErrConflict after MaxAttempts runs, and the
+// retries make the failures rare.
+func TestConcurrentIncrements(t *testing.T) {
+	s, _ := newStore(t)
+	const n = 16
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	committed, runs := 0, 0
+	for range n {
+		wg.Go(func() {
+			for range 5 {
+				err := s.Update(ctx, func(tx store.Tx) error {
+					mu.Lock()
+					runs++
+					mu.Unlock()
+					v, err := tx.Get(store.Limits, "n")
+					if err != nil && !errors.Is(err, store.ErrNotFound) {
+						return err
+					}
+					c, _ := strconv.Atoi(string(v))
+					return tx.Put(store.Limits, "n", []byte(strconv.Itoa(c+1)))
+				})
+				mu.Lock()
+				if err == nil {
+					committed++
+				} else if !errors.Is(err, store.ErrConflict) {
+					t.Error(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	var got []byte
+	if err := s.View(ctx, func(tx store.Tx) (err error) { got, err = tx.Get(store.Limits, "n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != strconv.Itoa(committed) {
+		t.Fatalf("counter %s after %d committed increments", got, committed)
+	}
+	if committed < n*5*9/10 || runs <= n*5 {
+		t.Fatalf("%d of %d increments committed in %d runs: want retries (runs > %d) to save at least 90%%", committed, n*5, runs, n*5)
+	}
+	t.Logf("%d of %d committed in %d runs", committed, n*5, runs)
+}
+
+// TestFailedAttemptInvisible: a run that lost a real race leaves nothing,
+// and the run after it sees only committed data.
+func TestFailedAttemptInvisible(t *testing.T) {
+	s, _ := newStore(t)
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Limits, "n", []byte("0")) }))
+	runs := 0
+	release := make(chan struct{})
+	done := make(chan error)
+	err := s.Update(ctx, func(tx store.Tx) error {
+		runs++
+		if _, err := tx.Get(store.Codes, "attempt"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("run %d sees a failed run's write", runs)
+		}
+		if _, err := tx.Get(store.Limits, "n"); err != nil {
+			return err
+		}
+		if err := tx.Put(store.Codes, "attempt", []byte(strconv.Itoa(runs))); err != nil {
+			return err
+		}
+		if runs == 1 { // another transaction changes what this one read, and commits first
+			go func() {
+				done <- s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Limits, "n", []byte("7")) })
+				close(release)
+			}()
+			must(t, <-done)
+			<-release
+		}
+		return tx.Put(store.Limits, "n", []byte("1"))
+	})
+	must(t, err)
+	if runs != 2 {
+		t.Fatalf("%d runs, want 2: the first lost the race", runs)
+	}
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		v, err := tx.Get(store.Codes, "attempt")
+		if string(v) != "2" {
+			t.Errorf("committed attempt %q, want the second run's", v)
+		}
+		return err
+	}))
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenRecognises: Open opens only a store Create made, at this
+// schema version, and says what to do otherwise, in one line.
+func TestOpenRecognises(t *testing.T) {
+	empty := pgtest.URL(t)
+	_, err := postgres.Open(ctx, empty)
+	wantErr(t, err, fault.Invalid, "is not an approov store")
+
+	foreign := pgtest.URL(t)
+	exec(t, foreign, `CREATE TABLE approov_marker (one boolean PRIMARY KEY, marker text, format text)`)
+	exec(t, foreign, `INSERT INTO approov_marker VALUES (true, 'someone else', '1')`)
+	_, err = postgres.Open(ctx, foreign)
+	wantErr(t, err, fault.Invalid, "is not an approov store")
+	_, _, err = postgres.Migrate(ctx, foreign)
+	wantErr(t, err, fault.Invalid, "is not an approov store")
+
+	s, url := newStore(t)
+	s.Close()
+	_, err = postgres.Create(ctx, url)
+	wantErr(t, err, fault.Conflict, "already has approov_schema_version, approov_marker, approov_kv")
+	exec(t, url, `INSERT INTO approov_schema_version (version, name) VALUES ($1, 'future')`, postgres.SchemaVersion()+1)
+	_, err = postgres.Open(ctx, url)
+	wantErr(t, err, fault.Invalid, "schema version 2, newer than this approov's 1")
+	_, _, err = postgres.Migrate(ctx, url)
+	wantErr(t, err, fault.Invalid, "newer than this approov's")
+
+	exec(t, url, `DELETE FROM approov_schema_version`)
+	_, err = postgres.Open(ctx, url)
+	wantErr(t, err, fault.Invalid, "schema version 0, older than this approov's 1: run approovd store migrate --store 'postgres://")
+}
+
+func wantErr(t *testing.T, err error, kind fault.Kind, text string) {
+	t.Helper()
+	if err == nil || fault.KindOf(err) != kind || !strings.Contains(err.Error(), text) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("error %v (kind %v), want a one-line %v error containing %q", err, fault.KindOf(err), kind, text)
+	}
+}
+
+// TestMigrate: a store at this version migrates to itself (nothing to
+// do); Open then works, and the data is there.
+func TestMigrate(t *testing.T) {
+	s, url := newStore(t)
+	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Users, "k", []byte("v")) }))
+	s.Close()
+	from, to, err := postgres.Migrate(ctx, url)
+	if err != nil || from != postgres.SchemaVersion() || to != from {
+		t.Fatalf("Migrate = %d, %d, %v", from, to, err)
+	}
+	s2, err := postgres.Open(ctx, url)
+	must(t, err)
+	defer s2.Close()
+	must(t, s2.View(ctx, func(tx store.Tx) error {
+		v, err := tx.Get(store.Users, "k")
+		if string(v) != "v" {
+			t.Errorf("value %q", v)
+		}
+		return err
+	}))
+}
+
+// TestUnreachable: a database that is not there is a Network error
+// (exit 7) naming the store without its password.
+func TestUnreachable(t *testing.T) {
+	_, err := postgres.Open(ctx, "postgres://u:s3cret@127.0.0.1:1/db?connect_timeout=2&sslpassword=s3cret")
+	wantErr(t, err, fault.Network, "store postgres://u@127.0.0.1:1/db unreachable")
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("the password is in the error: %v", err)
+	}
+	_, err = postgres.Open(ctx, "mysql://x")
+	wantErr(t, err, fault.Usage, "want postgres://")
+}
+
+// TestScanPages: a scan longer than a page returns every key once, in
+// order, and fn may use the transaction meanwhile.
+func TestScanPages(t *testing.T) {
+	s, _ := newStore(t)
+	const n = 1500 // pages of 16, 64, 256, 1024 and a part
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		for i := range n {
+			must(t, tx.Put(store.Audit, "k\x00"+strconv.Itoa(100000+i), []byte(strconv.Itoa(i))))
+		}
+		return tx.Put(store.Audit, "l", nil) // past the prefix
+	}))
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		i := 0
+		start, end := store.Prefix("k\x00")
+		err := tx.Scan(store.Audit, start, end, func(k string, v []byte) error {
+			if k != "k\x00"+strconv.Itoa(100000+i) || string(v) != strconv.Itoa(i) {
+				t.Fatalf("key %d: %q = %q", i, k, v)
+			}
+			i++
+			return tx.Put(store.Limits, k, v) // another bucket, inside the scan
+		})
+		if i != n {
+			t.Errorf("scanned %d of %d keys", i, n)
+		}
+		return err
+	}))
+}
