@@ -149,23 +149,30 @@ func (s *Service) scanRegs(tx store.Tx, c *call, fn func(key string, r *regRec) 
 }
 
 func (s *Service) listRegistrations(ctx context.Context, c *call, q api.ListRegistrationsRequest) ([]api.Registration, error) {
-	out := []api.Registration{}
+	var recs []*regRec
 	err := s.view(ctx, func(tx store.Tx) error {
-		out = out[:0]
+		recs = recs[:0]
 		if _, _, err := s.live(tx, c); err != nil {
 			return err
 		}
 		now := s.now()
 		return s.scanRegs(tx, c, func(_ string, r *regRec) error {
 			if (q.Package == "" || r.Measurement.AppID == q.Package) && (!q.Expired || r.expired(now)) {
-				out = append(out, s.regView(c, r))
+				recs = append(recs, r)
 			}
 			return nil
 		})
 	})
-	slices.SortFunc(out, func(a, b api.Registration) int {
+	// Sorting pointers, not the 300-byte views, and only what the caller
+	// may see (scanRegs skipped the rest), so a record's own AddedAt is the
+	// one its view shows.
+	slices.SortFunc(recs, func(a, b *regRec) int {
 		return cmp.Or(a.AddedAt.Compare(b.AddedAt), cmp.Compare(a.ID, b.ID))
 	})
+	out := make([]api.Registration, len(recs))
+	for i, r := range recs {
+		out[i] = s.regView(c, r)
+	}
 	return out, err
 }
 

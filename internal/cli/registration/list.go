@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -55,7 +56,15 @@ certificate count without a registration and are not listed.`,
 	return cmd
 }
 
+// listGCPercent: nearly all a list allocates stays live until printed (the
+// stored records, then the decoded answer), so the default collector marks
+// the same growing heap several times over for nothing: a quarter of the
+// time of a 10,000-registration list. Scoped to this command, which holds
+// one bounded answer; app inspect's memory bound is untouched.
+const listGCPercent = 400
+
 func runList(ctx context.Context, opts *ListOptions) error {
+	defer debug.SetGCPercent(debug.SetGCPercent(listGCPercent))
 	req := api.ListRegistrationsRequest{Package: opts.Package, Expired: opts.Expired}
 	regs, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) ([]api.Registration, error) {
 		return backend.Call(ctx, c.Backend, api.OpRegistrationList, c.Caller, req)
