@@ -82,7 +82,7 @@ func newAccount(name string, loc []string) (*accountRec, error) {
 		return nil, err
 	}
 	return &accountRec{
-		ID: name, ServiceSeed: randBytes(ed25519.SeedSize), TokenSecret: randBytes(32), ConfigKey: der,
+		ID: name, ServiceSeed: randBytes(ed25519.SeedSize), ConfigKey: der,
 		FakeSaltSecret: randBytes(32), ChallengeSecret: randBytes(32), Location: loc,
 	}, nil
 }

@@ -17,7 +17,6 @@ type accountRec struct {
 	ID              string    `json:"id"`
 	Created         time.Time `json:"created"`
 	ServiceSeed     []byte    `json:"service_seed"`     // Ed25519 seed signing every answer
-	TokenSecret     []byte    `json:"token_secret"`     // HS256 secret of Approov tokens
 	ConfigKey       []byte    `json:"config_key"`       // P-256 key (PKCS#8) signing SDK configs
 	FakeSaltSecret  []byte    `json:"fake_salt_secret"` // HMAC key of fake salts
 	ChallengeSecret []byte    `json:"challenge_secret"` // HMAC key of login challenges
