@@ -2,12 +2,12 @@ package apitoken_test
 
 import (
 	"encoding/hex"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/apitoken"
+	"github.com/approov-cli/approov/internal/testtool"
 )
 
 // pythonHMAC signs with Python's hmac and hashlib, independently of Go: the
@@ -21,20 +21,8 @@ print(base64.urlsafe_b64encode(mac).decode().rstrip("="))
 print(base64.b64encode(hashlib.sha256(data.encode()).digest()).decode())
 `
 
-func requirePython(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is required in CI for the HMAC cross-check")
-		}
-		t.Skip("python3 not found")
-	}
-	return path
-}
-
 func TestSignatureMatchesPythonHMAC(t *testing.T) {
-	python := requirePython(t)
+	python := testtool.Need(t, "python3")
 	for _, kid := range []string{"", "0001"} {
 		data := "Bearer abc"
 		tok, err := apitoken.Example(testSecret, kid, apitoken.ExampleOptions{Now: t0, Bind: []byte(data)})

@@ -2,33 +2,21 @@ package appsig
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-)
 
-// needTool returns the tool's path; it skips only outside CI.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s is required in CI: %v", name, err)
-	}
-	return p
-}
+	"github.com/approov-cli/approov/internal/testtool"
+)
 
 var apksignerDigest = regexp.MustCompile(`(?m)^(.*?) certificate SHA-256 digest: ([0-9a-f]{64})$`)
 
 func apksignerCerts(t *testing.T, args ...string) []string {
 	t.Helper()
-	out, err := exec.Command(needTool(t, "apksigner"), args...).CombinedOutput()
+	out, err := exec.Command(testtool.Need(t, "apksigner"), args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("apksigner %v: %v\n%s", args, err, out)
 	}
@@ -62,7 +50,7 @@ func verifiedSigners(rec *Record) []string {
 // TestCrossCheckApksigner: our signer digests equal apksigner's for every
 // verified APK fixture, and the lineage equals `apksigner lineage`.
 func TestCrossCheckApksigner(t *testing.T) {
-	needTool(t, "apksigner")
+	testtool.Need(t, "apksigner")
 	for name, want := range verdicts {
 		if want != "" || !strings.HasSuffix(name, ".apk") {
 			continue
@@ -97,7 +85,7 @@ var keytoolSHA256 = regexp.MustCompile(`SHA256: ([0-9A-F:]{95})`)
 
 // TestCrossCheckKeytool: the AAB signer equals `keytool -printcert -jarfile`.
 func TestCrossCheckKeytool(t *testing.T) {
-	keytool := needTool(t, "keytool")
+	keytool := testtool.Need(t, "keytool")
 	for _, name := range []string{"bundle.aab", "bundle-ec.aab", "v1-only.apk"} {
 		p := filepath.Join(androidDir, name)
 		out, err := exec.Command(keytool, "-printcert", "-jarfile", p).CombinedOutput()

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/approov-cli/approov/internal/sdkconfig"
+	"github.com/approov-cli/approov/internal/testtool"
 )
 
 const docPath = "../../docs/sdk-config.md"
@@ -94,7 +95,7 @@ func TestDocChallengeExample(t *testing.T) {
 
 // The documented openssl recipe (with its Python DER conversion) works.
 func TestDocOpenSSLRecipe(t *testing.T) {
-	requireOpenSSL(t)
+	testtool.Need(t, "openssl")
 	if _, err := exec.LookPath("python3"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("python3 is required in CI")

@@ -12,19 +12,8 @@ import (
 	"testing"
 
 	"github.com/approov-cli/approov/internal/sdkconfig"
+	"github.com/approov-cli/approov/internal/testtool"
 )
-
-func requireOpenSSL(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("openssl")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("openssl is required in CI for the ES256 cross-check")
-		}
-		t.Skip("openssl not found")
-	}
-	return path
-}
 
 type ecdsaSig struct{ R, S *big.Int }
 
@@ -68,7 +57,7 @@ func opensslVerify(t *testing.T, openssl string, data, der []byte) error {
 }
 
 func TestOpenSSLVerifiesSignedConfiguration(t *testing.T) {
-	openssl := requireOpenSSL(t)
+	openssl := testtool.Need(t, "openssl")
 	tok, err := sdkconfig.Sign(testKey(t), sampleConfig(t))
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +74,7 @@ func TestOpenSSLVerifiesSignedConfiguration(t *testing.T) {
 
 // A configuration signed by openssl, following docs/sdk-config.md, verifies.
 func TestVerifyAcceptsOpenSSLSignature(t *testing.T) {
-	openssl := requireOpenSSL(t)
+	openssl := testtool.Need(t, "openssl")
 	key := testKey(t)
 	input := b64.EncodeToString([]byte(header(t, key))) + "." + b64.EncodeToString([]byte(minimal))
 	cmd := exec.Command(openssl, "dgst", "-sha256", "-sign", "testdata/test-config-key.pem")
@@ -102,7 +91,7 @@ func TestVerifyAcceptsOpenSSLSignature(t *testing.T) {
 
 // openssl verifies a challenge response over the transcript built by hand.
 func TestOpenSSLVerifiesChallenge(t *testing.T) {
-	openssl := requireOpenSSL(t)
+	openssl := testtool.Need(t, "openssl")
 	key := testKey(t)
 	cfg, _ := sdkconfig.Sign(key, sampleConfig(t))
 	ch := bytes.Repeat([]byte{0x5a}, 32)

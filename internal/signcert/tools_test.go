@@ -2,33 +2,21 @@ package signcert_test
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-)
 
-// needTool returns the tool's path; it skips only outside CI.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed", name)
-		}
-		t.Fatalf("%s is required in CI: %v", name, err)
-	}
-	return p
-}
+	"github.com/approov-cli/approov/internal/testtool"
+)
 
 func run(t *testing.T, stdin []byte, tool string, args ...string) string {
 	t.Helper()
 	if tool == "keytool" { // a JVM that starts faster and stays small
 		args = append([]string{"-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"}, args...)
 	}
-	cmd := exec.Command(needTool(t, tool), args...)
+	cmd := exec.Command(testtool.Need(t, tool), args...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -15,21 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// needTool skips when a cross-check tool is missing on a developer machine;
-// in CI (CI set) the tool must be installed and the test fails instead.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
+	"github.com/approov-cli/approov/internal/testtool"
+)
 
 // zipEntry reads one entry with the standard library, independently of zipsafe.
 func zipEntry(t *testing.T, ipa, name string) []byte {
@@ -95,7 +83,7 @@ func runMachoCS(t *testing.T, python string, exe []byte) [][]pyCD {
 // TestCrossCheckMachoCS: every cdhash (full and 20-byte) and the page-hash
 // verdict equal the independent Python computation of research Appendix C.
 func TestCrossCheckMachoCS(t *testing.T) {
-	python := needTool(t, "python3")
+	python := testtool.Need(t, "python3")
 	for _, name := range []string{"adhoc", "cms", "fat", "sealed"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -137,7 +125,7 @@ func pagesOK(n uint32) string {
 // page of bad-page.ipa (one of 282 pages fails), while the cdhash stays
 // what it was: a cdhash alone does not prove integrity.
 func TestCrossCheckMachoCSTampered(t *testing.T) {
-	python := needTool(t, "python3")
+	python := testtool.Need(t, "python3")
 	py := runMachoCS(t, python, zipEntry(t, "bad-page.ipa", "Payload/Fixture.app/Fixture"))
 	good := runMachoCS(t, python, zipEntry(t, "sealed.ipa", "Payload/Fixture.app/Fixture"))
 	if len(py) != 1 || len(py[0]) != 2 || len(good) != 1 || len(good[0]) != 2 {
@@ -153,7 +141,7 @@ func TestCrossCheckMachoCSTampered(t *testing.T) {
 // TestCrossCheckOpenSSL: openssl verifies each CMS blob over the CodeDirectory
 // and prints the same signer certificate digest.
 func TestCrossCheckOpenSSL(t *testing.T) {
-	openssl := needTool(t, "openssl")
+	openssl := testtool.Need(t, "openssl")
 	for _, name := range []string{"cms", "fat", "sealed"} {
 		t.Run(name, func(t *testing.T) {
 			m, err := inspectFile(t, name+".ipa")
