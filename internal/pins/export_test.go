@@ -15,6 +15,7 @@ import (
 	"howett.net/plist"
 
 	"github.com/approov-cli/approov/internal/pins"
+	"github.com/approov-cli/approov/internal/testtool"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -198,12 +199,7 @@ func export(t *testing.T, format string) []byte {
 
 // Independent parsers: Python's plistlib and ElementTree read the golden files.
 func TestExportGoldenParsedByPython(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3 is required in CI")
-		}
-		t.Skip("python3 not installed")
-	}
+	testtool.Need(t, "python3")
 	const script = `
 import json, plistlib, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]

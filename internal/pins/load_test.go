@@ -19,6 +19,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/pins"
+	"github.com/approov-cli/approov/internal/testtool"
 )
 
 const vectors = "../../testdata/pins"
@@ -199,12 +200,7 @@ func TestInfoNeutralisesControlCharacters(t *testing.T) {
 // pins.txt was written by openssl (gen.sh); re-run the pipeline to be sure it
 // still describes the committed certificates.
 func TestPinsFileMatchesOpenSSLNow(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("openssl is required in CI")
-		}
-		t.Skip("openssl not installed")
-	}
+	testtool.Need(t, "openssl")
 	want := opensslPins(t)
 	for _, kind := range kinds {
 		pipeline := "openssl x509 -in " + filepath.Join(vectors, kind+".pem") + " -pubkey -noout | " +
