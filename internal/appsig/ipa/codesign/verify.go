@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
 
@@ -23,8 +24,14 @@ func slotName(n int) string {
 	return fmt.Sprintf("slot %d", n)
 }
 
-// chunkPages is how many pages are read at a time (1 MiB of 4 KiB pages).
-const chunkPages = 256
+// readChunk is how much code is read at a time, and cacheChunk how much of
+// it is checksummed and hashed at a time: 256 KiB reads match the file
+// hasher's chunks, and 32 KiB pieces stay in L1 between the zip CRC-32 and
+// the page hashes.
+const (
+	readChunk  = 256 << 10
+	cacheChunk = 32 << 10
+)
 
 // Verify reads the whole executable once, in order, writing every byte to
 // w (for a file digest; may be nil), and checks every slice: it must be
@@ -92,7 +99,12 @@ func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirecto
 	if cds[0].PageShift != 0 {
 		pageSize = 1 << cds[0].PageShift
 	}
-	buf := make([]byte, min(limit, pageSize*chunkPages))
+	step := max(pageSize, cacheChunk/pageSize*pageSize)
+	buf := make([]byte, min(limit, max(step, readChunk/step*step)))
+	hs := make([]hash.Hash, len(cds))
+	for i, cd := range cds {
+		hs[i] = hashTypes[cd.HashType].alg.New()
+	}
 	for start := uint64(0); start < limit; start += uint64(len(buf)) {
 		if err := ctx.Err(); err != nil {
 			return fault.Wrap(fault.Cancelled, err)
@@ -101,9 +113,20 @@ func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirecto
 		if _, err := s.r.ReadAt(chunk, int64(start)); err != nil {
 			return invalid("code cannot be read: %v", err)
 		}
-		w.Write(chunk)
-		for _, cd := range cds {
-			if err := cd.checkChunk(chunk, start, pageSize); err != nil {
+		if err := checkPieces(w, chunk, start, step, pageSize, cds, hs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPieces writes chunk to w and checks its pages, step bytes at a time.
+func checkPieces(w io.Writer, chunk []byte, start, step, pageSize uint64, cds []*CodeDirectory, hs []hash.Hash) error {
+	for off := uint64(0); off < uint64(len(chunk)); off += step {
+		piece := chunk[off:min(off+step, uint64(len(chunk)))]
+		w.Write(piece)
+		for i, cd := range cds {
+			if err := cd.checkChunk(hs[i], piece, start+off, pageSize); err != nil {
 				return err
 			}
 		}
@@ -111,16 +134,16 @@ func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirecto
 	return nil
 }
 
-// checkChunk checks the pages of chunk, which starts at byte start.
-func (cd *CodeDirectory) checkChunk(chunk []byte, start, pageSize uint64) error {
-	h := hashTypes[cd.HashType].alg.New()
-	var sum []byte
+// checkChunk checks the pages of chunk, which starts at byte start, with
+// h, a hash of the CodeDirectory's type.
+func (cd *CodeDirectory) checkChunk(h hash.Hash, chunk []byte, start, pageSize uint64) error {
+	var sum [64]byte
 	for off := uint64(0); off < uint64(len(chunk)); off += pageSize {
 		page := chunk[off:min(off+pageSize, uint64(len(chunk)))]
 		h.Reset()
 		h.Write(page)
-		sum = h.Sum(sum[:0])
-		if i := (start + off) / pageSize; !bytes.Equal(sum[:cd.hashSize], cd.codeSlot(i)) {
+		got := h.Sum(sum[:0])
+		if i := (start + off) / pageSize; !bytes.Equal(got[:cd.hashSize], cd.codeSlot(i)) {
 			return invalid("code page %d (offset %d) does not match its %s hash in the CodeDirectory", i, start+off, cd.HashName())
 		}
 	}
