@@ -2,10 +2,13 @@ package zipsafe
 
 import (
 	"bufio"
-	"compress/flate"
 	"hash"
 	"hash/crc32"
 	"io"
+
+	// klauspost's inflater reads the same format about twice as fast as
+	// compress/flate: inflating dominates the measurement of deflated apps.
+	"github.com/klauspost/compress/flate"
 )
 
 // Open streams f's uncompressed content. The reader fails if the data runs
