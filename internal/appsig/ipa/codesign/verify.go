@@ -95,7 +95,10 @@ func (s *Slice) verify(ctx context.Context, w io.Writer) error {
 // against every CodeDirectory (they share the page size).
 func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirectory) error {
 	limit := cds[0].CodeLimit
-	pageSize := limit
+	if limit == 0 {
+		return nil
+	}
+	pageSize := limit // page shift 0: one page
 	if cds[0].PageShift != 0 {
 		pageSize = 1 << cds[0].PageShift
 	}
