@@ -6,8 +6,9 @@ import (
 	"hash/crc32"
 	"io"
 
-	// klauspost's inflater reads the same format about twice as fast as
-	// compress/flate: inflating dominates the measurement of deflated apps.
+	// klauspost's inflater (a drop-in for compress/flate) takes 20-25 %
+	// less CPU here, and inflating dominates the measurement of deflated
+	// apps; the fuzz target checks its output against archive/zip's.
 	"github.com/klauspost/compress/flate"
 )
 
