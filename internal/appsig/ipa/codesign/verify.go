@@ -92,22 +92,14 @@ func (s *Slice) verify(ctx context.Context, w io.Writer) error {
 }
 
 // verifyPages reads the code [0, codeLimit) in chunks and checks each page
-// against every CodeDirectory (they share the page size).
+// against every CodeDirectory; memory stays flat whatever the page size.
 func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirectory) error {
 	limit := cds[0].CodeLimit
-	if limit == 0 {
-		return nil
-	}
-	pageSize := limit // page shift 0: one page
-	if cds[0].PageShift != 0 {
-		pageSize = 1 << cds[0].PageShift
-	}
-	step := max(pageSize, cacheChunk/pageSize*pageSize)
-	buf := make([]byte, min(limit, max(step, readChunk/step*step)))
-	hs := make([]hash.Hash, len(cds))
+	checks := make([]*pageCheck, len(cds))
 	for i, cd := range cds {
-		hs[i] = hashTypes[cd.HashType].alg.New()
+		checks[i] = newPageCheck(cd)
 	}
+	buf := make([]byte, min(limit, readChunk))
 	for start := uint64(0); start < limit; start += uint64(len(buf)) {
 		if err := ctx.Err(); err != nil {
 			return fault.Wrap(fault.Cancelled, err)
@@ -116,20 +108,21 @@ func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirecto
 		if _, err := s.r.ReadAt(chunk, int64(start)); err != nil {
 			return invalid("code cannot be read: %v", err)
 		}
-		if err := checkPieces(w, chunk, start, step, pageSize, cds, hs); err != nil {
+		if err := checkPieces(w, chunk, checks); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkPieces writes chunk to w and checks its pages, step bytes at a time.
-func checkPieces(w io.Writer, chunk []byte, start, step, pageSize uint64, cds []*CodeDirectory, hs []hash.Hash) error {
-	for off := uint64(0); off < uint64(len(chunk)); off += step {
-		piece := chunk[off:min(off+step, uint64(len(chunk)))]
+// checkPieces writes chunk to w and to every check, a piece at a time.
+func checkPieces(w io.Writer, chunk []byte, checks []*pageCheck) error {
+	for len(chunk) > 0 {
+		piece := chunk[:min(len(chunk), cacheChunk)]
+		chunk = chunk[len(piece):]
 		w.Write(piece)
-		for i, cd := range cds {
-			if err := cd.checkChunk(hs[i], piece, start+off, pageSize); err != nil {
+		for _, c := range checks {
+			if err := c.write(piece); err != nil {
 				return err
 			}
 		}
@@ -137,19 +130,49 @@ func checkPieces(w io.Writer, chunk []byte, start, step, pageSize uint64, cds []
 	return nil
 }
 
-// checkChunk checks the pages of chunk, which starts at byte start, with
-// h, a hash of the CodeDirectory's type.
-func (cd *CodeDirectory) checkChunk(h hash.Hash, chunk []byte, start, pageSize uint64) error {
-	var sum [64]byte
-	for off := uint64(0); off < uint64(len(chunk)); off += pageSize {
-		page := chunk[off:min(off+pageSize, uint64(len(chunk)))]
-		h.Reset()
-		h.Write(page)
-		got := h.Sum(sum[:0])
-		if i := (start + off) / pageSize; !bytes.Equal(got[:cd.hashSize], cd.codeSlot(i)) {
-			return invalid("code page %d (offset %d) does not match its %s hash in the CodeDirectory", i, start+off, cd.HashName())
+// pageCheck hashes one CodeDirectory's code as it streams by and checks
+// each page once its last byte is in: a page may span pieces, and with page
+// shift 0 one page is the whole code.
+type pageCheck struct {
+	cd       *CodeDirectory
+	h        hash.Hash
+	pageSize uint64
+	page     uint64 // index of the page being hashed
+	in       uint64 // its bytes hashed so far
+	pos      uint64 // code bytes hashed
+	sum      [64]byte
+}
+
+func newPageCheck(cd *CodeDirectory) *pageCheck {
+	size := cd.CodeLimit
+	if cd.PageShift != 0 {
+		size = 1 << cd.PageShift
+	}
+	return &pageCheck{cd: cd, h: hashTypes[cd.HashType].alg.New(), pageSize: size}
+}
+
+func (c *pageCheck) write(b []byte) error {
+	for len(b) > 0 {
+		k := min(uint64(len(b)), c.pageSize-c.in)
+		c.h.Write(b[:k])
+		b, c.in, c.pos = b[k:], c.in+k, c.pos+k
+		if c.in == c.pageSize || c.pos == c.cd.CodeLimit {
+			if err := c.checkPage(); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+func (c *pageCheck) checkPage() error {
+	got := c.h.Sum(c.sum[:0])
+	if !bytes.Equal(got[:c.cd.hashSize], c.cd.codeSlot(c.page)) {
+		return invalid("code page %d (offset %d) does not match its %s hash in the CodeDirectory",
+			c.page, c.page*c.pageSize, c.cd.HashName())
+	}
+	c.h.Reset()
+	c.page, c.in = c.page+1, 0
 	return nil
 }
 
