@@ -2,7 +2,8 @@ package statuspage
 
 import (
 	"fmt"
-	"strings"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -143,11 +144,15 @@ func flush(out []string, run []point) []string {
 		p := run[0]
 		run = []point{{p.x - barW/2, p.y}, {p.x + barW/2, p.y}}
 	}
-	pts := make([]string, len(run))
+	buf := make([]byte, 0, len(run)*14)
 	for i, p := range run {
-		pts[i] = num(p.x) + "," + num(p.y)
+		if i > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(appendNum(buf, p.x), ',')
+		buf = appendNum(buf, p.y)
 	}
-	return append(out, strings.Join(pts, " "))
+	return append(out, string(buf))
 }
 
 func maxLatency(bs []bucket) time.Duration {
@@ -189,6 +194,9 @@ func days(now time.Time) []tick {
 	return out
 }
 
-func num(f float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+// num formats a coordinate with at most two decimals, as short as it goes.
+func num(f float64) string { return string(appendNum(nil, f)) }
+
+func appendNum(b []byte, f float64) []byte {
+	return strconv.AppendFloat(b, math.Round(f*100)/100, 'f', -1, 64)
 }
