@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
-	"net/url"
-	"slices"
+		"slices"
 	"strings"
 	"time"
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/notify/webhook"
 	"github.com/approov-cli/approov/internal/store"
 )
 
@@ -25,7 +25,6 @@ const (
 	// ReminderEvery is how often a failure lasting is notified again.
 	ReminderEvery = 24 * time.Hour
 	maxEmails     = 10
-	maxWebhookURL = 512
 	minHookSecret = 16
 	maxHookSecret = 256
 	maxHistory    = 10_000
@@ -248,20 +247,13 @@ func CheckEmail(e string) error {
 }
 
 // CheckWebhookURL accepts an https URL without credentials (http only to
-// a loopback address, for tests).
+// a loopback address, for tests): webhook.CheckURL, as a usage error.
 func CheckWebhookURL(raw string) error {
-	u, err := url.Parse(raw)
-	bad := err != nil || len(raw) > maxWebhookURL || u.Host == "" || u.User != nil || u.Fragment != "" ||
-		strings.ContainsFunc(raw, isControl)
-	if !bad && u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
-		bad = true
+	if strings.ContainsFunc(raw, isControl) {
+		return fault.New(fault.Usage, "invalid webhook URL: it holds control characters")
 	}
-	if bad {
-		return fault.New(fault.Usage, "invalid webhook URL %q: want https://host/path (at most %d bytes, no credentials)", truncate(raw, 60), maxWebhookURL)
+	if err := webhook.CheckURL(raw); err != nil {
+		return fault.New(fault.Usage, "invalid webhook URL: %v", err)
 	}
 	return nil
-}
-
-func isLoopbackHost(h string) bool {
-	return h == "localhost" || h == "127.0.0.1" || h == "::1" || strings.HasPrefix(h, "127.")
 }

@@ -49,7 +49,7 @@ func (s *Service) MonitorRound(ctx context.Context, owner string) (RoundStats, e
 			break
 		}
 		var mine []job
-		mine, err = s.claim(ctx, id, owner, false)
+		mine, err = s.claimChecks(ctx, id, owner, false)
 		jobs = append(jobs, mine...)
 	}
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Service) MonitorRound(ctx context.Context, owner string) (RoundStats, e
 	}
 	s.runChecks(ctx, jobs)
 	for _, group := range byAccount(jobs) {
-		n, err := s.settle(ctx, group[0].account, owner, group)
+		n, err := s.settleChecks(ctx, group[0].account, owner, group)
 		if err != nil {
 			return stats, err
 		}
@@ -103,10 +103,10 @@ func byAccount(jobs []job) [][]job {
 	return out
 }
 
-// claim leases the account's due domains (all of them when all) to owner
+// claimChecks leases the account's due domains (all of them when all) to owner
 // and schedules their next check one interval on. A read comes first, so
 // a round with nothing due writes nothing.
-func (s *Service) claim(ctx context.Context, account, owner string, all bool) ([]job, error) {
+func (s *Service) claimChecks(ctx context.Context, account, owner string, all bool) ([]job, error) {
 	var due []job
 	err := s.view(ctx, func(tx store.Tx) (err error) {
 		due, err = s.dueDomains(tx, account, owner, all)
@@ -175,10 +175,10 @@ func (s *Service) runChecks(ctx context.Context, jobs []job) {
 	wg.Wait()
 }
 
-// settle records the outcomes of an account's jobs still leased to owner
+// settleChecks records the outcomes of an account's jobs still leased to owner
 // (a check whose lease another instance took over is dropped), prunes the
 // history, and notifies the events. It returns how many were notified.
-func (s *Service) settle(ctx context.Context, account, owner string, jobs []job) (int, error) {
+func (s *Service) settleChecks(ctx context.Context, account, owner string, jobs []job) (int, error) {
 	var notices []notice
 	var failing []string
 	err := s.update(ctx, func(tx store.Tx) error {
