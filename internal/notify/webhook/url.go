@@ -1,11 +1,11 @@
 package webhook
 
 import (
-	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/approov-cli/approov/internal/fault"
 )
 
 // maxURL bounds a webhook URL; real ones are far shorter.
@@ -13,30 +13,31 @@ const maxURL = 2048
 
 // CheckURL accepts an absolute https URL without credentials; http only for
 // a loopback host (tests, a local relay). It is the check the monitoring
-// settings apply when a URL is set, and Send applies again.
+// settings apply when a URL is set, and Send applies again. Its errors
+// are fault.Invalid.
 func CheckURL(raw string) error {
 	if len(raw) > maxURL {
-		return fmt.Errorf("webhook URL longer than %d bytes", maxURL)
+		return fault.New(fault.Invalid, "webhook URL longer than %d bytes", maxURL)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return errors.New("webhook URL does not parse") // url's error quotes it whole
+		return fault.New(fault.Invalid, "webhook URL does not parse") // url's error quotes it whole
 	}
 	switch {
 	case u.User != nil:
-		return errors.New("webhook URL must not hold credentials (use the webhook secret)")
+		return fault.New(fault.Invalid, "webhook URL must not hold credentials (use the webhook secret)")
 	case u.Host == "" || u.Opaque != "":
-		return errors.New("webhook URL must be absolute: https://host/path")
+		return fault.New(fault.Invalid, "webhook URL must be absolute: https://host/path")
 	case u.Fragment != "":
-		return errors.New("webhook URL must not have a #fragment")
+		return fault.New(fault.Invalid, "webhook URL must not have a #fragment")
 	case u.Scheme == "https":
 		return nil
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 		return nil
 	case u.Scheme == "http":
-		return errors.New("webhook URL must use https (http only to a loopback address)")
+		return fault.New(fault.Invalid, "webhook URL must use https (http only to a loopback address)")
 	}
-	return fmt.Errorf("webhook URL scheme %q not supported: use https", u.Scheme)
+	return fault.New(fault.Invalid, "webhook URL scheme %q not supported: use https", u.Scheme)
 }
 
 // isLoopback is a literal loopback address or localhost.

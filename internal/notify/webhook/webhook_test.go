@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/approov-cli/approov/internal/fault"
 )
 
 var secret = []byte("whsec-test-0123456789")
@@ -239,7 +241,7 @@ func TestCheckURL(t *testing.T) {
 		{"", false},
 	}
 	for _, tt := range tests {
-		if err := CheckURL(tt.url); (err == nil) != tt.ok {
+		if err := CheckURL(tt.url); (err == nil) != tt.ok || err != nil && fault.KindOf(err) != fault.Invalid {
 			t.Errorf("CheckURL(%q) = %v, want ok=%v", tt.url, err, tt.ok)
 		} else if err != nil && strings.Contains(err.Error(), "pass") {
 			t.Errorf("CheckURL(%q) error %q repeats the credentials", tt.url, err)
