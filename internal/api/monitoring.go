@@ -34,7 +34,9 @@ type MonitoringSetRequest struct {
 }
 
 // String hides the webhook secret from %v and %s.
-func (r MonitoringSetRequest) String() string { return "MonitoringSetRequest{webhook_secret: (hidden)}" }
+func (r MonitoringSetRequest) String() string {
+	return "MonitoringSetRequest{webhook_secret: (hidden)}"
+}
 
 // GoString hides the webhook secret from %#v.
 func (r MonitoringSetRequest) GoString() string { return r.String() }

@@ -3,13 +3,13 @@ package service
 import (
 	"context"
 	"fmt"
-	"net/mail"
-		"slices"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/notify/email"
 	"github.com/approov-cli/approov/internal/notify/webhook"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -56,12 +56,12 @@ type monitorRec struct {
 // Monitoring keys, all in store.Monitoring: account first, so one
 // account's records are a range and no record is shared by accounts (but
 // the page index, written by page enable and disable only).
-func monitorKey(account string) string         { return "s\x00" + account }
-func domainStatePrefix(account string) string  { return "d\x00" + account + "\x00" }
-func domainStateKey(account, d string) string  { return domainStatePrefix(account) + d }
-func historyPrefix(account, d string) string   { return "h\x00" + account + "\x00" + d + "\x00" }
-func deliveryPrefix(account string) string     { return "n\x00" + account + "\x00" }
-func pageIndexKey(hash string) string          { return "p\x00" + hash }
+func monitorKey(account string) string          { return "s\x00" + account }
+func domainStatePrefix(account string) string   { return "d\x00" + account + "\x00" }
+func domainStateKey(account, d string) string   { return domainStatePrefix(account) + d }
+func historyPrefix(account, d string) string    { return "h\x00" + account + "\x00" + d + "\x00" }
+func deliveryPrefix(account string) string      { return "n\x00" + account + "\x00" }
+func pageIndexKey(hash string) string           { return "p\x00" + hash }
 func timeKey(prefix string, t time.Time) string { return fmt.Sprintf("%s%020d", prefix, auditNanos(t)) }
 
 func loadMonitor(tx store.Tx, account string) (*monitorRec, error) {
@@ -237,10 +237,9 @@ func validEmails(es []string) error {
 	return nil
 }
 
-// CheckEmail accepts one bare mailbox (no display name, no CR or LF).
+// CheckEmail accepts one bare mailbox (email.CheckAddress), as a usage error.
 func CheckEmail(e string) error {
-	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || a.Name != "" || len(e) > 254 || strings.ContainsAny(e, "\r\n<>,") {
+	if err := email.CheckAddress(e); err != nil {
 		return fault.New(fault.Usage, "invalid email address %q: want one bare address (user@example.com)", truncate(e, 60))
 	}
 	return nil

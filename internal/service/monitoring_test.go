@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -16,6 +20,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/backend/backendtest"
 	"github.com/approov-cli/approov/internal/notify/webhook"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/pins/pinstest"
@@ -92,6 +97,24 @@ func (rc *hookReceiver) take() []string {
 	return out
 }
 
+// caAt is a test root valid from notBefore for ten years: the fake clock
+// runs behind the wall clock pinstest's roots start at.
+func caAt(t *testing.T, notBefore time.Time) *pinstest.CA {
+	key := pinstest.NewKey(t)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Monitor Test CA"},
+		NotBefore: notBefore, NotAfter: notBefore.Add(10 * 365 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pinstest.CA{Cert: cert, Key: key}
+}
+
 // monEnv is a service monitoring domains on one loopback server.
 type monEnv struct {
 	*harness
@@ -102,7 +125,7 @@ type monEnv struct {
 }
 
 func newMonEnv(t *testing.T, domains ...string) *monEnv {
-	ca := pinstest.NewCA(t, "Monitor Test CA")
+	ca := caAt(t, backendtest.NewClock().Now().Add(-30*24*time.Hour))
 	srv := newMonServer(t, ca)
 	e := &monEnv{srv: srv, key: pinstest.NewKey(t)}
 	connect := map[string]pins.Target{}
@@ -147,9 +170,19 @@ func (e *monEnv) call(op api.Op[api.APIAddRequest, api.PinPushResult], req api.A
 	}
 }
 
+// caller logs the admin in afresh: the fake clock outruns sessions.
+func (e *monEnv) caller() backend.Caller {
+	e.t.Helper()
+	c, err := e.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
 func (e *monEnv) set(req api.MonitoringSetRequest) api.MonitoringSettings {
 	e.t.Helper()
-	out, err := backend.Call(e.ctx, e.b, api.OpMonitoringSet, e.admin, req)
+	out, err := backend.Call(e.ctx, e.b, api.OpMonitoringSet, e.caller(), req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -158,7 +191,7 @@ func (e *monEnv) set(req api.MonitoringSetRequest) api.MonitoringSettings {
 
 func (e *monEnv) status() api.MonitoringStatus {
 	e.t.Helper()
-	out, err := backend.Call(e.ctx, e.b, api.OpMonitoringStatus, e.admin, api.Empty{})
+	out, err := backend.Call(e.ctx, e.b, api.OpMonitoringStatus, e.caller(), api.Empty{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -295,7 +328,7 @@ func TestMonitorTwoInstances(t *testing.T) {
 	if st := e.round(other, "b"); st.Checked != len(domains) {
 		t.Fatalf("one interval after a died, b checked %d of %d", st.Checked, len(domains))
 	}
-	h, err := backend.Call(e.ctx, e.b, api.OpMonitoringHistory, e.admin, api.MonitoringHistoryRequest{Domain: "c.mon.test"})
+	h, err := backend.Call(e.ctx, e.b, api.OpMonitoringHistory, e.caller(), api.MonitoringHistoryRequest{Domain: "c.mon.test"})
 	if err != nil || len(h) != 4 {
 		t.Fatalf("history of c = %d checks, %v; want 4", len(h), err)
 	}
@@ -313,7 +346,7 @@ func TestMonitorPageLink(t *testing.T) {
 		t.Fatalf("page.enable = %+v, %v", link, err)
 	}
 	p, err := e.svc.StatusPage(e.ctx, link.Token)
-	if err != nil || p.Account != "acme" || len(p.Domains) != 1 || len(p.Domains[0].History) != 1 {
+	if err != nil || p.Account != "acme" || len(p.Domains) != 1 || len(p.History["api.mon.test"]) != 1 {
 		t.Fatalf("StatusPage = %+v, %v", p, err)
 	}
 	if _, err := e.svc.StatusPage(e.ctx, link.Token+"x"); err != service.ErrNoStatusPage {
