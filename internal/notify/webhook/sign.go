@@ -71,31 +71,36 @@ func parseHeader(h string) (ts int64, sigs [][]byte, err error) {
 	if h == "" || len(h) > maxHeader {
 		return 0, nil, ErrMalformed
 	}
-	seenT := false
+	ts = -1
 	for _, part := range strings.Split(h, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return 0, nil, ErrMalformed
-		}
-		switch k {
-		case "t":
-			if seenT {
-				return 0, nil, ErrMalformed
-			}
-			seenT = true
-			if ts, err = strconv.ParseInt(v, 10, 64); err != nil || ts < 0 {
-				return 0, nil, ErrMalformed
-			}
-		case "v1":
-			s, err := hex.DecodeString(v)
-			if err != nil || len(s) != sha256.Size {
-				return 0, nil, ErrMalformed
-			}
-			sigs = append(sigs, s)
+		if ts, sigs, err = parseField(part, ts, sigs); err != nil {
+			return 0, nil, err
 		}
 	}
-	if !seenT || len(sigs) == 0 {
+	if ts < 0 || len(sigs) == 0 {
 		return 0, nil, ErrMalformed
+	}
+	return ts, sigs, nil
+}
+
+// parseField adds one "k=v" to what parseHeader has so far (ts < 0: no t yet).
+func parseField(part string, ts int64, sigs [][]byte) (int64, [][]byte, error) {
+	k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+	switch {
+	case !ok:
+		return 0, nil, ErrMalformed
+	case k == "t":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if ts >= 0 || err != nil || n < 0 {
+			return 0, nil, ErrMalformed
+		}
+		return n, sigs, nil
+	case k == "v1":
+		s, err := hex.DecodeString(v)
+		if err != nil || len(s) != sha256.Size {
+			return 0, nil, ErrMalformed
+		}
+		return ts, append(sigs, s), nil
 	}
 	return ts, sigs, nil
 }
