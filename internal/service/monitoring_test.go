@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,8 @@ import (
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/backend/backendtest"
+	"github.com/approov-cli/approov/internal/notify/email"
+	"github.com/approov-cli/approov/internal/notify/email/smtptest"
 	"github.com/approov-cli/approov/internal/notify/webhook"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/pins/pinstest"
@@ -124,7 +127,9 @@ type monEnv struct {
 	key   crypto.Signer
 }
 
-func newMonEnv(t *testing.T, domains ...string) *monEnv {
+func newMonEnv(t *testing.T, domains ...string) *monEnv { return newMonEnvWith(t, nil, domains...) }
+
+func newMonEnvWith(t *testing.T, mod func(*service.Options), domains ...string) *monEnv {
 	ca := caAt(t, backendtest.NewClock().Now().Add(-30*24*time.Hour))
 	srv := newMonServer(t, ca)
 	e := &monEnv{srv: srv, key: pinstest.NewKey(t)}
@@ -137,6 +142,9 @@ func newMonEnv(t *testing.T, domains ...string) *monEnv {
 		clock = o.Now
 		o.Live = pins.CheckOptions{ConnectTo: connect, Fetch: pins.FetchOptions{Roots: ca.Pool(), Now: o.Now}, Timeout: 5 * time.Second}
 		o.Webhook = &webhook.Sender{Timeout: 2 * time.Second, Now: o.Now, Sleep: func(context.Context, time.Duration) error { return nil }}
+		if mod != nil {
+			mod(o)
+		}
 	})
 	e.hook = &hookReceiver{t: t, secret: []byte("0123456789abcdef-hook"), now: clock}
 	hs := httptest.NewServer(e.hook)
@@ -360,5 +368,34 @@ func TestMonitorPageLink(t *testing.T) {
 	}
 	if !e.status().Settings.WebhookSecretSet || e.status().Settings.Page {
 		t.Fatalf("settings = %+v", e.status().Settings)
+	}
+}
+
+// TestMonitorEmail: one plain-text message listing every failing domain,
+// through an SMTP relay on loopback with STARTTLS and AUTH.
+func TestMonitorEmail(t *testing.T) {
+	cfg, roots := smtptest.Certificate(t, "127.0.0.1")
+	relay := smtptest.Start(t, smtptest.Options{TLS: cfg, Username: "approovd", Password: "relay-pw"})
+	e := newMonEnvWith(t, func(o *service.Options) {
+		o.Mailer = email.Relay{Addr: relay.Addr, Username: "approovd", Password: "relay-pw", From: "monitor@approov.example",
+			StartTLS: true, RootCAs: roots, Timeout: 10 * time.Second}
+	}, "a.mon.test", "b.mon.test")
+	e.set(api.MonitoringSetRequest{Emails: &[]string{"ops@example.com", "oncall@example.org"}})
+	e.round(e.svc, "a")
+	e.srv.serve(pinstest.NewKey(t), e.clock.Now(), e.clock.Now().Add(365*24*time.Hour), "a.mon.test", "b.mon.test")
+	e.clock.Advance(service.DefaultMonitorInterval)
+	e.round(e.svc, "a")
+	msgs := relay.Messages()
+	if len(msgs) != 1 || len(msgs[0].To) != 2 || relay.AuthAttempts() != 1 {
+		t.Fatalf("messages = %+v, auths %d", msgs, relay.AuthAttempts())
+	}
+	for _, want := range []string{"Subject: approov monitoring: 2 failing API domain(s) on acme", "- a.mon.test\r\n", "- b.mon.test\r\n", "Failing now: 2"} {
+		if !strings.Contains(msgs[0].Data, want) {
+			t.Errorf("message lacks %q:\n%s", want, msgs[0].Data)
+		}
+	}
+	ds := e.status().Deliveries
+	if len(ds) != 2 || !ds[0].OK || !ds[1].OK {
+		t.Fatalf("deliveries = %+v", ds)
 	}
 }
