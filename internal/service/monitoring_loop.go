@@ -191,8 +191,10 @@ func (s *Service) settleChecks(ctx context.Context, account, owner string, jobs 
 			notices = append(notices, ns...)
 		}
 		var err error
-		failing, err = failingDomains(tx, account)
-		return err
+		if failing, err = failingDomains(tx, account); err != nil {
+			return err
+		}
+		return dropRemoved(tx, account)
 	})
 	if err != nil || len(notices) == 0 {
 		return 0, err
@@ -232,4 +234,55 @@ func failingDomains(tx store.Tx, account string) ([]string, error) {
 		}
 	}
 	return out, err
+}
+
+// dropRemoved deletes the state and history of domains no longer
+// monitored (removed from the pin configuration), at most maxSweep
+// history records a time, so nothing outlives its domain for long.
+func dropRemoved(tx store.Tx, account string) error {
+	targets, err := monitorTargets(tx, account)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, d := range targets {
+		keep[d.Name] = true
+	}
+	var gone []string
+	start, end := store.Prefix(domainStatePrefix(account))
+	err = tx.Scan(store.Monitoring, start, end, func(k string, _ []byte) error {
+		if name := k[len(start):]; !keep[name] {
+			gone = append(gone, name)
+		}
+		return nil
+	})
+	for _, name := range gone {
+		if err == nil {
+			err = dropDomain(tx, account, name)
+		}
+	}
+	return err
+}
+
+// dropDomain deletes a domain's history (up to maxSweep records; the
+// state goes with the last of them) and then its state.
+func dropDomain(tx store.Tx, account, name string) error {
+	var dead []string
+	start, end := store.Prefix(historyPrefix(account, name))
+	err := tx.Scan(store.Monitoring, start, end, func(k string, _ []byte) error {
+		dead = append(dead, k)
+		if len(dead) >= maxSweep {
+			return store.ErrStop
+		}
+		return nil
+	})
+	for _, k := range dead {
+		if err == nil {
+			err = tx.Delete(store.Monitoring, k)
+		}
+	}
+	if err != nil || len(dead) >= maxSweep {
+		return err
+	}
+	return tx.Delete(store.Monitoring, domainStateKey(account, name))
 }

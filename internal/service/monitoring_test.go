@@ -29,6 +29,7 @@ import (
 	"github.com/approov-cli/approov/internal/pins/pinstest"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/store"
 )
 
 // monServer is a loopback TLS server for monitored domains whose
@@ -397,5 +398,32 @@ func TestMonitorEmail(t *testing.T) {
 	ds := e.status().Deliveries
 	if len(ds) != 2 || !ds[0].OK || !ds[1].OK {
 		t.Fatalf("deliveries = %+v", ds)
+	}
+}
+
+// TestMonitorRemovedDomainForgotten: a domain removed from the pin
+// configuration loses its state and history at the next round.
+func TestMonitorRemovedDomainForgotten(t *testing.T) {
+	e := newMonEnv(t, "a.mon.test", "b.mon.test")
+	e.round(e.svc, "a")
+	if _, err := backend.Call(e.ctx, e.b, api.OpAPIRemove, e.caller(), api.APIRemoveRequest{Domain: "b.mon.test"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(service.DefaultMonitorInterval)
+	e.round(e.svc, "a")
+	left := 0
+	_ = e.st.View(e.ctx, func(tx store.Tx) error {
+		return tx.Scan(store.Monitoring, "", "", func(k string, _ []byte) error {
+			if strings.Contains(k, "b.mon.test") {
+				left++
+			}
+			return nil
+		})
+	})
+	if left != 0 {
+		t.Fatalf("%d records of the removed domain remain", left)
+	}
+	if h, _ := backend.Call(e.ctx, e.b, api.OpMonitoringHistory, e.caller(), api.MonitoringHistoryRequest{}); len(h) != 2 {
+		t.Fatalf("history = %+v, want a.mon.test's 2 checks", h)
 	}
 }
