@@ -64,6 +64,7 @@ type hookReceiver struct {
 	secret []byte
 	now    func() time.Time
 	status atomic.Int32 // answered status; 0: 204
+	delay  atomic.Int64 // how long to wait before answering
 	mu     sync.Mutex
 	events []string
 }
@@ -73,6 +74,13 @@ func (rc *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := webhook.Verify(rc.secret, r.Header.Get(webhook.SignatureHeader), body, rc.now(), 5*time.Minute); err != nil {
 		rc.t.Errorf("delivery with a bad signature: %v", err)
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if d := time.Duration(rc.delay.Load()); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
 		return
 	}
 	if s := rc.status.Load(); s != 0 {
@@ -425,5 +433,28 @@ func TestMonitorRemovedDomainForgotten(t *testing.T) {
 	}
 	if h, _ := backend.Call(e.ctx, e.b, api.OpMonitoringHistory, e.caller(), api.MonitoringHistoryRequest{}); len(h) != 2 {
 		t.Fatalf("history = %+v, want a.mon.test's 2 checks", h)
+	}
+}
+
+// TestMonitorWebhookTimeoutRetried: a receiver that does not answer in
+// time is retried with backoff, every attempt recorded as timed out.
+func TestMonitorWebhookTimeoutRetried(t *testing.T) {
+	const d = "api.mon.test"
+	var waits []time.Duration
+	e := newMonEnvWith(t, func(o *service.Options) {
+		o.Webhook.Timeout = 100 * time.Millisecond
+		o.Webhook.Sleep = func(_ context.Context, w time.Duration) error { waits = append(waits, w); return nil }
+	}, d)
+	e.round(e.svc, "a")
+	e.hook.delay.Store(int64(2 * time.Second))
+	e.srv.serve(pinstest.NewKey(t), e.clock.Now(), e.clock.Now().Add(365*24*time.Hour), d)
+	e.clock.Advance(service.DefaultMonitorInterval)
+	e.round(e.svc, "a")
+	ds := e.status().Deliveries
+	if len(ds) != 1 || ds[0].OK || len(ds[0].Attempts) != 4 || ds[0].Attempts[3].Status != 0 || ds[0].Attempts[3].Error == "" {
+		t.Fatalf("deliveries = %+v", ds)
+	}
+	if len(waits) != 3 || waits[1] <= waits[0] || waits[2] <= waits[1] {
+		t.Fatalf("backoff waits = %v, want 3 growing ones", waits)
 	}
 }
