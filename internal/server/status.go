@@ -32,19 +32,27 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusNotFound, "no such status page\n")
 		return
 	}
-	var page bytes.Buffer
 	if err == nil {
-		err = statuspage.Render(&page, pageOf(data))
+		err = writePage(w, data)
 	}
 	if err != nil {
 		s.cfg.Logger.Error("status page", "err", err.Error())
 		writeText(w, http.StatusInternalServerError, "internal error\n")
-		return
 	}
-	h.Set("Content-Security-Policy", statuspage.ContentSecurityPolicy)
-	h.Set("Content-Type", "text/html; charset=utf-8")
+}
+
+// writePage renders the page whole before the first byte goes out, so a
+// failure is still a clean 500.
+func writePage(w http.ResponseWriter, data service.StatusPageData) error {
+	var page bytes.Buffer
+	if err := statuspage.Render(&page, pageOf(data)); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Security-Policy", statuspage.ContentSecurityPolicy)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	w.Write(page.Bytes())
+	w.Write(page.Bytes()) // a client gone away is not the server's error
+	return nil
 }
 
 // pageOf is the service's page data in the page library's terms.

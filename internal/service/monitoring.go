@@ -177,9 +177,23 @@ func applyMonitorSet(m *monitorRec, req api.MonitoringSetRequest) (string, error
 		m.Emails = *req.Emails
 		changes = append(changes, fmt.Sprintf("%d email recipients", len(m.Emails)))
 	}
+	hook, err := applyWebhook(m, req)
+	if err != nil {
+		return "", err
+	}
+	changes = append(changes, hook...)
+	if len(changes) == 0 {
+		return "", fault.New(fault.Usage, "nothing to change: give an interval, emails, a webhook or its secret")
+	}
+	return strings.Join(changes, ", "), nil
+}
+
+// applyWebhook changes the webhook and its secret as req asks.
+func applyWebhook(m *monitorRec, req api.MonitoringSetRequest) ([]string, error) {
+	var changes []string
 	if req.Webhook != nil {
 		if *req.Webhook != m.Webhook && len(req.WebhookSecret) == 0 && *req.Webhook != "" {
-			return "", fault.New(fault.Usage, "a new webhook needs its secret (--webhook-secret-stdin)")
+			return nil, fault.New(fault.Usage, "a new webhook needs its secret (--webhook-secret-stdin)")
 		}
 		m.Webhook = *req.Webhook
 		if m.Webhook == "" {
@@ -189,15 +203,12 @@ func applyMonitorSet(m *monitorRec, req api.MonitoringSetRequest) (string, error
 	}
 	if len(req.WebhookSecret) > 0 {
 		if m.Webhook == "" {
-			return "", fault.New(fault.Usage, "a webhook secret needs a webhook URL")
+			return nil, fault.New(fault.Usage, "a webhook secret needs a webhook URL")
 		}
 		m.WebhookSecret = req.WebhookSecret
 		changes = append(changes, "webhook secret set (value not recorded)")
 	}
-	if len(changes) == 0 {
-		return "", fault.New(fault.Usage, "nothing to change: give an interval, emails, a webhook or its secret")
-	}
-	return strings.Join(changes, ", "), nil
+	return changes, nil
 }
 
 func orNoneWord(s string) string {

@@ -43,15 +43,10 @@ type job struct {
 func (s *Service) MonitorRound(ctx context.Context, owner string) (RoundStats, error) {
 	ids, err := s.accountIDs(ctx)
 	stats := RoundStats{Accounts: len(ids)}
-	var jobs []job
-	for _, id := range ids {
-		if err != nil {
-			break
-		}
-		var mine []job
-		mine, err = s.claimChecks(ctx, id, owner, false)
-		jobs = append(jobs, mine...)
+	if err != nil {
+		return stats, err
 	}
+	jobs, err := s.claimAll(ctx, ids, owner)
 	if err != nil {
 		return stats, err
 	}
@@ -68,6 +63,19 @@ func (s *Service) MonitorRound(ctx context.Context, owner string) (RoundStats, e
 		stats.Failing += boolInt(!j.out.OK)
 	}
 	return stats, nil
+}
+
+// claimAll claims the due domains of every account in ids.
+func (s *Service) claimAll(ctx context.Context, ids []string, owner string) ([]job, error) {
+	var jobs []job
+	for _, id := range ids {
+		mine, err := s.claimChecks(ctx, id, owner, false)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, mine...)
+	}
+	return jobs, nil
 }
 
 func boolInt(b bool) int {

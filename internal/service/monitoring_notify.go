@@ -39,6 +39,11 @@ func (s *Service) notify(ctx context.Context, account string, notices []notice, 
 	if err != nil {
 		return err
 	}
+	return s.recordDeliveries(ctx, account, s.deliver(ctx, account, m, notices, failing))
+}
+
+// deliver sends the notices to every target of m.
+func (s *Service) deliver(ctx context.Context, account string, m *monitorRec, notices []notice, failing []string) []deliveryRec {
 	var ds []deliveryRec
 	if m.Webhook != "" {
 		ds = append(ds, s.sendWebhook(ctx, account, m, notices, failing))
@@ -46,7 +51,7 @@ func (s *Service) notify(ctx context.Context, account string, notices []notice, 
 	if len(m.Emails) > 0 {
 		ds = append(ds, s.sendEmail(ctx, account, m, notices, failing))
 	}
-	return s.recordDeliveries(ctx, account, ds)
+	return ds
 }
 
 func eventOf(notices []notice) string {

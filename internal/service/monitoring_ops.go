@@ -59,14 +59,7 @@ func (s *Service) monitoringTest(ctx context.Context, c *call, _ api.Empty) (api
 	if err != nil {
 		return api.MonitoringTest{}, err
 	}
-	ns := []notice{{Event: eventTest, State: api.MonitorUnknown}}
-	var ds []deliveryRec
-	if m.Webhook != "" {
-		ds = append(ds, s.sendWebhook(ctx, c.acct.ID, m, ns, nil))
-	}
-	if len(m.Emails) > 0 {
-		ds = append(ds, s.sendEmail(ctx, c.acct.ID, m, ns, nil))
-	}
+	ds := s.deliver(ctx, c.acct.ID, m, []notice{{Event: eventTest, State: api.MonitorUnknown}}, nil)
 	s.recordAlone(ctx, c.acct.ID, c.eventDetail("ok", "test notification sent"))
 	out := api.MonitoringTest{Deliveries: []api.Delivery{}}
 	for _, d := range ds {
