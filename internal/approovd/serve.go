@@ -14,6 +14,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/monitor"
 	"github.com/approov-cli/approov/internal/server"
 	"github.com/approov-cli/approov/internal/service"
 	"github.com/approov-cli/approov/internal/store"
@@ -39,6 +40,7 @@ type ServeOptions struct {
 	AddrFile  string
 	LogFormat string
 	Limits    server.Limits
+	Monitor   MonitorOptions // continuous API monitoring (issue 13)
 }
 
 // NewCmdServe builds `approovd serve`.
@@ -83,6 +85,7 @@ create" on a socket beside it (approovd.sock, mode 0600).`,
 	fl.IntVar(&opts.Limits.AddressBurst, "burst-per-address", server.DefaultLimits.AddressBurst, "burst per client address")
 	fl.Float64Var(&opts.Limits.PerAccount, "rate-per-account", server.DefaultLimits.PerAccount, "requests per second per account")
 	fl.IntVar(&opts.Limits.AccountBurst, "burst-per-account", server.DefaultLimits.AccountBurst, "burst per account")
+	addMonitorFlags(fl, &opts.Monitor)
 	return cmd
 }
 
@@ -111,7 +114,13 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return fault.New(fault.Usage, "listen on %s: %v", opts.Listen, err)
 	}
-	svc := service.New(st, service.Options{Now: opts.F.Now})
+	mailer, err := opts.Monitor.mailer(opts.F.Getenv)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	svc := service.New(st, service.Options{Now: opts.F.Now, Mailer: mailer})
+	startMonitor(ctx, &opts.Monitor, &monitor.Loop{Service: svc, Logger: log, Every: opts.Monitor.Every})
 	stopAdmin, err := serveAdmin(ctx, u.Dir(), st, opts.F.Now)
 	if err != nil {
 		ln.Close()
