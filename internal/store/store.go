@@ -56,6 +56,12 @@ const (
 	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
 	Secrets       Bucket = "secrets"       // account id → HS256 token secret and kid
 	Pins          Bucket = "pins"          // account\x00head, account\x00v\x00version → pin configuration
+
+	// Metrics (attestation metrics, docs/metrics.md): one row per
+	// attestation, hourly roll-ups and unique-installation presence keys;
+	// MetricsKeys: account id → the HMAC key that masks installation ids.
+	Metrics     Bucket = "metrics"
+	MetricsKeys Bucket = "metrics_keys"
 )
 
 // Buckets lists every bucket; a new store creates them.
@@ -65,6 +71,8 @@ var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Ex
 	AppSignCerts,  // trusted app-signing certificates
 	Secrets,       // token secrets
 	Pins,          // versions of the pin configuration
+	// attestation metrics
+	Metrics, MetricsKeys,
 }
 
 // ErrNotFound is returned by Get for a missing key.
