@@ -134,6 +134,10 @@ var (
 		Cred: CredSession, Roles: AdminOnly})
 	OpSDKConfig = define[SDKConfigRequest, SDKConfig](Operation{Name: "sdk.config", Method: "GET", Path: acct + "/sdk/config",
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+
+	// attestation metrics (issue 14)
+	OpMetrics = define[MetricsQuery, Metrics](Operation{Name: "metrics", Method: "GET", Path: acct + "/metrics",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
 )
 
 // commands holds the roles of command paths that are not (yet) operations
