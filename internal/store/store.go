@@ -56,15 +56,22 @@ const (
 	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
 	Secrets       Bucket = "secrets"       // account id → HS256 token secret and kid
 	Pins          Bucket = "pins"          // account\x00head, account\x00v\x00version → pin configuration
+
+	// The token service (issue 14).
+	Policies   Bucket = "policies"   // account id → attestation policy
+	Devices    Bucket = "devices"    // account\x00k → installation mask key; account\x00d\x00mask → override
+	Attested   Bucket = "attested"   // account\x00inverted time\x00mask → nothing: who attested last
+	SecStrings Bucket = "secstrings" // account\x00name → runtime secret
 )
 
 // Buckets lists every bucket; a new store creates them.
 var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits,
-	Idempotency,   // outcomes answering retries
-	Registrations, // registered builds
-	AppSignCerts,  // trusted app-signing certificates
-	Secrets,       // token secrets
-	Pins,          // versions of the pin configuration
+	Idempotency,                             // outcomes answering retries
+	Registrations,                           // registered builds
+	AppSignCerts,                            // trusted app-signing certificates
+	Secrets,                                 // token secrets
+	Pins,                                    // versions of the pin configuration
+	Policies, Devices, Attested, SecStrings, // the token service (issue 14)
 }
 
 // ErrNotFound is returned by Get for a missing key.
