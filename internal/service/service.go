@@ -86,6 +86,10 @@ type Service struct {
 	// public caches each account's latest public configuration, checked
 	// against the stored head version on every request (public.go).
 	public sync.Map
+	// metricsKeys caches each account's masking key once read from the
+	// store (metrics.go): it never changes, and an attestation that reads
+	// nothing cannot be the victim of a serialization conflict.
+	metricsKeys sync.Map
 }
 
 // New returns a Service on st.

@@ -57,6 +57,12 @@ const (
 	Secrets       Bucket = "secrets"       // account id → HS256 token secret and kid
 	Pins          Bucket = "pins"          // account\x00head, account\x00v\x00version → pin configuration
 
+	// Metrics (attestation metrics, docs/metrics.md): one row per
+	// attestation, hourly roll-ups and unique-installation presence keys;
+	// MetricsKeys: account id → the HMAC key that masks installation ids.
+	Metrics     Bucket = "metrics"
+	MetricsKeys Bucket = "metrics_keys"
+
 	// The token service (issue 14).
 	Policies   Bucket = "policies"   // account id → attestation policy
 	Devices    Bucket = "devices"    // account\x00k → installation mask key; account\x00d\x00mask → override
@@ -66,12 +72,15 @@ const (
 
 // Buckets lists every bucket; a new store creates them.
 var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Expiry, Audit, Limits,
-	Idempotency,                             // outcomes answering retries
-	Registrations,                           // registered builds
-	AppSignCerts,                            // trusted app-signing certificates
-	Secrets,                                 // token secrets
-	Pins,                                    // versions of the pin configuration
-	Policies, Devices, Attested, SecStrings, // the token service (issue 14)
+	Idempotency,   // outcomes answering retries
+	Registrations, // registered builds
+	AppSignCerts,  // trusted app-signing certificates
+	Secrets,       // token secrets
+	Pins,          // versions of the pin configuration
+	// attestation metrics
+	Metrics, MetricsKeys,
+	// the token service (issue 14)
+	Policies, Devices, Attested, SecStrings,
 }
 
 // ErrNotFound is returned by Get for a missing key.
