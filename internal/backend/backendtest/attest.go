@@ -83,7 +83,7 @@ func testAttestRegistered(f *fixture) {
 	other := f.app(measurement("com.example.app", someSigner, 2), installkey.Ed25519)
 	out := f.attest(other)
 	claims, ok := f.tokenValid(admin, out.Token)
-	if ok || claims["did"] != nil || len(out.Reasons) != 0 || f.lifetime(out) != 5*time.Minute+10*time.Second {
+	if ok || claims["did"] != other.ID() || len(out.Reasons) != 0 || f.lifetime(out) != 5*time.Minute+10*time.Second {
 		f.t.Fatalf("unregistered build: valid %v, answer %+v (reasons are off by default)", ok, out)
 	}
 }
@@ -164,9 +164,9 @@ func testAttestPolicy(f *fixture) {
 	_, err := backend.Call(f.ctx, f.b, api.OpPolicySet, admin, api.PolicySetRequest{BaseVersion: 1, Lifetime: 5 * time.Minute, RiskyLifetime: time.Minute})
 	wantKind(f.t, err, fault.Conflict, "a policy change from a stale version")
 	_, err = backend.Call(f.ctx, f.b, api.OpPolicySet, admin, api.PolicySetRequest{BaseVersion: 2, Reject: []string{"sunburn"}, Lifetime: 5 * time.Minute, RiskyLifetime: time.Minute})
-	wantKind(f.t, err, fault.Invalid, "an unknown property")
+	wantKind(f.t, err, fault.Usage, "an unknown property")
 	_, err = backend.Call(f.ctx, f.b, api.OpPolicySet, admin, api.PolicySetRequest{BaseVersion: 2, Lifetime: 2 * time.Hour, RiskyLifetime: time.Minute})
-	wantKind(f.t, err, fault.Invalid, "a two-hour token")
+	wantKind(f.t, err, fault.Usage, "a two-hour token")
 	_, err = backend.Call(f.ctx, f.b, api.OpPolicyShow, f.mustLogin(user, role.Dev), api.Empty{})
 	wantKind(f.t, err, fault.Permission, "a dev reading the policy")
 	f.wantAudit(admin, "policy.set", "ok", 1, 2, "")
@@ -204,17 +204,17 @@ func testAttestDevices(f *fixture) {
 		f.t.Fatal("a force-fail device passed")
 	}
 	f.clock.Advance(61 * time.Minute)
+	admin, dev = f.mustLogin(user, role.Admin), f.mustLogin(user, role.Dev)
 	emu.Device.Emulator = false
 	if _, ok := f.tokenValid(admin, f.attest(emu).Token); !ok {
 		f.t.Fatal("an expired force-fail still failed a clean registered device")
 	}
-	admin, dev = f.mustLogin(user, role.Admin), f.mustLogin(user, role.Dev)
 	_, err = f.addDevice(dev, api.DeviceAddRequest{ID: emu.ID(), Mode: api.DevicePentest, ExpireAfter: time.Hour})
 	wantKind(f.t, err, fault.Permission, "a dev marking a pentest device")
 	_, err = f.addDevice(admin, api.DeviceAddRequest{ID: emu.ID(), Mode: api.DevicePentest})
-	wantKind(f.t, err, fault.Invalid, "a pentest device without expiry")
+	wantKind(f.t, err, fault.Usage, "a pentest device without expiry")
 	_, err = f.addDevice(admin, api.DeviceAddRequest{ID: "short", Mode: api.DeviceForcePass})
-	wantKind(f.t, err, fault.Invalid, "a malformed installation id")
+	wantKind(f.t, err, fault.Usage, "a malformed installation id")
 	_, err = backend.Call(f.ctx, f.b, api.OpDeviceRemove, dev, api.DeviceRemoveRequest{ID: d.ID})
 	must(f.t, err)
 	_, err = backend.Call(f.ctx, f.b, api.OpDeviceRemove, dev, api.DeviceRemoveRequest{ID: d.ID})
@@ -263,7 +263,7 @@ func testAttestSecStrings(f *fixture) {
 		must(f.t, add("k"+string(rune('a'+i)), "v"))
 	}
 	wantKind(f.t, add("one-too-many", "v"), fault.Invalid, "a 17th secret")
-	wantKind(f.t, add("bad name", "v"), fault.Invalid, "a name with a space")
+	wantKind(f.t, add("bad name", "v"), fault.Usage, "a name with a space")
 	list, err := backend.Call(f.ctx, f.b, api.OpSecStringsList, admin, api.Empty{})
 	must(f.t, err)
 	if len(list) != 16 || list[0].Name != "api-key" || list[0].SetBy != user {
