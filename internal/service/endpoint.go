@@ -41,6 +41,7 @@ func serve[Req, Resp any](op api.Op[Req, Resp], h handler[Req, Resp]) endpoint {
 // endpoints lists the operations each domain file serves (its ops table).
 var endpoints = index(accountOps, codeOps, loginOps, sessionOps, userOps, auditOps,
 	registrationOps, appSignCertOps, secretOps, tokenOps, pinOps, apiOps, sdkOps,
+	attestOps, policyOps, deviceOps, secStringOps, // the token service (issue 14)
 	metricsOps, // attestation metrics
 )
 

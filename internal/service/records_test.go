@@ -12,6 +12,8 @@ import (
 var persisted = []any{accountRec{}, userRec{}, roleRec{}, codeRec{}, sessionRec{}, auditRec{}, limitRec{}, regRec{}, certRec{}, secretRec{},
 	// attestation metrics
 	metricEventRec{}, metricHourRec{}, metricsKeyRec{},
+	// the token service (issue 14)
+	policyRec{}, maskKeyRec{}, deviceRec{}, attestedPtr{}, secStringRec{},
 }
 
 // Records are the service's own types, never the contract's: a change on

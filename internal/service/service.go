@@ -50,6 +50,9 @@ type Options struct {
 	// from where the service runs. The zero value dials domain:443 and
 	// verifies against the system roots.
 	Live pins.CheckOptions
+	// Evidence are the platform-evidence verifiers of the token service
+	// (evidence.go); none by default.
+	Evidence []EvidenceVerifier
 }
 
 func (o *Options) defaults() {

@@ -34,7 +34,7 @@ type testCase struct {
 // cases lists every case; each file of the suite holds the cases of its
 // subject, so adding one touches that file only.
 func cases() []testCase {
-	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases, pinCases,
+	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases, pinCases, attestCases,
 		metricsCases, // attestation metrics
 	)
 }
