@@ -10,15 +10,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/attestsim"
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/backend/backendtest"
 	"github.com/approov-cli/approov/internal/backend/remote"
 	"github.com/approov-cli/approov/internal/installkey"
 	"github.com/approov-cli/approov/internal/server/servertest"
 	"github.com/approov-cli/approov/internal/service"
+	"github.com/approov-cli/approov/internal/store/postgres"
+	"github.com/approov-cli/approov/internal/store/postgres/pgtest"
 )
+
+// TestMain stops the private PostgreSQL cluster the tests start.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // tally is what the metrics must say of the traffic, computed by the test
 // from what it sent and the documented default policy (reject rooted,
@@ -75,8 +83,7 @@ func expect(registered bool, d api.DeviceProperties) (string, []string) {
 // TestMetricsEqualTrafficThroughApproovd: simulated apps of four builds
 // (three registered, one not) on devices with and without risky
 // properties attest through approovd; the metrics it then answers equal the
-// traffic exactly, and the store holds no installation id and no full
-// client address.
+// traffic exactly, and the store holds no installation id.
 func TestMetricsEqualTrafficThroughApproovd(t *testing.T) {
 	dir := t.TempDir()
 	opts := service.Options{Params: backendtest.CheapParams}
@@ -87,6 +94,71 @@ func TestMetricsEqualTrafficThroughApproovd(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &rig{ctx: context.Background(), b: b, admin: servertest.Onboard(t, b, created.Invitation.Code), account: created.Account}
+	checkMetricsTraffic(t, r, func() []byte {
+		raw, err := os.ReadFile(filepath.Join(dir, "approovd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	})
+}
+
+// TestMetricsEqualTrafficPostgres: the same traffic through the service on
+// PostgreSQL, searching a dump of its table.
+func TestMetricsEqualTrafficPostgres(t *testing.T) {
+	ctx, url := context.Background(), pgtest.URL(t)
+	pg, err := postgres.Create(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	svc := service.New(pg, service.Options{Params: backendtest.CheapParams, Location: []string{"https://approovd.example.com"}})
+	created, err := svc.CreateAccount(ctx, service.CreateAccountRequest{Name: "acme", FirstUser: "owner@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := backend.NewClient(peer{svc}, backend.ClientOptions{Account: created.Account, Fingerprint: created.Fingerprint})
+	r := &rig{ctx: ctx, b: b, admin: servertest.Onboard(t, b, created.Invitation.Code), account: created.Account}
+	checkMetricsTraffic(t, r, func() []byte { return dumpTable(t, url) })
+}
+
+// peer hands requests to the service as from a client at 127.0.0.1.
+type peer struct{ svc *service.Service }
+
+func (p peer) Exchange(ctx context.Context, _ api.Operation, req *auth.Request) (*auth.Response, error) {
+	req.ClientAddr = "127.0.0.1"
+	return p.svc.Serve(ctx, req), nil
+}
+
+func dumpTable(t *testing.T, url string) []byte {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT bucket, key, value FROM approov_kv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for rows.Next() {
+		var bucket string
+		var k, v []byte
+		if err := rows.Scan(&bucket, &k, &v); err != nil {
+			t.Fatal(err)
+		}
+		out.WriteString(bucket + "\t" + string(k) + "\t" + string(v) + "\n")
+	}
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+	return out.Bytes()
+}
+
+// checkMetricsTraffic drives the traffic through r, compares every
+// breakdown of the metrics with it, and searches the store's bytes.
+func checkMetricsTraffic(t *testing.T, r *rig, storeBytes func() []byte) {
 	secret := r.secret(t)
 	start := time.Now().UTC()
 	want := drive(t, r, secret)
@@ -106,18 +178,14 @@ func TestMetricsEqualTrafficThroughApproovd(t *testing.T) {
 		}
 		checkUnique(t, m, len(want.seen), start, end)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "approovd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := storeBytes()
 	for id := range want.seen {
-		if bytes.Contains(raw, []byte(id)) {
-			i := bytes.Index(raw, []byte(id))
+		if i := bytes.Index(raw, []byte(id)); i >= 0 {
 			t.Fatalf("installation id %s is in the store: %q", id, raw[max(0, i-80):i+60])
 		}
 	}
 	if !bytes.Contains(raw, []byte("127.0.0.0/24")) {
-		t.Error("the truncated network is not in the store file: is the search reading it?")
+		t.Error("the truncated network is not in the store's bytes: is the search reading them?")
 	}
 }
 
