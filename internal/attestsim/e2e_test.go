@@ -215,4 +215,3 @@ func abs(x float64) float64 {
 	}
 	return x
 }
-
