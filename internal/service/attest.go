@@ -5,6 +5,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	mrand "math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +57,7 @@ func (s *Service) attest(ctx context.Context, c *call, req api.AttestRequest) (a
 	}
 	evi, evFailed := s.checkEvidence(ctx, c.acct.ID, in.report, in.key.SPKI())
 	var a attestation
-	err = s.update(ctx, func(tx store.Tx) (err error) {
+	err = s.updateHot(ctx, func(tx store.Tx) (err error) {
 		a, err = s.attestTx(tx, c, in, evFailed)
 		return err
 	})
@@ -63,6 +65,30 @@ func (s *Service) attest(ctx context.Context, c *call, req api.AttestRequest) (a
 		return api.Attestation{}, err
 	}
 	return s.attestAnswer(c, in, a, evi)
+}
+
+// hotRounds is how many times an attestation runs the store's retry loop:
+// it is the service's hot path, where installations of one account race on
+// neighbouring rows (PostgreSQL's predicate locks are per index page), and
+// a lost race would cost an app its token, so it retries longer than an
+// admin command, with a random pause between rounds.
+const hotRounds = 6
+
+// updateHot is update, re-run after a jittered pause while it conflicts.
+func (s *Service) updateHot(ctx context.Context, fn func(store.Tx) error) error {
+	var err error
+	for round := range hotRounds {
+		if err = s.update(ctx, fn); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		pause := time.Duration(mrand.Int64N(int64(time.Millisecond) << round))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+	return err
 }
 
 // attestTx reads what decides the attestation, records it (replay cache,

@@ -53,7 +53,6 @@ attested last (within the last hour). --pentest needs the admin role and
 	fl.BoolVar(&opts.ForceFail, "force-fail", false, "always fail")
 	fl.BoolVar(&opts.Pentest, "pentest", false, "pass and get the configuration with pinning disabled (admin; needs --expires)")
 	fl.StringVar(&opts.Expires, "expires", "", "the override ends after this long: 2h, 7d")
-	cmd.MarkFlagsMutuallyExclusive("force-pass", "force-fail", "pentest")
 	opts.JSON = cmdutil.AddJSONFlags(cmd, deviceFields)
 	cmdutil.RequireRoles(cmd, role.Admin, role.Dev)
 	return cmd
@@ -62,7 +61,7 @@ attested last (within the last hour). --pentest needs the admin role and
 func (o *AddOptions) request() (api.DeviceAddRequest, error) {
 	req := api.DeviceAddRequest{Mode: api.DeviceForcePass}
 	switch {
-	case !o.ForcePass && !o.ForceFail && !o.Pentest:
+	case countTrue(o.ForcePass, o.ForceFail, o.Pentest) != 1:
 		return req, cmdutil.FlagErrorf("give one of --force-pass, --force-fail or --pentest")
 	case o.ForceFail:
 		req.Mode = api.DeviceForceFail
@@ -110,4 +109,14 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "%s Device %s is %s, %s\n", opts.IO.ErrColorScheme().SuccessIcon(), d.ID, d.Mode, until)
 	return nil
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

@@ -62,7 +62,6 @@ between, it fails with exit 3 and changes nothing. Lists are comma-separated;
 	fl.StringVar(&opts.RiskyLifetime, "risky-lifetime", "", "token lifetime of a risky device, 30s to the lifetime (default 2m)")
 	fl.Int64Var(&opts.Base, "base", -1, "the policy version the change is based on (default: the current one)")
 	opts.JSON = cmdutil.AddJSONFlags(cmd, policyFields)
-	cmd.MarkFlagsMutuallyExclusive("preset", "reject")
 	cmdutil.RequireRoles(cmd, role.Admin)
 	return cmd
 }
@@ -110,6 +109,9 @@ func (o *SetOptions) request(cur api.TokenPolicy) (api.PolicySetRequest, error) 
 }
 
 func (o *SetOptions) applyLists(req *api.PolicySetRequest) error {
+	if o.Preset != "" && o.Reject != "" {
+		return cmdutil.FlagErrorf("give --preset or --reject, not both")
+	}
 	if o.Preset != "" {
 		reject, ok := api.Presets[o.Preset]
 		if !ok {
