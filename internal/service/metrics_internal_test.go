@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -327,4 +329,27 @@ func TestMetricsKeyKept(t *testing.T) {
 	}
 	record(t, s, tr.facts, 1)
 	checkTraffic(t, s, tr)
+}
+
+// FuzzFactDims: whatever an SDK reports, a dimension is bounded, valid
+// UTF-8 without control characters, and an address is kept as a /24 or /48
+// network or not at all.
+func FuzzFactDims(f *testing.F) {
+	for _, s := range []string{"203.0.113.9", "[2001:db8::1]:443", "::ffff:1.2.3.4", "rooted,debugger", "\x00\xff\x1b[2J"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, s, addr string) {
+		d := factDims(attestationFact{Outcome: s, Reasons: []string{s, s + "x"}, Platform: s, AppID: s, AppVersion: s, ClientAddr: addr})
+		for _, v := range []string{d.Platform, d.AppID, d.Version} {
+			if len(v) > maxFactField || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+				t.Fatalf("dimension %q", v)
+			}
+		}
+		if d.Outcome != OutcomePass && d.Outcome != OutcomePassRisky && d.Outcome != OutcomeFail {
+			t.Fatalf("outcome %q", d.Outcome)
+		}
+		if n := d.Network; n != "" && !strings.HasSuffix(n, "/24") && !strings.HasSuffix(n, "/48") {
+			t.Fatalf("network %q of %q", n, addr)
+		}
+	})
 }
