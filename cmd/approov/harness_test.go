@@ -35,6 +35,8 @@ import (
 //	tamperproxy VAR CERT KEY TARGET TOGGLE
 //	                               a man in the middle altering answers
 //	                               while TOGGLE exists
+//	simapp CODE-FILE BUILD N [PROP...]
+//	                               a simulated app attests N times to approovd (simapp_test.go)
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -50,6 +52,7 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"nosecret":    cmdNoSecret,
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
+		"simapp":      cmdSimApp, // attestation metrics
 	}
 }
 
