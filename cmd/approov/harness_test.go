@@ -47,6 +47,7 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"tlsserve":    cmdTLSServe,
 		"subst":       cmdSubst,
 		"jwt":         cmdJWT,
+		"simapp":      cmdSimApp, // the token service (issue 14)
 		"nosecret":    cmdNoSecret,
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
