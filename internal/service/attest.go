@@ -96,8 +96,12 @@ func (s *Service) updateHot(ctx context.Context, fn func(store.Tx) error) error 
 func (s *Service) attestTx(tx store.Tx, c *call, in *attestInput, evFailed bool) (attestation, error) {
 	acct, r := c.acct.ID, &in.report
 	var a attestation
-	err := s.remember(tx, "attest\x00"+acct+"\x00"+r.Installation, r.Nonce, time.Unix(r.Created, 0).Add(auth.Window))
+	mask, err := s.maskInstallation(tx, acct, r.Installation)
 	if err != nil {
+		return a, err
+	}
+	// The replay cache is keyed by the mask: no raw installation id in the store.
+	if err := s.remember(tx, "attest\x00"+acct+"\x00"+mask, r.Nonce, time.Unix(r.Created, 0).Add(auth.Window)); err != nil {
 		return a, err
 	}
 	if a.policy, err = loadPolicy(tx, acct); err != nil {
@@ -107,10 +111,6 @@ func (s *Service) attestTx(tx store.Tx, c *call, in *attestInput, evFailed bool)
 		return a, err
 	}
 	_, registered, err := s.registered(tx, acct, in.m)
-	if err != nil {
-		return a, err
-	}
-	mask, err := s.maskInstallation(tx, acct, r.Installation)
 	if err != nil {
 		return a, err
 	}
