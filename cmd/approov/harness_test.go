@@ -35,8 +35,8 @@ import (
 //	tamperproxy VAR CERT KEY TARGET TOGGLE
 //	                               a man in the middle altering answers
 //	                               while TOGGLE exists
-//	simapp CODE-FILE BUILD N [PROP...]
-//	                               a simulated app attests N times to approovd (simapp_test.go)
+//	simappd CODE-FILE BUILD N [PROP...]
+//	                               a simulated app attests N times to approovd (harness_simappd_test.go)
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -49,10 +49,11 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"tlsserve":    cmdTLSServe,
 		"subst":       cmdSubst,
 		"jwt":         cmdJWT,
+		"simapp":      cmdSimApp, // the token service (issue 14)
 		"nosecret":    cmdNoSecret,
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
-		"simapp":      cmdSimApp, // attestation metrics
+		"simappd":     cmdSimAppd, // attestation metrics
 	}
 }
 

@@ -142,7 +142,7 @@ var (
 	OpPolicyShow = define[Empty, TokenPolicy](Operation{Name: "policy.show", Method: "GET", Path: acct + "/policy",
 		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
 	OpPolicySet = define[PolicySetRequest, TokenPolicy](Operation{Name: "policy.set", Method: "PUT", Path: acct + "/policy",
-		Cred: CredSession, Roles: AdminOnly, Idempotent: true, MaxBody: smallBody})
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody}) // a retry after success must not see its own bump as a conflict
 	OpDeviceAdd = define[DeviceAddRequest, Device](Operation{Name: "device.add", Method: "POST", Path: acct + "/devices",
 		Cred: CredSession, Roles: AdminDev, MaxBody: smallBody}) // pentest: admin only (service)
 	OpDeviceList = define[Empty, []Device](Operation{Name: "device.list", Method: "GET", Path: acct + "/devices",

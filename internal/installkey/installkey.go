@@ -141,3 +141,12 @@ func (k *Private) Sign(msg []byte) ([]byte, error) {
 	h := sha256.Sum256(msg)
 	return k.signer.Sign(rand.Reader, h[:], crypto.SHA256)
 }
+
+// Ed25519FromSeed rebuilds an Ed25519 installation key from its 32-byte
+// seed, for a simulated app that attests across processes.
+func Ed25519FromSeed(seed []byte) (*Private, error) {
+	if len(seed) != ed25519.SeedSize {
+		return nil, fault.New(fault.Invalid, "an ed25519 seed is %d bytes", ed25519.SeedSize)
+	}
+	return &Private{typ: Ed25519, signer: ed25519.NewKeyFromSeed(seed)}, nil
+}

@@ -13,13 +13,13 @@ import (
 	"github.com/approov-cli/approov/internal/installkey"
 )
 
-// cmdSimApp is `simapp CODE-FILE BUILD N [rooted|debugger|emulator]...`: a
+// cmdSimAppd is `simappd CODE-FILE BUILD N [rooted|debugger|emulator]...`: a
 // new installation of BUILD (an .apk, .aab or .ipa) on a device with those
 // properties attests N times to the approovd that the onboarding code in
 // CODE-FILE names (its account, URL and pinned key), as an app's SDK would.
-func cmdSimApp(ts *testscript.TestScript, neg bool, args []string) {
+func cmdSimAppd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 {
-		ts.Fatalf("usage: simapp CODE-FILE BUILD N [rooted|debugger|emulator]...")
+		ts.Fatalf("usage: simappd CODE-FILE BUILD N [rooted|debugger|emulator]...")
 	}
 	code, err := auth.ParseCode(ts.ReadFile(args[0]))
 	ts.Check(err)
@@ -39,7 +39,7 @@ func cmdSimApp(ts *testscript.TestScript, neg bool, args []string) {
 		case "emulator":
 			app.Device.Emulator = true
 		default:
-			ts.Fatalf("simapp: unknown device property %q", p)
+			ts.Fatalf("simappd: unknown device property %q", p)
 		}
 	}
 	b, err := remote.Open(code.Account, code.ServiceKey, remote.Options{URLs: code.Backend}, nil)
