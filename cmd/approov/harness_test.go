@@ -35,6 +35,8 @@ import (
 //	tamperproxy VAR CERT KEY TARGET TOGGLE
 //	                               a man in the middle altering answers
 //	                               while TOGGLE exists
+//	simappd CODE-FILE BUILD N [PROP...]
+//	                               a simulated app attests N times to approovd (harness_simappd_test.go)
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -47,9 +49,11 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"tlsserve":    cmdTLSServe,
 		"subst":       cmdSubst,
 		"jwt":         cmdJWT,
+		"simapp":      cmdSimApp, // the token service (issue 14)
 		"nosecret":    cmdNoSecret,
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
+		"simappd":     cmdSimAppd, // attestation metrics
 	}
 }
 
