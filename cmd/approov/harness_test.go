@@ -35,6 +35,10 @@ import (
 //	tamperproxy VAR CERT KEY TARGET TOGGLE
 //	                               a man in the middle altering answers
 //	                               while TOGGLE exists
+//	holdproxy VAR CERT KEY TARGET before|after MATCH ARM HELD RELEASE
+//	                               a proxy that holds one request while
+//	                               the script kills the server
+//	waitfile FILE                  wait (at most 30 s) for FILE to exist
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -50,6 +54,8 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"nosecret":    cmdNoSecret,
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
+		"holdproxy":   cmdHoldProxy,
+		"waitfile":    cmdWaitFile,
 	}
 }
 

@@ -23,4 +23,5 @@ echo "load average: $(cut -d" " -f1-3 /proc/loadavg) on $(nproc) CPUs; approovd 
 "$work/approovd" account create --store "$store" --name bench1 --user a@example.com --url "https://$addr" >"$work/code1" 2>/dev/null
 "$work/approovd" account create --store "$store" --name bench2 --user a@example.com --url "https://$addr" >"$work/code2" 2>/dev/null
 "$work/approov-load" --code "$work/code1" --workers 16 --requests "$requests"
+"$work/approov-load" --code "$work/code1" --workers 64 --sessions 16 --requests "$requests"
 "$work/approov-load" --code "$work/code2" --workers 32 --requests "$requests" --rate 1000

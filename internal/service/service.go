@@ -7,6 +7,7 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"sync"
@@ -83,6 +84,29 @@ type Service struct {
 	// public caches each account's latest public configuration, checked
 	// against the stored head version on every request (public.go).
 	public sync.Map
+	// keys holds each account's expanded service key (signingKey).
+	keysMu sync.Mutex
+	keys   map[string]ed25519.PrivateKey
+}
+
+// maxKeys bounds Service.keys; past it the cache starts again.
+const maxKeys = 10_000
+
+// signingKey is acct's service key, expanded from its seed once: the
+// expansion is a scalar multiplication, as costly as the signature itself,
+// and a server signs every answer.
+func (s *Service) signingKey(acct *accountRec) ed25519.PrivateKey {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	if k, ok := s.keys[string(acct.ServiceSeed)]; ok {
+		return k
+	}
+	if s.keys == nil || len(s.keys) >= maxKeys {
+		s.keys = map[string]ed25519.PrivateKey{}
+	}
+	k := acct.serviceKey()
+	s.keys[string(acct.ServiceSeed)] = k
+	return k
 }
 
 // New returns a Service on st.
