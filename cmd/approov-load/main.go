@@ -30,7 +30,7 @@ func run() error {
 	sessions := flag.Int("sessions", 8, "admin sessions the workers share (each signs at most 10,000 requests in 5 minutes)")
 	requests := flag.Int("requests", 20000, "requests per run (at most 500000)")
 	rate := flag.Float64("rate", 0, "requests per second (0: as fast as possible)")
-	duration := flag.Duration("duration", 30*time.Second, "stop a run after this long (at most 2m)")
+	duration := flag.Duration("duration", 30*time.Second, "stop a run after this long (at most 10m)")
 	flag.Parse()
 	raw, err := os.ReadFile(*codeFile)
 	if err != nil {

@@ -46,6 +46,13 @@ type Options struct {
 	// MaxNonces bounds the live replay-cache entries of one credential
 	// (a session, a code, a user's logins) in the replay window.
 	MaxNonces int
+	// InProcess says every request comes from the process the service
+	// runs in (the embedded backend), never over a channel: a read-only
+	// request then leaves no replay record, because no one who could not
+	// sign it could have captured it (docs/design-notes.md, "Replay records
+	// in process"). Failures are still audited, and mutations still
+	// record their nonce. approovd never sets it.
+	InProcess bool
 	// Live says how the service reaches API domains to see their live
 	// chains (roots, connect-to overrides, deadlines): pushes are checked
 	// from where the service runs. The zero value dials domain:443 and
