@@ -53,7 +53,7 @@ signed() {
   echo "$out"
   n=$(echo "$out" | awk '{ for (i = 1; i < NF; i++) if ($(i+1) == "requests") { print $i; exit } }')
   awk -v t="$(( $(ticks) - before ))" -v hz="$(getconf CLK_TCK)" -v n="$n" \
-    'BEGIN { printf "  approovd CPU: %.0f us per request\n", t / hz * 1e6 / n }'
+    'BEGIN { printf "  approovd CPU: %.0f us per request (its logins included)\n", t / hz * 1e6 / n }'
 }
 echo "approovd on $addr, pid $pid; $(load)"
 
