@@ -97,7 +97,7 @@ func (opts *StatusOptions) settle(ctx context.Context, st *Staging) (*Staged, er
 	var out *Staged
 	err = st.Update(ctx, func(s *Staged) error {
 		if u := s.Unconfirmed; u != nil {
-			opts.IO.Warnf("%s", settleUnconfirmed(s, u, cfg))
+			fmt.Fprintln(opts.IO.ErrOut, settleUnconfirmed(s, u, cfg)) // stderr: stdout stays the status (or its JSON)
 		}
 		s.Unconfirmed, out = nil, s
 		return nil
