@@ -108,4 +108,6 @@ printf '%s\n' "${samples[@]}" | awk '
     printf "approovd RSS over %d samples, anonymous (heap, stacks): first %.1f MiB, last %.1f MiB, max %.1f MiB\n", n, fa/1024, la/1024, ma/1024
     printf "approovd RSS, the mapped store file: first %.1f MiB, last %.1f MiB, max %.1f MiB\n", ff/1024, lf/1024, mf/1024
   }'
+printf '%s\n' "${samples[@]}" | awk 'NR % 6 == 1 { line = line sprintf(" %.0f/%.0f", $1/1024, $2/1024) }
+  END { print "  each minute, anonymous/file MiB:" line }'
 load
