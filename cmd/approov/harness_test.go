@@ -37,6 +37,10 @@ import (
 //	                               while TOGGLE exists
 //	simappd CODE-FILE BUILD N [PROP...]
 //	                               a simulated app attests N times to approovd (harness_simappd_test.go)
+//	holdproxy VAR CERT KEY TARGET before|after MATCH ARM HELD RELEASE
+//	                               a proxy that holds one request while
+//	                               the script kills the server
+//	waitfile FILE                  wait (at most 30 s) for FILE to exist
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -54,6 +58,8 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
 		"simappd":     cmdSimAppd, // attestation metrics
+		"holdproxy":   cmdHoldProxy,
+		"waitfile":    cmdWaitFile,
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,9 +24,6 @@ const (
 	DefaultListen    = "127.0.0.1:8443"
 	DefaultStoreFile = "/var/lib/approovd/approovd.db"
 )
-
-// batchDelay is how long a write waits for others to share its commit.
-const batchDelay = 2 * time.Millisecond
 
 // ServeOptions holds what `approovd serve` needs.
 type ServeOptions struct {
@@ -108,7 +104,7 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	}
 	defer st.Close()
 	if b, ok := st.(*store.Bolt); ok {
-		b.SetBatch(batchDelay) // many clients: share commits
+		b.SetGroupCommit(true) // many clients: share commits
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {

@@ -68,7 +68,7 @@ func Start(t testing.TB, o Options) *Instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.(*store.Bolt).SetBatch(2 * time.Millisecond) // as approovd serve runs it
+	st.(*store.Bolt).SetGroupCommit(true) // as approovd serve runs it
 	cert, pin, err := server.DevCertificate(o.Dir)
 	if err != nil {
 		t.Fatal(err)
