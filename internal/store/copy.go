@@ -81,4 +81,6 @@ func digest(h hash.Hash, fields ...string) {
 }
 
 // String is the summary as a line shows it.
-func (s Summary) String() string { return fmt.Sprintf("%d records, sha256 %x", s.Records, s.Digest[:8]) }
+func (s Summary) String() string {
+	return fmt.Sprintf("%d records, sha256 %x", s.Records, s.Digest[:8])
+}
