@@ -9,6 +9,7 @@ package storedump
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,7 +121,10 @@ func Parse(r io.Reader) (*Dump, error) {
 func jsonError(err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var be base64.CorruptInputError
 	switch {
+	case errors.As(err, &be):
+		return "a value is not valid base64"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "truncated (the file ends too early)"
 	case errors.As(err, &se):
