@@ -31,8 +31,9 @@ import (
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool      *pgxpool.Pool
-	where     string       // the URL without password or query, for messages
-	conflicts atomic.Int32 // injected commit failures still to come
+	where     string        // the URL without password or query, for messages
+	wait      time.Duration // client_timeout: the longest round trip
+	conflicts atomic.Int32  // injected commit failures still to come
 }
 
 var (
@@ -112,15 +113,15 @@ func openOrCreate(ctx context.Context, tx pgx.Tx, where string) error {
 }
 
 func connect(ctx context.Context, url string) (*Store, error) {
-	cfg, where, err := parseConfig(url)
+	cfg, err := parseConfig(url)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg.pool)
 	if err != nil {
-		return nil, dbError(where, err)
+		return nil, dbError(cfg.where, err)
 	}
-	return &Store{pool: pool, where: where}, nil
+	return &Store{pool: pool, where: cfg.where, wait: cfg.client}, nil
 }
 
 // Close implements store.Store.
@@ -134,16 +135,26 @@ func (s *Store) InjectConflicts(n int) { s.conflicts.Store(int32(n)) }
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	t, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return dbError(s.where, err)
+		return err
 	}
-	defer tx.Rollback(context.Background())
-	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	defer t.rollback()
 	if err := fn(t); err != nil {
 		return err
 	}
-	return dbError(s.where, tx.Commit(ctx))
+	return t.commit()
+}
+
+// begin starts a transaction, waiting at most s.wait for a connection.
+func (s *Store) begin(ctx context.Context, o pgx.TxOptions) (*pgTx, error) {
+	bctx, cancel := context.WithTimeout(ctx, s.wait)
+	defer cancel()
+	tx, err := s.pool.BeginTx(bctx, o)
+	if err != nil {
+		return nil, dbError(s.where, err)
+	}
+	return &pgTx{ctx: ctx, tx: tx, where: s.where, wait: s.wait}, nil
 }
 
 // Update implements store.Store: fn runs in a SERIALIZABLE transaction,
@@ -182,12 +193,11 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fault.Wrap(fault.Cancelled, err)
 	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	t, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
-		return dbError(s.where, err)
+		return err
 	}
-	defer tx.Rollback(context.Background())
-	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	defer t.rollback()
 	err = fn(t)
 	switch {
 	case t.conflict != nil:
@@ -198,5 +208,5 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error) error {
 		return store.ErrConflict // rolled back, as a refused commit is
 	}
 	s.conflicts.Store(0)
-	return dbError(s.where, tx.Commit(ctx))
+	return t.commit()
 }

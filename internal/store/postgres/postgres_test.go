@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -300,4 +301,46 @@ func TestMigrateCreates(t *testing.T) {
 	s, err := postgres.Open(ctx, url)
 	must(t, err)
 	s.Close()
+}
+
+// TestDatabaseStopsAnswering: through a proxy that stops passing bytes (a
+// network partition), a transaction fails within client_timeout as a
+// network error, not after the kernel gives up on the connection; a
+// dropped connection (a restarted server) is a network error too; and the
+// store works again once the database answers.
+func TestDatabaseStopsAnswering(t *testing.T) {
+	_, url := newStore(t)
+	p, err := pgtest.NewProxy(url)
+	must(t, err)
+	defer p.Close()
+	s, err := postgres.Open(ctx, p.URL()+"&client_timeout=300ms")
+	must(t, err)
+	defer s.Close()
+	put := func() error {
+		return s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Users, "k", []byte("v")) })
+	}
+	must(t, put())
+	p.Freeze()
+	start := time.Now()
+	err = put()
+	if took := time.Since(start); fault.KindOf(err) != fault.Network || took > 3*time.Second {
+		t.Fatalf("frozen database: %v (kind %v) after %v, want a network error within about 300ms", err, fault.KindOf(err), took)
+	}
+	t.Logf("frozen: %v after %v", err, time.Since(start))
+	p.Thaw()
+	start = time.Now()
+	must(t, put())
+	t.Logf("thawed: %v", time.Since(start))
+	p.Drop()
+	if err := s.View(ctx, func(tx store.Tx) error { _, err := tx.Get(store.Users, "k"); return err }); err != nil && fault.KindOf(err) != fault.Network {
+		t.Fatalf("dropped connection: %v (kind %v), want success or a network error", err, fault.KindOf(err))
+	}
+	must(t, put())
+}
+
+func TestClientTimeoutOption(t *testing.T) {
+	for _, bad := range []string{"0s", "x", "-1s"} {
+		_, err := postgres.Open(ctx, "postgres://u@127.0.0.1:1/db?client_timeout="+bad)
+		wantErr(t, err, fault.Usage, "client_timeout")
+	}
 }
