@@ -26,6 +26,17 @@ func unavailable(code string) bool {
 	return code == queryCanceled || strings.HasPrefix(code, "57P0") || strings.HasPrefix(code, "08")
 }
 
+// brokenConn reports whether err is a connection's failure rather than
+// the database's answer (no SQLSTATE) or the server ending sessions.
+func brokenConn(err error) bool {
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "57P0") || strings.HasPrefix(pe.Code, "08")
+	}
+	return !errors.As(err, &ce) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
 // isUndefinedColumn: a table of ours by name only (someone else's).
 func isUndefinedColumn(err error) bool {
 	var pe *pgconn.PgError

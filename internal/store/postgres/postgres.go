@@ -146,11 +146,18 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 	return t.commit()
 }
 
-// begin starts a transaction, waiting at most s.wait for a connection.
+// begin starts a transaction, waiting at most s.wait. A pooled connection
+// that the server closed (a restart, a partition that ended) fails its
+// BEGIN, when nothing has happened yet: the pool then drops every
+// connection, all as dead, and begin tries once more on a new one.
 func (s *Store) begin(ctx context.Context, o pgx.TxOptions) (*pgTx, error) {
 	bctx, cancel := context.WithTimeout(ctx, s.wait)
 	defer cancel()
 	tx, err := s.pool.BeginTx(bctx, o)
+	if err != nil && brokenConn(err) && bctx.Err() == nil {
+		s.pool.Reset()
+		tx, err = s.pool.BeginTx(bctx, o)
+	}
 	if err != nil {
 		return nil, dbError(s.where, err)
 	}

@@ -305,9 +305,9 @@ func TestMigrateCreates(t *testing.T) {
 
 // TestDatabaseStopsAnswering: through a proxy that stops passing bytes (a
 // network partition), a transaction fails within client_timeout as a
-// network error, not after the kernel gives up on the connection; a
-// dropped connection (a restarted server) is a network error too; and the
-// store works again once the database answers.
+// network error, not after the kernel gives up on the connection; the
+// store works again once the database answers; and connections dropped
+// (a restarted server) cost no request an error.
 func TestDatabaseStopsAnswering(t *testing.T) {
 	_, url := newStore(t)
 	p, err := pgtest.NewProxy(url)
@@ -331,10 +331,8 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 	start = time.Now()
 	must(t, put())
 	t.Logf("thawed: %v", time.Since(start))
-	p.Drop()
-	if err := s.View(ctx, func(tx store.Tx) error { _, err := tx.Get(store.Users, "k"); return err }); err != nil && fault.KindOf(err) != fault.Network {
-		t.Fatalf("dropped connection: %v (kind %v), want success or a network error", err, fault.KindOf(err))
-	}
+	p.Drop() // the pool's connections are dead: the next begin finds out, and reconnects
+	must(t, s.View(ctx, func(tx store.Tx) error { _, err := tx.Get(store.Users, "k"); return err }))
 	must(t, put())
 }
 
