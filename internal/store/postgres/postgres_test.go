@@ -336,9 +336,21 @@ func TestDatabaseStopsAnswering(t *testing.T) {
 	must(t, put())
 }
 
-func TestClientTimeoutOption(t *testing.T) {
-	for _, bad := range []string{"0s", "x", "-1s"} {
-		_, err := postgres.Open(ctx, "postgres://u@127.0.0.1:1/db?client_timeout="+bad)
-		wantErr(t, err, fault.Usage, "client_timeout")
+// TestURLOptions: a bad option of the URL, approov's own or a TLS one, is
+// a usage error that names it and never the password.
+func TestURLOptions(t *testing.T) {
+	for _, tt := range []struct{ query, want string }{
+		{"client_timeout=0s", "client_timeout"},
+		{"client_timeout=x", "client_timeout"},
+		{"client_timeout=-1s", "client_timeout"},
+		{"sslmode=bogus", "sslmode is invalid"},
+		{"sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", "unable to read CA file"},
+		{"sslmode=require&sslcert=/nonexistent/c.pem&sslkey=/nonexistent/k.pem&sslpassword=s3cret", "/nonexistent/"},
+	} {
+		_, err := postgres.Open(ctx, "postgres://u:s3cret@127.0.0.1:1/db?"+tt.query)
+		wantErr(t, err, fault.Usage, tt.want)
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: the password is in %q", tt.query, err)
+		}
 	}
 }
