@@ -15,8 +15,8 @@ import (
 // The records of an account, for `approovd store dump` and `restore`:
 // its account and secret records, every key under "<account>\x00" of the
 // per-account buckets, its codes and sessions (found by the account they
-// name), their replay-cache entries and counts, and the expiry index
-// entries of all these. Rate-limit counters are not an account's: a
+// name), their replay-cache entries and counts, its monitoring records
+// and status-page index entry, and the expiry index entries of all these. Rate-limit counters are not an account's: a
 // restored account starts with none.
 
 // ownedBuckets key every record "<account>\x00…".
@@ -65,6 +65,9 @@ func accountRecords(tx store.Tx, id string, add func(store.Bucket, string, []byt
 	if err := exportOwned(tx, id, put); err != nil {
 		return true, err
 	}
+	if err := exportMonitoring(tx, id, put); err != nil {
+		return true, err
+	}
 	creds, err := exportCredentials(tx, id, put)
 	if err != nil {
 		return true, err
@@ -96,6 +99,37 @@ func exportOwned(tx store.Tx, id string, put func(store.Bucket, string, []byte))
 		}
 	}
 	return nil
+}
+
+// exportMonitoring adds the account's monitoring settings, domain states,
+// history and deliveries (keys "<kind>\x00<account>…"), and the status
+// page's index entry, which names the account in its value.
+func exportMonitoring(tx store.Tx, id string, put func(store.Bucket, string, []byte)) error {
+	raw, err := tx.Get(store.Monitoring, monitorKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	put(store.Monitoring, monitorKey(id), raw)
+	for _, p := range []string{domainStatePrefix(id), "h\x00" + id + "\x00", deliveryPrefix(id)} {
+		if err := scanPrefix(tx, store.Monitoring, p, func(k string, v []byte) error { put(store.Monitoring, k, v); return nil }); err != nil {
+			return err
+		}
+	}
+	var m monitorRec
+	if json.Unmarshal(raw, &m) != nil || m.PageHash == "" {
+		return nil
+	}
+	page, err := tx.Get(store.Monitoring, pageIndexKey(m.PageHash))
+	if err == nil && string(page) == id {
+		put(store.Monitoring, pageIndexKey(m.PageHash), page)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	return err
 }
 
 // exportCredentials adds the codes and sessions of account id, and

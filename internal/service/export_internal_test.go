@@ -11,7 +11,7 @@ import (
 // (rate limits), or dumps would silently lose it.
 func TestExportCoversEveryBucket(t *testing.T) {
 	placed := map[store.Bucket]bool{store.Accounts: true, store.Secrets: true, store.Codes: true, store.Sessions: true,
-		store.Nonces: true, store.NonceCounts: true, store.Expiry: true,
+		store.Nonces: true, store.NonceCounts: true, store.Expiry: true, store.Monitoring: true,
 		store.Limits: true} // counters of addresses and logins: not dumped
 	for _, b := range ownedBuckets {
 		placed[b] = true
