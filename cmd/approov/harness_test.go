@@ -35,6 +35,11 @@ import (
 //	tamperproxy VAR CERT KEY TARGET TOGGLE
 //	                               a man in the middle altering answers
 //	                               while TOGGLE exists
+//	pgdb VAR...                    new PostgreSQL databases, URLs in $VAR...
+//	pgexec URL SQL                 run one SQL statement on a database
+//	pgproxy NAME URL               a proxy in front of a database, URL in $NAME
+//	pgfault NAME freeze|thaw|drop  a partition, its end, or a restart
+//	httpsget CAFILE URL            GET, "status NNN" and the body on stdout
 //	simappd CODE-FILE BUILD N [PROP...]
 //	                               a simulated app attests N times to approovd (harness_simappd_test.go)
 //	holdproxy VAR CERT KEY TARGET before|after MATCH ARM HELD RELEASE
@@ -60,6 +65,12 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"simappd":     cmdSimAppd, // attestation metrics
 		"holdproxy":   cmdHoldProxy,
 		"waitfile":    cmdWaitFile,
+		// PostgreSQL (pg_harness_test.go, issue 12)
+		"pgdb":     cmdPGDB,
+		"pgexec":   cmdPGExec,
+		"pgproxy":  cmdPGProxy,
+		"pgfault":  cmdPGFault,
+		"httpsget": cmdHTTPSGet,
 	}
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -15,7 +16,32 @@ const (
 	serializationFailure = "40001"
 	deadlockDetected     = "40P01"
 	queryCanceled        = "57014" // statement_timeout, among others
+	undefinedColumn      = "42703"
 )
+
+// unavailable reports whether a SQLSTATE means the database cannot serve
+// now: a statement past statement_timeout (57014), a server shutting down
+// or starting (57P01-57P03), a connection exception (class 08).
+func unavailable(code string) bool {
+	return code == queryCanceled || strings.HasPrefix(code, "57P0") || strings.HasPrefix(code, "08")
+}
+
+// brokenConn reports whether err is a connection's failure rather than
+// the database's answer (no SQLSTATE) or the server ending sessions.
+func brokenConn(err error) bool {
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "57P0") || strings.HasPrefix(pe.Code, "08")
+	}
+	return !errors.As(err, &ce) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// isUndefinedColumn: a table of ours by name only (someone else's).
+func isUndefinedColumn(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == undefinedColumn
+}
 
 // isConflict reports whether err is a lost race the database refused.
 func isConflict(err error) bool {
@@ -29,6 +55,7 @@ func isConflict(err error) bool {
 // anything else is Internal. Messages are one line and carry no password.
 func dbError(where string, err error) error {
 	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
 	var fe *fault.Error
 	switch {
 	case err == nil:
@@ -39,7 +66,10 @@ func dbError(where string, err error) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return fault.Wrap(fault.Cancelled, err)
-	case errors.As(err, &pe) && pe.Code == queryCanceled:
+	case errors.As(err, &ce):
+		return fault.WithHint(fault.New(fault.Network, "store %s unreachable: %s", where, oneLine(ce.Unwrap().Error())),
+			"check that PostgreSQL is running and the store URL's host, port, credentials and TLS settings")
+	case errors.As(err, &pe) && unavailable(pe.Code):
 		return fault.New(fault.Network, "store %s: %s", where, oneLine(pe.Message))
 	case errors.As(err, &pe):
 		return fault.New(fault.Internal, "store %s: %s (SQLSTATE %s)", where, oneLine(pe.Message), pe.Code)

@@ -31,8 +31,9 @@ import (
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool      *pgxpool.Pool
-	where     string       // the URL without password or query, for messages
-	conflicts atomic.Int32 // injected commit failures still to come
+	where     string        // the URL without password or query, for messages
+	wait      time.Duration // client_timeout: the longest round trip
+	conflicts atomic.Int32  // injected commit failures still to come
 }
 
 var (
@@ -77,16 +78,50 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return s, nil
 }
 
-func connect(ctx context.Context, url string) (*Store, error) {
-	cfg, where, err := parseConfig(url)
+// OpenOrCreate opens the store in the database url names, first creating
+// it (as Create does) when the database holds no approov table at all: for
+// a database an operator gave (approovd serve), never one from a code.
+// Two instances starting at once take turns on Create's advisory lock; the
+// one that finds the tables made opens them in a fresh transaction (one
+// that waited for the lock may not see them in its catalog snapshot).
+func OpenOrCreate(ctx context.Context, url string) (*Store, error) {
+	s, err := connect(ctx, url)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, dbError(where, err)
+	for try := 0; ; try++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return openOrCreate(ctx, tx, s.where) })
+		if err == nil {
+			return s, nil
+		}
+		if try > 0 || fault.KindOf(err) != fault.Conflict {
+			s.Close()
+			return nil, dbError(s.where, err)
+		}
 	}
-	return &Store{pool: pool, where: where}, nil
+}
+
+func openOrCreate(ctx context.Context, tx pgx.Tx, where string) error {
+	st, err := readState(ctx, tx)
+	switch {
+	case err != nil:
+		return err
+	case !st.found:
+		return create(ctx, tx, where)
+	}
+	return st.check(where, false)
+}
+
+func connect(ctx context.Context, url string) (*Store, error) {
+	cfg, err := parseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg.pool)
+	if err != nil {
+		return nil, dbError(cfg.where, err)
+	}
+	return &Store{pool: pool, where: cfg.where, wait: cfg.client}, nil
 }
 
 // Close implements store.Store.
@@ -100,16 +135,33 @@ func (s *Store) InjectConflicts(n int) { s.conflicts.Store(int32(n)) }
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	t, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return dbError(s.where, err)
+		return err
 	}
-	defer tx.Rollback(context.Background())
-	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	defer t.rollback()
 	if err := fn(t); err != nil {
 		return err
 	}
-	return dbError(s.where, tx.Commit(ctx))
+	return t.commit()
+}
+
+// begin starts a transaction, waiting at most s.wait. A pooled connection
+// that the server closed (a restart, a partition that ended) fails its
+// BEGIN, when nothing has happened yet: the pool then drops every
+// connection, all as dead, and begin tries once more on a new one.
+func (s *Store) begin(ctx context.Context, o pgx.TxOptions) (*pgTx, error) {
+	bctx, cancel := context.WithTimeout(ctx, s.wait)
+	defer cancel()
+	tx, err := s.pool.BeginTx(bctx, o)
+	if err != nil && brokenConn(err) && bctx.Err() == nil {
+		s.pool.Reset()
+		tx, err = s.pool.BeginTx(bctx, o)
+	}
+	if err != nil {
+		return nil, dbError(s.where, err)
+	}
+	return &pgTx{ctx: ctx, tx: tx, where: s.where, wait: s.wait}, nil
 }
 
 // Update implements store.Store: fn runs in a SERIALIZABLE transaction,
@@ -148,12 +200,11 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return fault.Wrap(fault.Cancelled, err)
 	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	t, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
 	if err != nil {
-		return dbError(s.where, err)
+		return err
 	}
-	defer tx.Rollback(context.Background())
-	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	defer t.rollback()
 	err = fn(t)
 	switch {
 	case t.conflict != nil:
@@ -164,5 +215,5 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error) error {
 		return store.ErrConflict // rolled back, as a refused commit is
 	}
 	s.conflicts.Store(0)
-	return dbError(s.where, tx.Commit(ctx))
+	return t.commit()
 }
