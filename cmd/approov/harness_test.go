@@ -35,6 +35,8 @@ import (
 //	tamperproxy VAR CERT KEY TARGET TOGGLE
 //	                               a man in the middle altering answers
 //	                               while TOGGLE exists
+//	pgdb VAR...                    new PostgreSQL databases, URLs in $VAR...
+//	pgexec URL SQL                 run one SQL statement on a database
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -50,6 +52,9 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"nosecret":    cmdNoSecret,
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
+		// PostgreSQL (pg_harness_test.go, issue 12)
+		"pgdb":   cmdPGDB,
+		"pgexec": cmdPGExec,
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,7 +22,7 @@ const clockEnv = "TESTSCRIPT_CLOCK_AHEAD"
 // command of the scripts under testdata/script, with the scripts' clock
 // injected into its Factory.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(pgMain{m}, map[string]func(){
 		"approov":  func() { os.Exit(app.Main(app.WithClock(scriptClock(os.Getenv(clockEnv))))) },
 		"approovd": func() { os.Exit(approovd.Main()) },
 	})
@@ -53,5 +54,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: scriptCommands(t),
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" { // pg_harness_test.go, issue 12
+				return pgCondition()
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 	})
 }

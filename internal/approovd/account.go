@@ -16,7 +16,7 @@ import (
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/server"
 	"github.com/approov-cli/approov/internal/service"
-	"github.com/approov-cli/approov/internal/store"
+	"github.com/approov-cli/approov/internal/store/storeurl"
 )
 
 func newCmdAccount(f *Factory) *cobra.Command {
@@ -30,11 +30,12 @@ func newCmdAccount(f *Factory) *cobra.Command {
 
 // AccountCreateOptions holds what `approovd account create` needs.
 type AccountCreateOptions struct {
-	F     *Factory
-	Store string
-	Name  string
-	User  string
-	URLs  []string
+	F        *Factory
+	Store    string
+	StateDir string
+	Name     string
+	User     string
+	URLs     []string
 }
 
 // NewCmdAccountCreate builds `approovd account create`.
@@ -47,13 +48,18 @@ func NewCmdAccountCreate(f *Factory, runF func(context.Context, *AccountCreateOp
 print that user's onboarding code on stdout (a secret: hand it over privately;
 it is single-use and expires in 72 hours). The code names the server URLs given
 with --url, primary first, failovers after, and pins the new account's service
-key. When the store has a --dev certificate beside it, the code also carries
-its pin, so "approov init" trusts the server with no CA file.
+key. When the state directory (--state-dir, as given to serve) holds a --dev
+certificate, the code also carries its pin, so "approov init" trusts the
+server with no CA file.
 
-It works while approovd serves the store (through its admin socket) and when
-it does not (on the store directly).`,
+On a bolt store it works while approovd serves the store (through its admin
+socket) and when it does not (on the file directly). On PostgreSQL it opens
+the database itself, whether instances serve it or not: its transaction is
+serialized with theirs, and it reaches a database that no socket on this
+machine could (instances on other machines).`,
 		Example: `  $ approovd account create --name acme --user you@example.com --url https://127.0.0.1:8443 > code.txt
-  $ approov init code.txt`,
+  $ approov init code.txt
+  $ approovd account create --store 'postgres://approov@db.example.com/approov?sslmode=verify-full' --name acme --url https://approov.example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -63,7 +69,8 @@ it does not (on the store directly).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Store, "store", "bolt://"+DefaultStoreFile, "store URL: bolt:///path/to/file.db")
+	fl.StringVar(&opts.Store, "store", "bolt://"+DefaultStoreFile, storeFlagHelp)
+	fl.StringVar(&opts.StateDir, "state-dir", "", stateDirFlagHelp)
 	fl.StringVar(&opts.Name, "name", "", "account name: lower-case letters, digits, dashes (default: random)")
 	fl.StringVar(&opts.User, "user", "", "the first user's email (default: <login>@localhost)")
 	fl.StringSliceVar(&opts.URLs, "url", nil, "the server's https:// URL; repeat for failovers, primary first")
@@ -71,15 +78,20 @@ it does not (on the store directly).`,
 }
 
 func runAccountCreate(ctx context.Context, opts *AccountCreateOptions) error {
-	u, err := store.ParseURL(opts.Store)
+	u, err := storeurl.Parse(opts.Store)
 	if err != nil {
 		return err
 	}
-	req, err := creation(opts, u)
+	dir := stateDir(opts.StateDir, u)
+	req, err := creation(opts, dir)
 	if err != nil {
 		return err
 	}
-	created, err := createViaAdmin(ctx, u.Dir(), req)
+	var created service.CreatedAccount
+	err = errNoServer
+	if u.Scheme == "bolt" {
+		created, err = createViaAdmin(ctx, dir, req)
+	}
 	if errors.Is(err, errNoServer) {
 		created, err = createOnStore(ctx, u, opts.F.Now, req)
 	}
@@ -91,7 +103,7 @@ func runAccountCreate(ctx context.Context, opts *AccountCreateOptions) error {
 }
 
 // creation checks the flags and pins the URLs of a --dev server.
-func creation(opts *AccountCreateOptions, u store.URL) (createRequest, error) {
+func creation(opts *AccountCreateOptions, dir string) (createRequest, error) {
 	if len(opts.URLs) == 0 {
 		return createRequest{}, fault.New(fault.Usage, "give the server's URL with --url (repeat it for failovers)")
 	}
@@ -104,7 +116,7 @@ func creation(opts *AccountCreateOptions, u store.URL) (createRequest, error) {
 		first = defaultUser()
 	}
 	urls := make([]string, len(opts.URLs))
-	pin, dev := server.DevPin(u.Dir())
+	pin, dev := server.DevPin(dir)
 	for i, s := range opts.URLs {
 		urls[i] = strings.TrimSuffix(s, "/")
 		if dev && !strings.Contains(s, "#") && isLoopbackURL(s) {
@@ -133,9 +145,10 @@ func defaultUser() string {
 	return "admin@localhost"
 }
 
-// createOnStore creates the account directly: no server holds the store.
-func createOnStore(ctx context.Context, u store.URL, now func() time.Time, req createRequest) (service.CreatedAccount, error) {
-	st, err := store.OpenOrCreate(u, 5*time.Second)
+// createOnStore creates the account directly: no server holds the bolt
+// file, or the store is PostgreSQL's.
+func createOnStore(ctx context.Context, u storeurl.URL, now func() time.Time, req createRequest) (service.CreatedAccount, error) {
+	st, err := storeurl.OpenOrCreate(ctx, u, 5*time.Second)
 	if err != nil {
 		return service.CreatedAccount{}, err
 	}

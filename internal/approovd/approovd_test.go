@@ -9,6 +9,7 @@ import (
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/server"
+	"github.com/approov-cli/approov/internal/store/storeurl"
 )
 
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -30,7 +31,10 @@ func TestServeRefusals(t *testing.T) {
 		{"dev off loopback from the environment", map[string]string{"APPROOVD_LISTEN": "192.0.2.1:8443", "APPROOVD_DEV": "true"}, []string{"serve", "--store", store}, "loopback only"},
 		{"no certificate", nil, []string{"serve", "--store", store}, "--tls-cert and --tls-key"},
 		{"dev and a certificate", nil, []string{"serve", "--dev", "--tls-cert", "c", "--store", store}, "drop --tls-cert"},
-		{"bad store URL", nil, []string{"serve", "--dev", "--store", "postgres://db/x"}, "unsupported scheme"},
+		{"bad store URL", nil, []string{"serve", "--dev", "--store", "mysql://db/x"}, "unsupported scheme"},
+		{"bad postgres URL", nil, []string{"serve", "--dev", "--store", "postgres://u:p%zz@db/x"}, "not a valid postgres:// URL"},
+		{"migrate a bolt store", nil, []string{"store", "migrate", "--store", store}, "only a PostgreSQL store"},
+		{"migrate without a store", nil, []string{"store", "migrate"}, "--store"},
 		{"bad store URL from the environment", map[string]string{"APPROOVD_STORE": "relative.db"}, []string{"serve", "--dev"}, "store URL"},
 		{"bad log format", nil, []string{"serve", "--dev", "--store", store, "--log-format", "xml"}, "--log-format"},
 	} {
@@ -89,6 +93,25 @@ func TestHelpNamesTheEssentials(t *testing.T) {
 	for _, want := range []string{"serve --dev", "APPROOVD_LISTEN", "docs/approovd.md", "account create"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("approovd --help lacks %q", want)
+		}
+	}
+}
+
+func TestStateDir(t *testing.T) {
+	bolt, _ := storeurl.Parse("bolt:///srv/approovd/a.db")
+	pg, _ := storeurl.Parse("postgres://approov@db/approov")
+	for _, tt := range []struct {
+		flag string
+		u    storeurl.URL
+		want string
+	}{
+		{"", bolt, "/srv/approovd"},
+		{"/run/x/", bolt, "/run/x"},
+		{"", pg, DefaultStateDir},
+		{"/home/me/.approovd", pg, "/home/me/.approovd"},
+	} {
+		if got := stateDir(tt.flag, tt.u); got != tt.want {
+			t.Errorf("stateDir(%q, %s) = %q, want %q", tt.flag, tt.u, got, tt.want)
 		}
 	}
 }

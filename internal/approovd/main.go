@@ -106,6 +106,6 @@ APPROOVD_TLS_CERT, …). A flag given on the command line wins.`,
 			return bindEnv(c, f.Getenv)
 		},
 	}
-	cmd.AddCommand(NewCmdServe(f, nil), newCmdAccount(f))
+	cmd.AddCommand(NewCmdServe(f, nil), newCmdAccount(f), newCmdStore(f))
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/approov-cli/approov/internal/server"
 	"github.com/approov-cli/approov/internal/service"
 	"github.com/approov-cli/approov/internal/store"
+	"github.com/approov-cli/approov/internal/store/storeurl"
 )
 
 // Defaults of serve.
@@ -35,6 +37,7 @@ type ServeOptions struct {
 	TLSCert   string
 	TLSKey    string
 	Store     string
+	StateDir  string
 	Dev       bool
 	AddrFile  string
 	LogFormat string
@@ -53,16 +56,30 @@ finish. GET /healthz answers while the process runs, GET /readyz while the
 store answers. One JSON log line per request goes to stderr (never a body,
 header or query: no secret, code or token).
 
-With --dev, approovd makes a self-signed certificate once and keeps it beside
-the store (restarts keep it), prints its pin, and listens on loopback only;
-"approovd account create" then puts the pin in the codes it prints, so
+The store is a bolt file (bolt:///path/file.db, one approovd process) or a
+PostgreSQL database (postgres://user@host/db?sslmode=verify-full, shared by
+several instances; options in docs/store-postgres.md). A missing file, or a
+database with no approov table, gets a new store. A PostgreSQL store whose
+schema this approovd does not know is refused (exit 6): an older one says to
+run "approovd store migrate", a newer one that this approovd is older than
+the store. An unreachable database is exit 7.
+
+The state directory (--state-dir) holds the --dev certificate and, for a bolt
+store, the admin socket; it defaults to the bolt file's directory, or
+/var/lib/approovd for PostgreSQL.
+
+With --dev, approovd makes a self-signed certificate once and keeps it in the
+state directory (restarts keep it), prints its pin, and listens on loopback
+only; "approovd account create" then puts the pin in the codes it prints, so
 "approov init" trusts the server with no CA file. Without --dev, give the
 certificate and key (PEM) with --tls-cert and --tls-key.
 
-While it runs, approovd holds the store and answers "approovd account
-create" on a socket beside it (approovd.sock, mode 0600).`,
+While it runs on a bolt store, approovd holds the file and answers "approovd
+account create" on a socket in the state directory (approovd.sock, mode
+0600). On PostgreSQL, account create opens the database itself.`,
 		Example: `  $ approovd serve --dev --store bolt://$HOME/.approovd/approovd.db
-  $ approovd serve --listen :443 --tls-cert cert.pem --tls-key key.pem --store bolt:///var/lib/approovd/approovd.db`,
+  $ approovd serve --listen :443 --tls-cert cert.pem --tls-key key.pem --store bolt:///var/lib/approovd/approovd.db
+  $ approovd serve --listen :443 --tls-cert cert.pem --tls-key key.pem --store 'postgres://approov@db.example.com/approov?sslmode=verify-full'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -75,7 +92,8 @@ create" on a socket beside it (approovd.sock, mode 0600).`,
 	fl.StringVar(&opts.Listen, "listen", DefaultListen, "address to listen on (host:port)")
 	fl.StringVar(&opts.TLSCert, "tls-cert", "", "TLS certificate chain, PEM")
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "TLS private key, PEM")
-	fl.StringVar(&opts.Store, "store", "bolt://"+DefaultStoreFile, "store URL: bolt:///path/to/file.db")
+	fl.StringVar(&opts.Store, "store", "bolt://"+DefaultStoreFile, storeFlagHelp)
+	fl.StringVar(&opts.StateDir, "state-dir", "", stateDirFlagHelp)
 	fl.BoolVar(&opts.Dev, "dev", false, "self-signed certificate kept beside the store, loopback only")
 	fl.StringVar(&opts.AddrFile, "addr-file", "", "write the address listened on to this file once serving (for scripts)")
 	fl.StringVar(&opts.LogFormat, "log-format", "json", "log format: json or text")
@@ -87,11 +105,12 @@ create" on a socket beside it (approovd.sock, mode 0600).`,
 }
 
 func runServe(ctx context.Context, opts *ServeOptions) error {
-	u, err := store.ParseURL(opts.Store)
+	u, err := storeurl.Parse(opts.Store)
 	if err != nil {
 		return err
 	}
-	cert, pin, err := certificate(opts, u)
+	dir := stateDir(opts.StateDir, u)
+	cert, pin, err := certificate(opts, dir)
 	if err != nil {
 		return err
 	}
@@ -99,41 +118,52 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenOrCreate(u, 0)
+	st, err := storeurl.OpenOrCreate(ctx, u, 0)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if b, ok := st.(*store.Bolt); ok {
-		b.SetBatch(batchDelay) // many clients: share commits
-	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return fault.New(fault.Usage, "listen on %s: %v", opts.Listen, err)
 	}
-	svc := service.New(st, service.Options{Now: opts.F.Now})
-	stopAdmin, err := serveAdmin(ctx, u.Dir(), st, opts.F.Now)
+	defer ln.Close()
+	stopAdmin, err := startAdmin(ctx, u, dir, st, opts.F.Now)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer stopAdmin()
-	srv := server.New(server.Config{Service: svc, Logger: log, Limits: opts.Limits})
-	hs := srv.HTTPServer(srv.Handler())
-	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	if err := announce(opts, ln.Addr().String(), pin); err != nil {
-		ln.Close()
 		return err
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "store", u.String(), "dev", opts.Dev)
-	err = server.Serve(ctx, hs, ln, func(hs *http.Server, ln net.Listener) error { return hs.ServeTLS(ln, "", "") })
+	err = serveTLS(ctx, opts, st, log, cert, ln)
 	log.Info("stopped")
 	return err
 }
 
+// startAdmin serves the admin socket of a bolt store, which this process
+// holds alone; a PostgreSQL store needs none (account create opens it).
+func startAdmin(ctx context.Context, u storeurl.URL, dir string, st store.Store, now func() time.Time) (func(), error) {
+	b, ok := st.(*store.Bolt)
+	if !ok {
+		return func() {}, nil
+	}
+	b.SetBatch(batchDelay) // many clients: share commits
+	return serveAdmin(ctx, dir, st, now)
+}
+
+func serveTLS(ctx context.Context, opts *ServeOptions, st store.Store, log *slog.Logger, cert tls.Certificate, ln net.Listener) error {
+	svc := service.New(st, service.Options{Now: opts.F.Now})
+	srv := server.New(server.Config{Service: svc, Logger: log, Limits: opts.Limits})
+	hs := srv.HTTPServer(srv.Handler())
+	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	return server.Serve(ctx, hs, ln, func(hs *http.Server, ln net.Listener) error { return hs.ServeTLS(ln, "", "") })
+}
+
 // certificate is the server's TLS certificate: the --dev one (and its pin)
 // or the one given.
-func certificate(opts *ServeOptions, u store.URL) (tls.Certificate, []byte, error) {
+func certificate(opts *ServeOptions, dir string) (tls.Certificate, []byte, error) {
 	if opts.Dev {
 		if opts.TLSCert != "" || opts.TLSKey != "" {
 			return tls.Certificate{}, nil, fault.New(fault.Usage, "--dev makes its own certificate: drop --tls-cert and --tls-key")
@@ -141,7 +171,7 @@ func certificate(opts *ServeOptions, u store.URL) (tls.Certificate, []byte, erro
 		if err := loopbackOnly(opts.Listen); err != nil {
 			return tls.Certificate{}, nil, err
 		}
-		return server.DevCertificate(u.Dir())
+		return server.DevCertificate(dir)
 	}
 	if opts.TLSCert == "" || opts.TLSKey == "" {
 		return tls.Certificate{}, nil, fault.WithHint(fault.New(fault.Usage, "approovd serves HTTPS only: give --tls-cert and --tls-key"),

@@ -15,7 +15,14 @@ const (
 	serializationFailure = "40001"
 	deadlockDetected     = "40P01"
 	queryCanceled        = "57014" // statement_timeout, among others
+	undefinedColumn      = "42703"
 )
+
+// isUndefinedColumn: a table of ours by name only (someone else's).
+func isUndefinedColumn(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == undefinedColumn
+}
 
 // isConflict reports whether err is a lost race the database refused.
 func isConflict(err error) bool {

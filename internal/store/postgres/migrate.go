@@ -96,8 +96,8 @@ func readState(ctx context.Context, q pgx.Tx) (state, error) {
 		return st, err
 	}
 	err := q.QueryRow(ctx, `SELECT marker, format FROM approov_marker`).Scan(&st.marker, &st.format)
-	if err == pgx.ErrNoRows || (err == nil && st.marker != markerText) {
-		return st, nil // not ours: read nothing more of it
+	if err == pgx.ErrNoRows || isUndefinedColumn(err) || (err == nil && st.marker != markerText) {
+		return state{found: true}, nil // not ours: read nothing more of it (the caller refuses it)
 	}
 	if err != nil {
 		return st, err
@@ -116,45 +116,61 @@ func (st state) check(where string, migrating bool) error {
 	case st.format != store.FormatVersion:
 		return fault.New(fault.Invalid, "store %s has format %.20q; this approov reads format %s", where, st.format, store.FormatVersion)
 	case st.version > SchemaVersion():
-		return fault.New(fault.Invalid, "store %s has schema version %d, newer than this approov's %d: run the approov that migrated it, or a newer one", where, st.version, SchemaVersion())
+		return fault.New(fault.Invalid, "store %s has schema version %d, newer than this approovd's %d: this approovd is older than the store (run the one that migrated it, or a newer one)", where, st.version, SchemaVersion())
 	case st.version < SchemaVersion() && !migrating:
-		return fault.New(fault.Invalid, "store %s has schema version %d, older than this approov's %d: run approovd store migrate --store '%s'", where, st.version, SchemaVersion(), where)
+		return fault.New(fault.Invalid, "store %s has schema version %d, older than this approovd's %d: run approovd store migrate --store '%s'", where, st.version, SchemaVersion(), where)
 	}
 	return nil
 }
 
+// Migration is what Migrate did: the schema versions before and after,
+// and whether it created the store in an empty database (From is 0 then).
+type Migration struct {
+	From, To int
+	Created  bool
+}
+
 // Migrate applies to the approov store at url the migrations it lacks, in
-// one transaction (all or none), and returns the schema versions before
-// and after. The marker is checked before anything is written; a database
-// that is not an approov store, or has a newer schema, is left as it was.
-func Migrate(ctx context.Context, url string) (from, to int, err error) {
+// one transaction (all or none); a database with no approov table at all
+// gets a new store (as Create makes it). The marker is checked before
+// anything is written: a database that is not an approov store, or has a
+// newer schema, is left as it was.
+func Migrate(ctx context.Context, url string) (Migration, error) {
 	cfg, where, err := parseConfig(url)
 	if err != nil {
-		return 0, 0, err
+		return Migration{}, err
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
-		return 0, 0, dbError(where, err)
+		return Migration{}, dbError(where, err)
 	}
 	defer conn.Close(context.Background())
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
-			return err
-		}
-		st, err := readState(ctx, tx)
-		if err == nil {
-			err = st.check(where, true)
-		}
-		if err != nil {
-			return err
-		}
-		from = st.version
-		return apply(ctx, tx, from)
+	var m Migration
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) (err error) {
+		m, err = migrate(ctx, tx, where)
+		return err
 	})
 	if err != nil {
-		return 0, 0, dbError(where, err)
+		return Migration{}, dbError(where, err)
 	}
-	return from, SchemaVersion(), nil
+	return m, nil
+}
+
+func migrate(ctx context.Context, tx pgx.Tx, where string) (Migration, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
+		return Migration{}, err
+	}
+	st, err := readState(ctx, tx)
+	if err != nil {
+		return Migration{}, err
+	}
+	if !st.found {
+		return Migration{To: SchemaVersion(), Created: true}, create(ctx, tx, where)
+	}
+	if err := st.check(where, true); err != nil {
+		return Migration{}, err
+	}
+	return Migration{From: st.version, To: SchemaVersion()}, apply(ctx, tx, st.version)
 }
 
 // create makes the schema and the marker in an empty database.

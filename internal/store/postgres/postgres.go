@@ -78,6 +78,40 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return s, nil
 }
 
+// OpenOrCreate opens the store in the database url names, first creating
+// it (as Create does) when the database holds no approov table at all: for
+// a database an operator gave (approovd serve), never one from a code.
+// Two instances starting at once take turns on Create's advisory lock; the
+// one that finds the tables made opens them in a fresh transaction (one
+// that waited for the lock may not see them in its catalog snapshot).
+func OpenOrCreate(ctx context.Context, url string) (*Store, error) {
+	s, err := connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	for try := 0; ; try++ {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return openOrCreate(ctx, tx, s.where) })
+		if err == nil {
+			return s, nil
+		}
+		if try > 0 || fault.KindOf(err) != fault.Conflict {
+			s.Close()
+			return nil, dbError(s.where, err)
+		}
+	}
+}
+
+func openOrCreate(ctx context.Context, tx pgx.Tx, where string) error {
+	st, err := readState(ctx, tx)
+	switch {
+	case err != nil:
+		return err
+	case !st.found:
+		return create(ctx, tx, where)
+	}
+	return st.check(where, false)
+}
+
 func connect(ctx context.Context, url string) (*Store, error) {
 	cfg, where, err := parseConfig(url)
 	if err != nil {

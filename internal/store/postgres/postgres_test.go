@@ -161,7 +161,7 @@ func TestOpenRecognises(t *testing.T) {
 	exec(t, foreign, `INSERT INTO approov_marker VALUES (true, 'someone else', '1')`)
 	_, err = postgres.Open(ctx, foreign)
 	wantErr(t, err, fault.Invalid, "is not an approov store")
-	_, _, err = postgres.Migrate(ctx, foreign)
+	_, err = postgres.Migrate(ctx, foreign)
 	wantErr(t, err, fault.Invalid, "is not an approov store")
 
 	s, url := newStore(t)
@@ -170,13 +170,13 @@ func TestOpenRecognises(t *testing.T) {
 	wantErr(t, err, fault.Conflict, "already has approov_schema_version, approov_marker, approov_kv")
 	exec(t, url, `INSERT INTO approov_schema_version (version, name) VALUES ($1, 'future')`, postgres.SchemaVersion()+1)
 	_, err = postgres.Open(ctx, url)
-	wantErr(t, err, fault.Invalid, "schema version 2, newer than this approov's 1")
-	_, _, err = postgres.Migrate(ctx, url)
-	wantErr(t, err, fault.Invalid, "newer than this approov's")
+	wantErr(t, err, fault.Invalid, "schema version 2, newer than this approovd's 1: this approovd is older than the store")
+	_, err = postgres.Migrate(ctx, url)
+	wantErr(t, err, fault.Invalid, "newer than this approovd's")
 
 	exec(t, url, `DELETE FROM approov_schema_version`)
 	_, err = postgres.Open(ctx, url)
-	wantErr(t, err, fault.Invalid, "schema version 0, older than this approov's 1: run approovd store migrate --store 'postgres://")
+	wantErr(t, err, fault.Invalid, "schema version 0, older than this approovd's 1: run approovd store migrate --store 'postgres://")
 }
 
 func wantErr(t *testing.T, err error, kind fault.Kind, text string) {
@@ -192,9 +192,9 @@ func TestMigrate(t *testing.T) {
 	s, url := newStore(t)
 	must(t, s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Users, "k", []byte("v")) }))
 	s.Close()
-	from, to, err := postgres.Migrate(ctx, url)
-	if err != nil || from != postgres.SchemaVersion() || to != from {
-		t.Fatalf("Migrate = %d, %d, %v", from, to, err)
+	m, err := postgres.Migrate(ctx, url)
+	if err != nil || m != (postgres.Migration{From: postgres.SchemaVersion(), To: postgres.SchemaVersion()}) {
+		t.Fatalf("Migrate = %+v, %v", m, err)
 	}
 	s2, err := postgres.Open(ctx, url)
 	must(t, err)
@@ -246,4 +246,60 @@ func TestScanPages(t *testing.T) {
 		}
 		return err
 	}))
+}
+
+// TestOpenOrCreate: an empty database gets a store, once, however many
+// instances start on it at the same time; later opens find its data; a
+// database that holds something else is left alone.
+func TestOpenOrCreate(t *testing.T) {
+	url := pgtest.URL(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			s, err := postgres.OpenOrCreate(ctx, url)
+			if err == nil {
+				err = s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Users, strconv.Itoa(i), []byte("v")) })
+				s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	must(t, errors.Join(errs...))
+	s, err := postgres.Open(ctx, url)
+	must(t, err)
+	n := 0
+	must(t, s.View(ctx, func(tx store.Tx) error {
+		return tx.Scan(store.Users, "", "", func(string, []byte) error { n++; return nil })
+	}))
+	s.Close()
+	if n != len(errs) {
+		t.Fatalf("%d keys after %d instances, want one each", n, len(errs))
+	}
+
+	foreign := pgtest.URL(t)
+	exec(t, foreign, `CREATE TABLE approov_marker (x int)`)
+	_, err = postgres.OpenOrCreate(ctx, foreign)
+	wantErr(t, err, fault.Invalid, "is not an approov store")
+	half := pgtest.URL(t)
+	exec(t, half, `CREATE TABLE approov_kv (k text)`)
+	_, err = postgres.OpenOrCreate(ctx, half)
+	wantErr(t, err, fault.Conflict, "already has approov_kv")
+}
+
+// TestMigrateCreates: Migrate on an empty database makes the store and
+// says so; run again, it has nothing to do.
+func TestMigrateCreates(t *testing.T) {
+	url := pgtest.URL(t)
+	v := postgres.SchemaVersion()
+	for _, want := range []postgres.Migration{{To: v, Created: true}, {From: v, To: v}} {
+		m, err := postgres.Migrate(ctx, url)
+		if err != nil || m != want {
+			t.Fatalf("Migrate = %+v, %v; want %+v", m, err, want)
+		}
+	}
+	s, err := postgres.Open(ctx, url)
+	must(t, err)
+	s.Close()
 }

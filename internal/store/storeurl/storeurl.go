@@ -4,7 +4,7 @@
 // (internal/store/postgres; its options in docs/store-postgres.md). It sits
 // beside internal/store rather than in it because the PostgreSQL store
 // imports internal/store; the embedded store's URLs it leaves to
-// store.ParseURL (what approovd uses until it takes PostgreSQL URLs).
+// store.ParseURL.
 package storeurl
 
 import (
@@ -65,6 +65,19 @@ func Open(ctx context.Context, u URL, lockTimeout time.Duration) (store.Store, e
 	return nil, fault.New(fault.Usage, "unsupported store scheme %q", u.Scheme)
 }
 
+// OpenOrCreate opens the store u names, creating it when nothing is there
+// yet (no file; a database with no approov table): for a location an
+// operator gave (approovd's --store), never one from a code or token.
+func OpenOrCreate(ctx context.Context, u URL, lockTimeout time.Duration) (store.Store, error) {
+	switch u.Scheme {
+	case "bolt":
+		return store.OpenOrCreate(store.URL{Scheme: "bolt", Path: u.Path}, lockTimeout)
+	case "postgres":
+		return postgres.OpenOrCreate(ctx, u.raw)
+	}
+	return nil, fault.New(fault.Usage, "unsupported store scheme %q", u.Scheme)
+}
+
 // Create makes a new store where u points: a new file, or the schema in
 // an empty database.
 func Create(ctx context.Context, u URL, lockTimeout time.Duration) (store.Store, error) {
@@ -78,11 +91,11 @@ func Create(ctx context.Context, u URL, lockTimeout time.Duration) (store.Store,
 }
 
 // Migrate brings the schema of the store u names up to this build's
-// (PostgreSQL; the embedded store has one format and nothing to migrate)
-// and returns the versions before and after.
-func Migrate(ctx context.Context, u URL) (from, to int, err error) {
+// (PostgreSQL; the embedded store has one format and nothing to migrate),
+// creating it in a database with no approov table, and says what it did.
+func Migrate(ctx context.Context, u URL) (postgres.Migration, error) {
 	if u.Scheme != "postgres" {
-		return 0, 0, fault.New(fault.Usage, "store %s: only a PostgreSQL store has a schema to migrate", u)
+		return postgres.Migration{}, fault.New(fault.Usage, "store %s: only a PostgreSQL store has a schema to migrate", u)
 	}
 	return postgres.Migrate(ctx, u.raw)
 }

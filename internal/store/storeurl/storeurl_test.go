@@ -65,7 +65,7 @@ func TestCreateThenOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Close()
-		_, _, err = storeurl.Migrate(ctx, u)
+		_, err = storeurl.Migrate(ctx, u)
 		if (err == nil) != (u.Scheme == "postgres") {
 			t.Errorf("Migrate %s: %v", u, err)
 		}

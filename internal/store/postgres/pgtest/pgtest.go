@@ -10,6 +10,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -52,26 +53,56 @@ func Main(m *testing.M) int {
 // URL returns the URL of a new empty database, dropped when t ends.
 func URL(t testing.TB) string {
 	t.Helper()
+	u, drop, err := NewDatabase()
+	if errors.Is(err, ErrUnavailable) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL for tests: %v", err)
+		}
+		t.Skipf("PostgreSQL for tests: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("drop database: %v", err)
+		}
+	})
+	return u
+}
+
+// ErrUnavailable: no PostgreSQL to test on (tests skip, or fail in CI).
+var ErrUnavailable = errors.New("no PostgreSQL")
+
+// Available starts the private cluster if need be, and returns an error
+// wrapping ErrUnavailable when there is no PostgreSQL to test on.
+func Available() error {
 	shared.once.Do(setup)
 	if shared.err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL for tests: %v", shared.err)
-		}
-		t.Skipf("PostgreSQL for tests: %v", shared.err)
+		return fmt.Errorf("%w: %v", ErrUnavailable, shared.err)
+	}
+	return nil
+}
+
+// NewDatabase creates a new empty database and returns its URL and what
+// drops it, for callers without a testing.TB (testscript commands). An
+// error wrapping ErrUnavailable means there is no PostgreSQL at all.
+func NewDatabase() (string, func() error, error) {
+	if err := Available(); err != nil {
+		return "", nil, err
 	}
 	name := fmt.Sprintf("approov_test_%d_%d", os.Getpid(), shared.n.Add(1))
 	ctx := context.Background()
 	if _, err := shared.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("create database: %v", err)
+		return "", nil, fmt.Errorf("create database: %v", err)
 	}
-	t.Cleanup(func() {
-		if _, err := shared.admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-	})
+	drop := func() error {
+		_, err := shared.admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		return err
+	}
 	u := *shared.base
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
 
 func setup() {
