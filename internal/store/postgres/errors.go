@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -46,11 +47,21 @@ func dbError(where string, err error) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return fault.Wrap(fault.Cancelled, err)
-	case errors.As(err, &pe) && pe.Code == queryCanceled:
+	case errors.As(err, &pe) && (pe.Code == queryCanceled || unavailable(pe.Code)):
 		return fault.New(fault.Network, "store %s: %s", where, oneLine(pe.Message))
 	case errors.As(err, &pe):
 		return fault.New(fault.Internal, "store %s: %s (SQLSTATE %s)", where, oneLine(pe.Message), pe.Code)
 	}
 	return fault.WithHint(fault.New(fault.Network, "store %s unreachable: %s", where, oneLine(err.Error())),
 		"check that PostgreSQL is running and the store URL's host, port and TLS settings")
+}
+
+// unavailable reports whether a SQLSTATE says the database cannot serve
+// now, though nothing is wrong with the request: a server shutting down,
+// restarting or starting up (class 57: operator intervention), a broken
+// connection (class 08), too many connections (53300), or a standby that
+// refuses writes (25006, after a failover until the URL names the new
+// primary). The client gets a network error (exit 7) and may try again.
+func unavailable(code string) bool {
+	return strings.HasPrefix(code, "57") || strings.HasPrefix(code, "08") || code == "53300" || code == "25006"
 }
