@@ -1,0 +1,374 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/approov-cli/approov/internal/api"
+	"github.com/approov-cli/approov/internal/pins"
+	"github.com/approov-cli/approov/internal/pins/pinstest"
+	"github.com/approov-cli/approov/internal/store/postgres/pgtest"
+)
+
+// procFleet is n real approovd processes on one PostgreSQL database,
+// sharing one state directory (one --dev certificate), behind a
+// round-robin TCP balancer that the account's code names, as a load
+// balancer in front of several instances would be.
+type procFleet struct {
+	*race
+	db    string
+	state string
+	addrs []string
+	procs []*exec.Cmd
+	lb    *balancer
+}
+
+func startProcFleet(t *testing.T, n int) *procFleet {
+	t.Helper()
+	dir := t.TempDir()
+	f := &procFleet{db: pgtest.URL(t), state: filepath.Join(dir, "state")}
+	f.race = &race{dir: dir, live: []string{"--force", "--yes"},
+		env: append(os.Environ(), "HOME="+dir, "APPROOV_HOME="+filepath.Join(dir, ".approov"), "NO_COLOR=1")}
+	f.daemon(t, "store", "migrate", "--store", f.db)
+	for i := range n {
+		f.addrs = append(f.addrs, "")
+		f.procs = append(f.procs, nil)
+		f.serve(t, i, "127.0.0.1:0") // one by one: the first makes the certificate
+	}
+	f.lb = startBalancer(t, f.addrs)
+	code := f.daemon(t, "account", "create", "--store", f.db, "--state-dir", f.state, "--name", "fleet",
+		"--user", "owner@example.com", "--url", "https://"+f.lb.addr)
+	if err := os.WriteFile(filepath.Join(dir, "owner.code"), []byte(code), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, strings.NewReader("correct horse battery staple\n"), "init", "owner.code", "--password-stdin")
+	return f
+}
+
+// daemon runs approovd to the end and returns its stdout.
+func (f *procFleet) daemon(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("approovd", args...)
+	cmd.Env, cmd.Dir = f.env, f.dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("approovd %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return string(out)
+}
+
+// serve starts instance i listening on addr and waits until it does.
+func (f *procFleet) serve(t *testing.T, i int, addr string) {
+	t.Helper()
+	addrFile := filepath.Join(f.dir, fmt.Sprintf("addr%d-%d", i, time.Now().UnixNano()))
+	cmd := exec.Command("approovd", "serve", "--dev", "--listen", addr, "--addr-file", addrFile,
+		"--store", f.db, "--state-dir", f.state, "--log-format", "text")
+	cmd.Env, cmd.Dir = f.env, f.dir
+	log, err := os.Create(filepath.Join(f.dir, fmt.Sprintf("approovd%d.log", i)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); log.Close() })
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
+			f.addrs[i], f.procs[i] = strings.TrimSpace(string(b)), cmd
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("approovd %d not listening after 15 s", i)
+		}
+	}
+}
+
+// kill ends instance i with SIGKILL: no shutdown, no answer to what it was doing.
+func (f *procFleet) kill(i int) {
+	f.procs[i].Process.Kill()
+	f.procs[i].Wait()
+}
+
+// balancer forwards each connection to the next backend in turn, skipping
+// one that does not accept (as a load balancer's health check would).
+// Armed, it SIGKILLs the backend of the first connection to carry more
+// than a threshold of bytes from its client, after a delay.
+type balancer struct {
+	addr     string
+	backends []string
+	next     atomic.Int64
+	mu       sync.Mutex
+	trap     *trap
+}
+
+type trap struct {
+	bytes int64
+	delay time.Duration
+	kill  func(backend int)
+	fired chan int
+}
+
+func startBalancer(t *testing.T, backends []string) *balancer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	b := &balancer{addr: ln.Addr().String(), backends: backends}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go b.forward(c)
+		}
+	}()
+	return b
+}
+
+func (b *balancer) forward(c net.Conn) {
+	defer c.Close()
+	for range len(b.backends) {
+		i := int(b.next.Add(1)) % len(b.backends)
+		up, err := net.DialTimeout("tcp", b.backends[i], time.Second)
+		if err != nil {
+			continue
+		}
+		defer up.Close()
+		go func() { io.Copy(c, up); c.Close() }()
+		io.Copy(&watch{w: up, b: b, backend: i}, c)
+		return
+	}
+}
+
+// watch counts a connection's bytes towards its backend and springs the trap.
+type watch struct {
+	w       io.Writer
+	b       *balancer
+	backend int
+	n       int64
+}
+
+func (w *watch) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	w.b.mu.Lock()
+	tr := w.b.trap
+	if tr != nil && w.n > tr.bytes {
+		w.b.trap = nil
+		go func() { time.Sleep(tr.delay); tr.kill(w.backend); tr.fired <- w.backend }()
+	}
+	w.b.mu.Unlock()
+	return w.w.Write(p)
+}
+
+func (b *balancer) arm(bytes int64, delay time.Duration, kill func(int)) chan int {
+	fired := make(chan int, 1)
+	b.mu.Lock()
+	b.trap = &trap{bytes: bytes, delay: delay, kill: kill, fired: fired}
+	b.mu.Unlock()
+	return fired
+}
+
+// TestFleetProcessesPushRace: 30 approov processes push at once from one
+// base, through a balancer over three approovd processes on one
+// PostgreSQL. In every round exactly one wins the next version and the
+// others exit 3; losers rebase and race again, for five rounds (140
+// pushes; cmd/approov's TestConcurrentPushProcesses runs the rounds to the
+// end on the embedded store). The history is then a serial order of the
+// five winning edits, and the audit log holds every accepted and every
+// refused push.
+func TestFleetProcessesPushRace(t *testing.T) {
+	const n, rounds = 30, 5
+	f := startProcFleet(t, 3)
+	ca := pinstest.NewCA(t, "fleet root")
+	leaf, _ := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"api.pins.test"}})
+	f.leaf = pins.Compute(leaf)
+	backups := make([]string, n)
+	for i := range backups {
+		backups[i] = f.backup(t)
+	}
+	f.each(t, allOf(n), func(i int) []string { return []string{"pin", "pull", "--file", f.file(i)} })
+	f.each(t, allOf(n), func(i int) []string {
+		return []string{"pin", "add", "api.pins.test", f.leaf.String(), "--file", f.file(i)}
+	})
+	f.each(t, allOf(n), func(i int) []string {
+		return []string{"pin", "add", "api.pins.test", backups[i], "--backup", "--file", f.file(i)}
+	})
+	pending, lost := allOf(n), 0
+	for round := 1; round <= rounds; round++ {
+		won, losers := f.round(t, pending)
+		if len(won) != 1 {
+			t.Fatalf("round %d: %d processes won, want exactly 1", round, len(won))
+		}
+		lost += len(losers)
+		f.each(t, losers, func(i int) []string { return []string{"pin", "rebase", "--file", f.file(i)} })
+		pending = losers
+	}
+	f.checkFinal(t, rounds, lost)
+	if hits := f.lb.next.Load(); hits < 3*n {
+		t.Fatalf("only %d connections through the balancer: the pushes were not spread", hits)
+	}
+}
+
+// TestFleetProcessesKilledMidPush: an approovd process is killed (SIGKILL)
+// while a push it received is in flight, at several moments. Each time the
+// push happened entirely or not at all: the head version is the old one
+// or the next, and then it is exactly the pushed set; the CLI exits 0 (the
+// answer got out) or 7 (it says it cannot know); another instance serves
+// the outcome at once, and the staged copy (pin status) still holds the
+// edit when it did not land. The pushes are large (8 domains of 30 pins),
+// so the balancer can tell the push from the requests before it, and each
+// changes one domain, so the server probes one name.
+func TestFleetProcessesKilledMidPush(t *testing.T) {
+	f := startProcFleet(t, 3)
+	base := f.file(99)
+	f.run(t, nil, "pin", "pull", "--file", base)
+	stageDomains(t, base, 8, 30)
+	if code, out := f.push(base); code != 0 {
+		t.Fatalf("the base push: exit %d\n%s", code, out)
+	}
+	landed, missed := 0, 0
+	for k, delay := range []time.Duration{0, 10 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond, time.Second} {
+		head := f.head(t)
+		file := f.file(k)
+		f.run(t, nil, "pin", "pull", "--file", file)
+		editPin(t, file, k)
+		fired := f.lb.arm(8000, delay, f.kill)
+		code, out := f.push(file)
+		var victim int
+		select {
+		case victim = <-fired:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("push %d: the trap never sprang (exit %d)\n%s", k, code, out)
+		}
+		got := f.head(t)
+		switch {
+		case got == head+1:
+			landed++
+			f.checkVersion(t, got, file)
+		case got == head:
+			missed++
+			if code == 0 {
+				t.Fatalf("push %d: exit 0 but the head is still %d", k, head)
+			}
+			if status := f.run(t, nil, "pin", "status", "--file", file); !strings.Contains(status, "d00.pins.test") {
+				t.Errorf("push %d did not land, yet pin status shows no pending change:\n%s", k, status)
+			}
+		default:
+			t.Fatalf("push %d: head %d after %d", k, got, head)
+		}
+		if code != 0 && code != 7 {
+			t.Fatalf("push %d with its server killed: exit %d, want 0 or 7\n%s", k, code, out)
+		}
+		t.Logf("push %d, killed after %v: exit %d, head %d -> %d", k, delay, code, head, got)
+		f.serve(t, victim, f.addrs[victim])
+	}
+	t.Logf("killed mid-push: %d landed whole, %d not at all", landed, missed)
+}
+
+// editPin replaces the first pin of domain d00 in the staged set of file.
+func editPin(t *testing.T, file string, k int) {
+	t.Helper()
+	set := readSet(t, file)
+	set.Domains[0].Pins[0].SHA256 = sha256.Sum256([]byte(fmt.Sprint("edit", k)))
+	writeSet(t, file, set)
+}
+
+func (f *procFleet) push(file string) (int, string) {
+	out, err := f.command(nil, "pin", "push", "--file", file, "--reason", "killed?", "--force", "--yes").CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode(), string(out)
+	case err != nil:
+		return -1, err.Error()
+	}
+	return 0, string(out)
+}
+
+func (f *procFleet) head(t *testing.T) uint64 {
+	t.Helper()
+	var log []api.PinVersion
+	if err := json.Unmarshal([]byte(f.run(t, nil, "pin", "log", "--json")), &log); err != nil {
+		t.Fatal(err)
+	}
+	if len(log) == 0 {
+		return 0
+	}
+	return log[0].Version
+}
+
+// checkVersion: version v is exactly the staged set of file.
+func (f *procFleet) checkVersion(t *testing.T, v uint64, file string) {
+	t.Helper()
+	var stored pins.PinSet
+	if err := json.Unmarshal([]byte(f.run(t, nil, "pin", "show", "--version", fmt.Sprint(v))), &stored); err != nil {
+		t.Fatal(err)
+	}
+	staged := readSet(t, file)
+	stored.BaseVersion, staged.BaseVersion = 0, 0
+	a, _ := json.Marshal(&stored)
+	b, _ := json.Marshal(staged)
+	if string(a) != string(b) {
+		t.Fatalf("version %d is not the pushed set: half written?\nstored %s\npushed %s", v, a, b)
+	}
+}
+
+// stageDomains adds n domains of m pins each to the staged set in file,
+// as "approov pin add" would.
+func stageDomains(t *testing.T, file string, n, m int) {
+	t.Helper()
+	set := readSet(t, file)
+	for d := range n {
+		dom := pins.Domain{Name: fmt.Sprintf("d%02d.pins.test", d)}
+		for p := range m {
+			label := pins.Backup
+			if p == 0 {
+				label = pins.Primary
+			}
+			dom.Pins = append(dom.Pins, pins.PinEntry{SHA256: sha256.Sum256([]byte(fmt.Sprint(dom.Name, p))), Label: label, Type: pins.Leaf})
+		}
+		set.Domains = append(set.Domains, dom)
+	}
+	writeSet(t, file, set)
+}
+
+func readSet(t *testing.T, file string) *pins.PinSet {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set pins.PinSet
+	if err := json.Unmarshal(raw, &set); err != nil {
+		t.Fatal(err)
+	}
+	return &set
+}
+
+func writeSet(t *testing.T, file string, set *pins.PinSet) {
+	t.Helper()
+	raw, err := json.MarshalIndent(set, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
