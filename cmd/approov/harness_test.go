@@ -37,6 +37,9 @@ import (
 //	                               while TOGGLE exists
 //	pgdb VAR...                    new PostgreSQL databases, URLs in $VAR...
 //	pgexec URL SQL                 run one SQL statement on a database
+//	pgproxy NAME URL               a proxy in front of a database, URL in $NAME
+//	pgfault NAME freeze|thaw|drop  a partition, its end, or a restart
+//	httpsget CAFILE URL            GET, "status NNN" and the body on stdout
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -53,8 +56,11 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
 		// PostgreSQL (pg_harness_test.go, issue 12)
-		"pgdb":   cmdPGDB,
-		"pgexec": cmdPGExec,
+		"pgdb":     cmdPGDB,
+		"pgexec":   cmdPGExec,
+		"pgproxy":  cmdPGProxy,
+		"pgfault":  cmdPGFault,
+		"httpsget": cmdHTTPSGet,
 	}
 }
 

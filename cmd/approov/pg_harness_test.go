@@ -2,8 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
@@ -67,4 +74,74 @@ func cmdPGExec(ts *testscript.TestScript, neg bool, args []string) {
 	if (err != nil) != neg {
 		ts.Fatalf("pgexec %q: %v", args[1], err)
 	}
+}
+
+// proxies are the scripts' pgproxy proxies, by script and name.
+var proxies sync.Map // proxyKey → *pgtest.Proxy
+
+type proxyKey struct {
+	ts   *testscript.TestScript
+	name string
+}
+
+// cmdPGProxy puts a proxy in front of a database, for faults; its URL goes
+// in $NAME, and pgfault acts on it:
+//
+//	pgproxy NAME $PGURL
+func cmdPGProxy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pgproxy NAME URL")
+	}
+	p, err := pgtest.NewProxy(args[1])
+	ts.Check(err)
+	key := proxyKey{ts, args[0]}
+	proxies.Store(key, p)
+	ts.Defer(func() { p.Close(); proxies.Delete(key) })
+	ts.Setenv(args[0], p.URL())
+}
+
+// cmdPGFault acts on a pgproxy: freeze (the database stops answering, as
+// in a network partition), thaw, or drop (every connection closed, as by
+// a restart):
+//
+//	pgfault NAME freeze|thaw|drop
+func cmdPGFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: pgfault NAME freeze|thaw|drop")
+	}
+	v, ok := proxies.Load(proxyKey{ts, args[0]})
+	if !ok {
+		ts.Fatalf("pgfault: no pgproxy %s", args[0])
+	}
+	p := v.(*pgtest.Proxy)
+	switch args[1] {
+	case "freeze":
+		p.Freeze()
+	case "thaw":
+		p.Thaw()
+	case "drop":
+		p.Drop()
+	default:
+		ts.Fatalf("pgfault: want freeze, thaw or drop")
+	}
+}
+
+// cmdHTTPSGet fetches a URL from a server whose certificate CAFILE holds,
+// and writes "status NNN" and the body to stdout:
+//
+//	httpsget CAFILE https://$ADDR/readyz
+func cmdHTTPSGet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: httpsget CAFILE URL")
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM([]byte(ts.ReadFile(args[0]))) {
+		ts.Fatalf("httpsget: no certificate in %s", args[0])
+	}
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	res, err := c.Get(args[1])
+	ts.Check(err)
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
+	fmt.Fprintf(ts.Stdout(), "status %d\n%s", res.StatusCode, body)
 }

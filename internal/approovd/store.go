@@ -16,7 +16,7 @@ func newCmdStore(f *Factory) *cobra.Command {
 		Use:   "store <command>",
 		Short: "Migrate, export and move the store",
 	}
-	cmd.AddCommand(NewCmdStoreMigrate(f, nil))
+	cmd.AddCommand(NewCmdStoreMigrate(f, nil), NewCmdStoreDump(f, nil), NewCmdStoreRestore(f, nil), NewCmdStoreCopy(f, nil))
 	return cmd
 }
 

@@ -13,16 +13,48 @@ import (
 // Defaults for settings the URL leaves out (docs/store-postgres.md lists
 // what the URL may set).
 const (
-	DefaultConnectTimeout   = 10 * time.Second
+	DefaultConnectTimeout   = 5 * time.Second
 	DefaultStatementTimeout = "10s"
+	// DefaultClientTimeout bounds, on approov's side, each round trip to
+	// PostgreSQL (begin, a statement, commit): a database that stopped
+	// answering (a network partition) is an error after it, where
+	// statement_timeout, enforced by the server, cannot help.
+	DefaultClientTimeout = 15 * time.Second
 	// DefaultIdleInTransaction ends a session that holds a transaction
 	// open and idle, so a stuck instance cannot hold locks for long.
 	DefaultIdleInTransaction = "60s"
 )
 
+// clientTimeoutParam is approov's own URL option (not sent to the server).
+const clientTimeoutParam = "client_timeout"
+
+// config is a parsed store URL.
+type config struct {
+	pool   *pgxpool.Config
+	where  string        // the URL as messages may show it
+	client time.Duration // client_timeout
+}
+
 // parseConfig parses a postgres:// URL into a pool configuration with the
-// defaults above, and returns the URL as messages may show it.
-func parseConfig(raw string) (*pgxpool.Config, string, error) {
+// defaults above.
+func parseConfig(raw string) (config, error) {
+	pc, where, err := parsePoolConfig(raw)
+	if err != nil {
+		return config{}, err
+	}
+	c := config{pool: pc, where: where, client: DefaultClientTimeout}
+	if v, ok := pc.ConnConfig.RuntimeParams[clientTimeoutParam]; ok {
+		delete(pc.ConnConfig.RuntimeParams, clientTimeoutParam)
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return config{}, fault.New(fault.Usage, "store URL %s: %s=%.20q: want a duration such as 15s", where, clientTimeoutParam, v)
+		}
+		c.client = d
+	}
+	return c, nil
+}
+
+func parsePoolConfig(raw string) (*pgxpool.Config, string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, "", fault.New(fault.Usage, "store URL: want postgres://user@host:port/database?options")

@@ -19,6 +19,27 @@ const (
 	undefinedColumn      = "42703"
 )
 
+// unavailable reports whether a SQLSTATE means the database cannot serve
+// now: a statement past statement_timeout (57014), a server shutting down
+// or starting (57P01-57P03), a connection exception (class 08), too many
+// connections (53300), or a standby that refuses writes (25006: after a
+// failover, until the URL names the new primary; multiinst).
+func unavailable(code string) bool {
+	return code == queryCanceled || strings.HasPrefix(code, "57P0") || strings.HasPrefix(code, "08") ||
+		code == "53300" || code == "25006"
+}
+
+// brokenConn reports whether err is a connection's failure rather than
+// the database's answer (no SQLSTATE) or the server ending sessions.
+func brokenConn(err error) bool {
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "57P0") || strings.HasPrefix(pe.Code, "08")
+	}
+	return !errors.As(err, &ce) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
 // isUndefinedColumn: a table of ours by name only (someone else's).
 func isUndefinedColumn(err error) bool {
 	var pe *pgconn.PgError
@@ -37,6 +58,7 @@ func isConflict(err error) bool {
 // anything else is Internal. Messages are one line and carry no password.
 func dbError(where string, err error) error {
 	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
 	var fe *fault.Error
 	switch {
 	case err == nil:
@@ -47,21 +69,14 @@ func dbError(where string, err error) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return fault.Wrap(fault.Cancelled, err)
-	case errors.As(err, &pe) && (pe.Code == queryCanceled || unavailable(pe.Code)):
+	case errors.As(err, &ce):
+		return fault.WithHint(fault.New(fault.Network, "store %s unreachable: %s", where, oneLine(ce.Unwrap().Error())),
+			"check that PostgreSQL is running and the store URL's host, port, credentials and TLS settings")
+	case errors.As(err, &pe) && unavailable(pe.Code):
 		return fault.New(fault.Network, "store %s: %s", where, oneLine(pe.Message))
 	case errors.As(err, &pe):
 		return fault.New(fault.Internal, "store %s: %s (SQLSTATE %s)", where, oneLine(pe.Message), pe.Code)
 	}
 	return fault.WithHint(fault.New(fault.Network, "store %s unreachable: %s", where, oneLine(err.Error())),
 		"check that PostgreSQL is running and the store URL's host, port and TLS settings")
-}
-
-// unavailable reports whether a SQLSTATE says the database cannot serve
-// now, though nothing is wrong with the request: a server shutting down,
-// restarting or starting up (class 57: operator intervention), a broken
-// connection (class 08), too many connections (53300), or a standby that
-// refuses writes (25006, after a failover until the URL names the new
-// primary). The client gets a network error (exit 7) and may try again.
-func unavailable(code string) bool {
-	return strings.HasPrefix(code, "57") || strings.HasPrefix(code, "08") || code == "53300" || code == "25006"
 }

@@ -136,11 +136,12 @@ type Migration struct {
 // anything is written: a database that is not an approov store, or has a
 // newer schema, is left as it was.
 func Migrate(ctx context.Context, url string) (Migration, error) {
-	cfg, where, err := parseConfig(url)
+	cfg, err := parseConfig(url)
 	if err != nil {
 		return Migration{}, err
 	}
-	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	where := cfg.where
+	conn, err := pgx.ConnectConfig(ctx, cfg.pool.ConnConfig)
 	if err != nil {
 		return Migration{}, dbError(where, err)
 	}

@@ -32,8 +32,9 @@ import (
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool      *pgxpool.Pool
-	where     string       // the URL without password or query, for messages
-	conflicts atomic.Int32 // injected commit failures still to come
+	where     string        // the URL without password or query, for messages
+	wait      time.Duration // client_timeout: the longest round trip
+	conflicts atomic.Int32  // injected commit failures still to come
 }
 
 var (
@@ -113,15 +114,15 @@ func openOrCreate(ctx context.Context, tx pgx.Tx, where string) error {
 }
 
 func connect(ctx context.Context, url string) (*Store, error) {
-	cfg, where, err := parseConfig(url)
+	cfg, err := parseConfig(url)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(ctx, cfg.pool)
 	if err != nil {
-		return nil, dbError(where, err)
+		return nil, dbError(cfg.where, err)
 	}
-	return &Store{pool: pool, where: where}, nil
+	return &Store{pool: pool, where: cfg.where, wait: cfg.client}, nil
 }
 
 // Close implements store.Store.
@@ -135,16 +136,33 @@ func (s *Store) InjectConflicts(n int) { s.conflicts.Store(int32(n)) }
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	t, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return dbError(s.where, err)
+		return err
 	}
-	defer tx.Rollback(context.Background())
-	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	defer t.rollback()
 	if err := fn(t); err != nil {
 		return err
 	}
-	return dbError(s.where, tx.Commit(ctx))
+	return t.commit()
+}
+
+// begin starts a transaction, waiting at most s.wait. A pooled connection
+// that the server closed (a restart, a partition that ended) fails its
+// BEGIN, when nothing has happened yet: the pool then drops every
+// connection, all as dead, and begin tries once more on a new one.
+func (s *Store) begin(ctx context.Context, o pgx.TxOptions) (*pgTx, error) {
+	bctx, cancel := context.WithTimeout(ctx, s.wait)
+	defer cancel()
+	tx, err := s.pool.BeginTx(bctx, o)
+	if err != nil && brokenConn(err) && bctx.Err() == nil {
+		s.pool.Reset()
+		tx, err = s.pool.BeginTx(bctx, o)
+	}
+	if err != nil {
+		return nil, dbError(s.where, err)
+	}
+	return &pgTx{ctx: ctx, tx: tx, where: s.where, wait: s.wait}, nil
 }
 
 // Update implements store.Store: fn runs in a SERIALIZABLE transaction,
@@ -183,13 +201,12 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, n int) err
 	if err := ctx.Err(); err != nil {
 		return fault.Wrap(fault.Cancelled, err)
 	}
-	tx, release, err := s.begin(ctx, n)
+	t, release, err := s.beginWrite(ctx, n)
 	if err != nil {
-		return dbError(s.where, err)
+		return err
 	}
 	defer release()
-	defer tx.Rollback(context.Background())
-	t := &pgTx{ctx: ctx, tx: tx, where: s.where}
+	defer t.rollback()
 	err = fn(t)
 	switch {
 	case t.conflict != nil:
@@ -200,5 +217,5 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, n int) err
 		return store.ErrConflict // rolled back, as a refused commit is
 	}
 	s.conflicts.Store(0)
-	return dbError(s.where, tx.Commit(ctx))
+	return t.commit()
 }

@@ -303,3 +303,55 @@ func TestMigrateCreates(t *testing.T) {
 	must(t, err)
 	s.Close()
 }
+
+// TestDatabaseStopsAnswering: through a proxy that stops passing bytes (a
+// network partition), a transaction fails within client_timeout as a
+// network error, not after the kernel gives up on the connection; the
+// store works again once the database answers; and connections dropped
+// (a restarted server) cost no request an error.
+func TestDatabaseStopsAnswering(t *testing.T) {
+	_, url := newStore(t)
+	p, err := pgtest.NewProxy(url)
+	must(t, err)
+	defer p.Close()
+	s, err := postgres.Open(ctx, p.URL()+"&client_timeout=300ms")
+	must(t, err)
+	defer s.Close()
+	put := func() error {
+		return s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Users, "k", []byte("v")) })
+	}
+	must(t, put())
+	p.Freeze()
+	start := time.Now()
+	err = put()
+	if took := time.Since(start); fault.KindOf(err) != fault.Network || took > 3*time.Second {
+		t.Fatalf("frozen database: %v (kind %v) after %v, want a network error within about 300ms", err, fault.KindOf(err), took)
+	}
+	t.Logf("frozen: %v after %v", err, time.Since(start))
+	p.Thaw()
+	start = time.Now()
+	must(t, put())
+	t.Logf("thawed: %v", time.Since(start))
+	p.Drop() // the pool's connections are dead: the next begin finds out, and reconnects
+	must(t, s.View(ctx, func(tx store.Tx) error { _, err := tx.Get(store.Users, "k"); return err }))
+	must(t, put())
+}
+
+// TestURLOptions: a bad option of the URL, approov's own or a TLS one, is
+// a usage error that names it and never the password.
+func TestURLOptions(t *testing.T) {
+	for _, tt := range []struct{ query, want string }{
+		{"client_timeout=0s", "client_timeout"},
+		{"client_timeout=x", "client_timeout"},
+		{"client_timeout=-1s", "client_timeout"},
+		{"sslmode=bogus", "sslmode is invalid"},
+		{"sslmode=verify-full&sslrootcert=/nonexistent/ca.pem", "unable to read CA file"},
+		{"sslmode=require&sslcert=/nonexistent/c.pem&sslkey=/nonexistent/k.pem&sslpassword=s3cret", "/nonexistent/"},
+	} {
+		_, err := postgres.Open(ctx, "postgres://u:s3cret@127.0.0.1:1/db?"+tt.query)
+		wantErr(t, err, fault.Usage, tt.want)
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: the password is in %q", tt.query, err)
+		}
+	}
+}

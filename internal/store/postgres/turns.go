@@ -38,26 +38,29 @@ var (
 	serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
 )
 
-// begin starts attempt n's transaction: shared for the first attempts;
-// then on a connection of its own that holds writersLock exclusively
-// until release, called once the transaction ended.
-func (s *Store) begin(ctx context.Context, n int) (tx pgx.Tx, release func(), err error) {
+// beginWrite starts attempt n's transaction: shared for the first
+// attempts; then on a connection of its own that holds writersLock
+// exclusively until release, called once the transaction ended.
+func (s *Store) beginWrite(ctx context.Context, n int) (t *pgTx, release func(), err error) {
 	if n < exclusiveAfter {
-		tx, err = s.pool.BeginTx(ctx, sharedBegin)
-		return tx, func() {}, err
+		t, err = s.begin(ctx, sharedBegin)
+		return t, func() {}, err
 	}
-	c, err := s.pool.Acquire(ctx)
+	bctx, cancel := context.WithTimeout(ctx, s.wait)
+	defer cancel()
+	c, err := s.pool.Acquire(bctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, dbError(s.where, err)
 	}
-	if _, err = c.Exec(ctx, "SELECT pg_advisory_lock($1)", writersLock); err == nil {
-		tx, err = c.BeginTx(ctx, serializable)
+	var tx pgx.Tx
+	if _, err = c.Exec(bctx, "SELECT pg_advisory_lock($1)", writersLock); err == nil {
+		tx, err = c.BeginTx(bctx, serializable)
 	}
 	if err != nil {
 		discard(c) // it may hold the lock: never back to the pool
-		return nil, nil, err
+		return nil, nil, dbError(s.where, err)
 	}
-	return tx, func() { unlock(c) }, nil
+	return &pgTx{ctx: ctx, tx: tx, where: s.where, wait: s.wait}, func() { unlock(c) }, nil
 }
 
 // unlock releases writersLock and the connection; a connection that could

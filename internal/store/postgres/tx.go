@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -18,7 +19,28 @@ type pgTx struct {
 	ctx      context.Context
 	tx       pgx.Tx
 	where    string
+	wait     time.Duration // each round trip's bound (client_timeout)
 	conflict error
+}
+
+// bounded is t's context for one round trip: a database that stopped
+// answering fails it after t.wait (pgx then closes the connection).
+func (t *pgTx) bounded() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.ctx, t.wait)
+}
+
+func (t *pgTx) commit() error {
+	ctx, cancel := t.bounded()
+	defer cancel()
+	return dbError(t.where, t.tx.Commit(ctx))
+}
+
+// rollback ends the transaction (a no-op after commit), bounded even when
+// t.ctx has ended.
+func (t *pgTx) rollback() {
+	ctx, cancel := context.WithTimeout(context.Background(), t.wait)
+	defer cancel()
+	t.tx.Rollback(ctx)
 }
 
 func (t *pgTx) fail(err error) error {
@@ -40,8 +62,10 @@ func (t *pgTx) Get(b store.Bucket, key string) ([]byte, error) {
 	if err := checkBucket(b); err != nil {
 		return nil, err
 	}
+	ctx, cancel := t.bounded()
+	defer cancel()
 	var v []byte // pgx copies bytea into a new slice
-	err := t.tx.QueryRow(t.ctx, `SELECT value FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key)).Scan(&v)
+	err := t.tx.QueryRow(ctx, `SELECT value FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key)).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -61,7 +85,9 @@ func (t *pgTx) Put(b store.Bucket, key string, value []byte) error {
 	if value == nil {
 		value = []byte{} // the column is NOT NULL; an empty value is a value
 	}
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO approov_kv (bucket, key, value) VALUES ($1, $2, $3)
+	ctx, cancel := t.bounded()
+	defer cancel()
+	_, err := t.tx.Exec(ctx, `INSERT INTO approov_kv (bucket, key, value) VALUES ($1, $2, $3)
 		ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value`, string(b), []byte(key), value)
 	return t.fail(err)
 }
@@ -70,7 +96,9 @@ func (t *pgTx) Delete(b store.Bucket, key string) error {
 	if err := checkBucket(b); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(t.ctx, `DELETE FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key))
+	ctx, cancel := t.bounded()
+	defer cancel()
+	_, err := t.tx.Exec(ctx, `DELETE FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key))
 	return t.fail(err)
 }
 
@@ -118,7 +146,9 @@ func (t *pgTx) page(b store.Bucket, from []byte, after bool, end string, limit i
 	}
 	args[2] = limit
 	q = q + ` ORDER BY key LIMIT $3`
-	rows, err := t.tx.Query(t.ctx, q, args...)
+	ctx, cancel := t.bounded()
+	defer cancel()
+	rows, err := t.tx.Query(ctx, q, args...)
 	if err != nil {
 		return nil, t.fail(err)
 	}

@@ -71,3 +71,54 @@ func TestCreateThenOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyBetweenSchemes: a store copied bolt → PostgreSQL → bolt keeps
+// every record (the summaries agree); a copy into a store holding
+// anything is refused and writes nothing.
+func TestCopyBetweenSchemes(t *testing.T) {
+	ctx := context.Background()
+	open := func(raw string) store.Store {
+		u, err := storeurl.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := storeurl.OpenOrCreate(ctx, u, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	dir := t.TempDir()
+	src, pg, back := open("bolt://"+filepath.Join(dir, "a.db")), open(pgtest.URL(t)), open("bolt://"+filepath.Join(dir, "b.db"))
+	err := src.Update(ctx, func(tx store.Tx) error {
+		for i, b := range store.Buckets {
+			if err := tx.Put(b, strings.Repeat("k", i+1)+"\x00\xff", []byte{byte(i)}); err != nil {
+				return err
+			}
+		}
+		return tx.Put(store.Expiry, "empty", nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := store.Summarize(ctx, src)
+	if err != nil || want.Records != len(store.Buckets)+1 {
+		t.Fatalf("source: %v, %v", want, err)
+	}
+	for _, hop := range [][2]store.Store{{src, pg}, {pg, back}} {
+		got, err := store.Copy(ctx, hop[0], hop[1])
+		if err != nil || got != want {
+			t.Fatalf("copy: %v, %v; want %v", got, err, want)
+		}
+		if got, _ := store.Summarize(ctx, hop[1]); got != want {
+			t.Fatalf("read back %v, want %v", got, want)
+		}
+	}
+	if _, err := store.Copy(ctx, src, pg); fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("copy into a full store: %v", err)
+	}
+	if got, _ := store.Summarize(ctx, pg); got != want {
+		t.Fatal("the refused copy wrote")
+	}
+}
