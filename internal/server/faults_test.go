@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -225,5 +227,85 @@ func TestDatabasePartition(t *testing.T) {
 	users, err := f.b[0].ListUsers(ctx, admin)
 	if err != nil || len(users) != 3 {
 		t.Fatalf("%d users (want the owner and two), %v", len(users), err)
+	}
+}
+
+// TestInstancePartitioned: one of two instances is cut off from the
+// database (a proxy between them stops passing bytes, connections open:
+// the database seems to stop answering). That instance fails /readyz and
+// its calls fail as network errors within its client_timeout, writing
+// nothing; the other instance serves on; once the partition heals, the
+// first recovers by itself.
+func TestInstancePartitioned(t *testing.T) {
+	ctx := context.Background()
+	f := &fleet{url: pgtest.URL(t)}
+	direct, err := postgres.Create(ctx, f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy, err := pgtest.NewProxy(f.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	u, _ := url.Parse(proxy.URL())
+	q := u.Query()
+	q.Set("client_timeout", "2s")
+	q.Set("connect_timeout", "2")
+	u.RawQuery = q.Encode()
+	cut, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []*postgres.Store{cut, direct} {
+		f.insts = append(f.insts, servertest.Start(t, servertest.Options{Service: offline, Store: st}))
+	}
+	f.created = f.insts[0].Account(t, offline, "acme")
+	for _, inst := range f.insts {
+		b, err := remote.Open(f.created.Account, f.created.Fingerprint, remote.Options{URLs: []string{inst.Location()}, Timeout: 10 * time.Second}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.b = append(f.b, b)
+	}
+	admin := servertest.Onboard(t, f.b[0], f.created.Invitation.Code)
+	add := func(i int, email string) error {
+		_, err := f.b[i].AddUser(ctx, admin, api.AddUserRequest{Email: email, Roles: []role.Role{role.Dev}})
+		return err
+	}
+
+	proxy.Freeze()
+	if got := readyz(t, f.insts[0]); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz of the cut-off instance: %d, want 503", got)
+	}
+	start := time.Now()
+	if err := add(0, "lost@example.com"); fault.KindOf(err) != fault.Network || time.Since(start) > 6*time.Second {
+		t.Errorf("a call to the cut-off instance: %v after %v, want a network error within its client_timeout", err, time.Since(start))
+	}
+	if err := add(1, "served@example.com"); err != nil {
+		t.Errorf("the other instance during the partition: %v", err)
+	}
+	proxy.Thaw()
+	deadline := time.Now().Add(20 * time.Second)
+	for err := add(0, "back@example.com"); err != nil; err = add(0, "back@example.com") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the cut-off instance did not recover: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := readyz(t, f.insts[0]); got != http.StatusOK {
+		t.Errorf("/readyz after the partition: %d", got)
+	}
+	users, err := f.b[1].ListUsers(ctx, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var emails []string
+	for _, u := range users {
+		emails = append(emails, u.Email)
+	}
+	slices.Sort(emails)
+	if want := []string{"back@example.com", "owner@example.com", "served@example.com"}; !slices.Equal(emails, want) {
+		t.Fatalf("users %v, want %v (nothing of the cut-off call)", emails, want)
 	}
 }
