@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httputil"
 	"net/netip"
+	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/approov-cli/approov/internal/api"
@@ -41,6 +45,7 @@ var offline = service.Options{Params: backendtest.CheapParams, Live: pins.CheckO
 // account, and a remote backend per instance.
 type fleet struct {
 	insts   []*servertest.Instance
+	dirs    []string // each instance's directory (its --dev certificate)
 	b       []*remote.Backend
 	created service.CreatedAccount
 	url     string // the database
@@ -61,7 +66,8 @@ func startFleet(t *testing.T, n int) *fleet {
 				t.Fatal(err)
 			}
 		}
-		f.insts = append(f.insts, servertest.Start(t, servertest.Options{Service: offline, Store: st}))
+		f.dirs = append(f.dirs, t.TempDir())
+		f.insts = append(f.insts, servertest.Start(t, servertest.Options{Dir: f.dirs[i], Service: offline, Store: st}))
 	}
 	f.created = f.insts[0].Account(t, offline, "acme")
 	for _, inst := range f.insts {
@@ -402,4 +408,49 @@ func isSubset(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestRetryAtAnotherInstance: a push that instance 0 ran but whose answer
+// was lost (a proxy in front of it answers 502 instead) is sent again by
+// the CLI's transport to instance 1 with the same idempotency key, and
+// instance 1 answers the recorded outcome: the push took effect once.
+func TestRetryAtAnotherInstance(t *testing.T) {
+	ctx := context.Background()
+	f := startFleet(t, 2)
+	admin := servertest.Onboard(t, f.b[0], f.created.Invitation.Code)
+	target, _ := url.Parse(f.insts[0].URL)
+	var lost atomic.Int32
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	rp.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // loopback dev certificate
+	rp.ModifyResponse = func(r *http.Response) error {
+		if r.Request.Method == http.MethodPost && strings.HasSuffix(r.Request.URL.Path, "/pins") {
+			lost.Add(1)
+			return errors.New("answer lost") // the proxy answers 502
+		}
+		return nil
+	}
+	cert, _, err := server.DevCertificate(f.dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: rp}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	b, err := remote.Open(f.created.Account, f.created.Fingerprint, remote.Options{
+		URLs: []string{auth.WithPin("https://"+ln.Addr().String(), f.insts[0].Pin), f.insts[1].Location()}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := push(ctx, b, admin, 0, domainSet("a.example.com"), "once")
+	if err != nil || res.Version != 1 || lost.Load() != 1 {
+		t.Fatalf("push through a lost answer: %+v, %v (answers lost %d), want version 1 from the retry", res, err, lost.Load())
+	}
+	log, err := backend.Call(ctx, f.b[1], api.OpPinLog, admin, api.PinLogRequest{})
+	if err != nil || len(log) != 1 {
+		t.Fatalf("pin log %+v (%v): want the push once", log, err)
+	}
 }
