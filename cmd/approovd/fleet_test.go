@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,16 +19,18 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/pins"
-	"github.com/approov-cli/approov/internal/pins/pinstest"
 	"github.com/approov-cli/approov/internal/store/postgres/pgtest"
 )
 
 // procFleet is n real approovd processes on one PostgreSQL database,
 // sharing one state directory (one --dev certificate), behind a
 // round-robin TCP balancer that the account's code names, as a load
-// balancer in front of several instances would be.
+// balancer in front of several instances would be; and approov processes
+// with one ~/.approov joined to it. (These tests live here, not beside
+// cmd/approov's, for their own test binary's time budget.)
 type procFleet struct {
-	*race
+	dir   string
+	env   []string
 	db    string
 	state string
 	addrs []string
@@ -38,8 +41,7 @@ type procFleet struct {
 func startProcFleet(t *testing.T, n int) *procFleet {
 	t.Helper()
 	dir := t.TempDir()
-	f := &procFleet{db: pgtest.URL(t), state: filepath.Join(dir, "state")}
-	f.race = &race{dir: dir, live: []string{"--force", "--yes"},
+	f := &procFleet{db: pgtest.URL(t), state: filepath.Join(dir, "state"), dir: dir,
 		env: append(os.Environ(), "HOME="+dir, "APPROOV_HOME="+filepath.Join(dir, ".approov"), "NO_COLOR=1")}
 	f.daemon(t, "store", "migrate", "--store", f.db)
 	for i := range n {
@@ -129,7 +131,7 @@ func startBalancer(t *testing.T, backends []string) *balancer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	b := &balancer{addr: ln.Addr().String(), backends: backends}
+	b := &balancer{addr: ln.Addr().String(), backends: slices.Clone(backends)} // restarts keep the addresses
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -188,28 +190,23 @@ func (b *balancer) arm(bytes int64, delay time.Duration, kill func(int)) chan in
 // TestFleetProcessesPushRace: 30 approov processes push at once from one
 // base, through a balancer over three approovd processes on one
 // PostgreSQL. In every round exactly one wins the next version and the
-// others exit 3; losers rebase and race again, for five rounds (140
-// pushes; cmd/approov's TestConcurrentPushProcesses runs the rounds to the
+// others exit 3; losers rebase and race again, for three rounds (87
+// pushes; cmd/approov's TestConcurrentPushProcesses runs its rounds to the
 // end on the embedded store). The history is then a serial order of the
-// five winning edits, and the audit log holds every accepted and every
-// refused push.
+// winning edits, each adding its pusher's backup pin to the version
+// before, and the audit log holds every accepted and every refused push.
 func TestFleetProcessesPushRace(t *testing.T) {
-	const n, rounds = 30, 5
+	const n, rounds = 30, 3
 	f := startProcFleet(t, 3)
-	ca := pinstest.NewCA(t, "fleet root")
-	leaf, _ := ca.Leaf(t, pinstest.LeafOptions{Names: []string{"api.pins.test"}})
-	f.leaf = pins.Compute(leaf)
-	backups := make([]string, n)
-	for i := range backups {
-		backups[i] = f.backup(t)
-	}
+	leaf := sha256.Sum256([]byte("served key"))
 	f.each(t, allOf(n), func(i int) []string { return []string{"pin", "pull", "--file", f.file(i)} })
-	f.each(t, allOf(n), func(i int) []string {
-		return []string{"pin", "add", "api.pins.test", f.leaf.String(), "--file", f.file(i)}
-	})
-	f.each(t, allOf(n), func(i int) []string {
-		return []string{"pin", "add", "api.pins.test", backups[i], "--backup", "--file", f.file(i)}
-	})
+	for i := range n { // as "pin add" of the served key and of the racer's own backup would
+		set := readSet(t, f.file(i))
+		set.Domains = append(set.Domains, pins.Domain{Name: "api.pins.test", Pins: []pins.PinEntry{
+			{SHA256: leaf, Label: pins.Primary, Type: pins.Leaf},
+			{SHA256: sha256.Sum256([]byte(fmt.Sprint("backup", i))), Label: pins.Backup, Type: pins.Leaf}}})
+		writeSet(t, f.file(i), set)
+	}
 	pending, lost := allOf(n), 0
 	for round := 1; round <= rounds; round++ {
 		won, losers := f.round(t, pending)
@@ -220,10 +217,115 @@ func TestFleetProcessesPushRace(t *testing.T) {
 		f.each(t, losers, func(i int) []string { return []string{"pin", "rebase", "--file", f.file(i)} })
 		pending = losers
 	}
-	f.checkFinal(t, rounds, lost)
+	f.checkHistory(t, rounds, lost)
 	if hits := f.lb.next.Load(); hits < 3*n {
 		t.Fatalf("only %d connections through the balancer: the pushes were not spread", hits)
 	}
+}
+
+func (f *procFleet) file(i int) string { return filepath.Join(f.dir, fmt.Sprintf("racer%02d.json", i)) }
+
+func (f *procFleet) command(stdin *strings.Reader, args ...string) *exec.Cmd {
+	cmd := exec.Command("approov", args...)
+	cmd.Env, cmd.Dir = f.env, f.dir
+	if stdin != nil {
+		cmd.Stdin = stdin
+	}
+	return cmd
+}
+
+func (f *procFleet) run(t *testing.T, stdin *strings.Reader, args ...string) string {
+	t.Helper()
+	out, err := f.command(stdin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("approov %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// each runs a command for every racer, concurrently; all must succeed.
+func (f *procFleet) each(t *testing.T, racers []int, args func(i int) []string) {
+	t.Helper()
+	errs := make([]error, len(racers))
+	var wg sync.WaitGroup
+	for k, i := range racers {
+		wg.Go(func() {
+			if out, err := f.command(nil, args(i)...).CombinedOutput(); err != nil {
+				errs[k] = fmt.Errorf("racer %d: approov %s: %v\n%s", i, strings.Join(args(i), " "), err, out)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// round starts a push of every pending racer at once.
+func (f *procFleet) round(t *testing.T, pending []int) (won, lost []int) {
+	t.Helper()
+	codes := make([]int, len(pending))
+	outs := make([]string, len(pending))
+	var wg sync.WaitGroup
+	for k, i := range pending {
+		wg.Go(func() { codes[k], outs[k] = f.push(f.file(i), fmt.Sprintf("racer %d", i)) })
+	}
+	wg.Wait()
+	for k, i := range pending {
+		switch codes[k] {
+		case 0:
+			won = append(won, i)
+		case 3:
+			lost = append(lost, i)
+		default:
+			t.Fatalf("racer %d exited %d:\n%s", i, codes[k], outs[k])
+		}
+	}
+	return won, lost
+}
+
+// checkHistory: n versions, each the one before plus one racer's backup,
+// and the audit log's accepted and refused pushes.
+func (f *procFleet) checkHistory(t *testing.T, n, lost int) {
+	t.Helper()
+	if head := f.head(t); head != uint64(n) {
+		t.Fatalf("head %d, want %d", head, n)
+	}
+	prev := 1 // the served key
+	for v := 1; v <= n; v++ {
+		var set pins.PinSet
+		if err := json.Unmarshal([]byte(f.run(t, nil, "pin", "show", "--version", fmt.Sprint(v))), &set); err != nil {
+			t.Fatal(err)
+		}
+		if len(set.Domains) != 1 || len(set.Domains[0].Pins) != prev+1 {
+			t.Fatalf("version %d: %+v, want the version before plus one backup", v, set)
+		}
+		prev++
+	}
+	var events []api.AuditEvent
+	if err := json.Unmarshal([]byte(f.run(t, nil, "audit", "list", "--operation", "pin.push", "--json")), &events); err != nil {
+		t.Fatal(err)
+	}
+	ok, refused := 0, 0
+	for _, ev := range events {
+		switch ev.Outcome {
+		case "ok":
+			ok++
+		case "failed: conflict":
+			refused++
+		}
+	}
+	if ok != n || refused != lost {
+		t.Fatalf("audit: %d accepted and %d refused pushes, want %d and %d", ok, refused, n, lost)
+	}
+}
+
+func allOf(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }
 
 // TestFleetProcessesKilledMidPush: an approovd process is killed (SIGKILL)
@@ -240,17 +342,17 @@ func TestFleetProcessesKilledMidPush(t *testing.T) {
 	base := f.file(99)
 	f.run(t, nil, "pin", "pull", "--file", base)
 	stageDomains(t, base, 8, 30)
-	if code, out := f.push(base); code != 0 {
+	if code, out := f.push(base, "base"); code != 0 {
 		t.Fatalf("the base push: exit %d\n%s", code, out)
 	}
 	landed, missed := 0, 0
-	for k, delay := range []time.Duration{0, 10 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond, time.Second} {
+	for k, delay := range []time.Duration{0, 50 * time.Millisecond, 200 * time.Millisecond, time.Second} {
 		head := f.head(t)
 		file := f.file(k)
 		f.run(t, nil, "pin", "pull", "--file", file)
 		editPin(t, file, k)
 		fired := f.lb.arm(8000, delay, f.kill)
-		code, out := f.push(file)
+		code, out := f.push(file, "killed?")
 		var victim int
 		select {
 		case victim = <-fired:
@@ -290,8 +392,10 @@ func editPin(t *testing.T, file string, k int) {
 	writeSet(t, file, set)
 }
 
-func (f *procFleet) push(file string) (int, string) {
-	out, err := f.command(nil, "pin", "push", "--file", file, "--reason", "killed?", "--force", "--yes").CombinedOutput()
+// push runs approov pin push, forced: approovd sees no live endpoint for
+// the test domains.
+func (f *procFleet) push(file, reason string) (int, string) {
+	out, err := f.command(nil, "pin", "push", "--file", file, "--reason", reason, "--force", "--yes").CombinedOutput()
 	var ee *exec.ExitError
 	switch {
 	case errors.As(err, &ee):
