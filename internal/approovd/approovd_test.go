@@ -90,7 +90,7 @@ func TestEnvName(t *testing.T) {
 
 func TestHelpNamesTheEssentials(t *testing.T) {
 	code, out, _ := run(t, nil, "--help")
-	for _, want := range []string{"serve --dev", "APPROOVD_LISTEN", "docs/approovd.md", "account create"} {
+	for _, want := range []string{"serve --dev", "APPROOVD_LISTEN", "docs/approovd.md", "account create", "postgres://", "store copy"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("approovd --help lacks %q", want)
 		}

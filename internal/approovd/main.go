@@ -94,12 +94,19 @@ then create an account and give its onboarding code to the first admin, who
 runs "approov init" with it. docs/approovd.md describes a real deployment:
 TLS, the systemd unit, the store, backups and upgrades.
 
+The store is a bolt file (one approovd) or a PostgreSQL database that several
+instances share (--store postgres://…). "approovd store" migrates its schema,
+dumps and restores an account, and copies a whole store from one to the
+other.
+
 Every flag has an environment-variable twin: APPROOVD_ and the flag's name
 in upper case with dashes as underscores (APPROOVD_LISTEN, APPROOVD_STORE,
 APPROOVD_TLS_CERT, …). A flag given on the command line wins.`,
 		Example: `  $ approovd serve --dev
   $ approovd account create --name acme --user you@example.com --url https://127.0.0.1:8443
-  $ approovd serve --listen :443 --tls-cert /etc/approovd/cert.pem --tls-key /etc/approovd/key.pem`,
+  $ approovd serve --listen :443 --tls-cert /etc/approovd/cert.pem --tls-key /etc/approovd/key.pem
+  $ approovd store migrate --store 'postgres://approov@db.example.com/approov?sslmode=verify-full'
+  $ approovd store copy --from bolt:///var/lib/approovd/approovd.db --to 'postgres://approov@db.example.com/approov'`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {

@@ -23,6 +23,7 @@ import (
 const (
 	DevCertFile = "approovd-dev.crt"
 	DevKeyFile  = "approovd-dev.key"
+	devLockFile = "approovd-dev.lock"
 )
 
 // devValidity is long: the certificate is trusted by its pin, not its dates.
@@ -34,7 +35,7 @@ const devValidity = 5 * 365 * 24 * time.Hour
 func DevCertificate(dir string) (tls.Certificate, []byte, error) {
 	certPath, keyPath := filepath.Join(dir, DevCertFile), filepath.Join(dir, DevKeyFile)
 	if _, err := os.Stat(certPath); os.IsNotExist(err) {
-		if err := writeDevCert(certPath, keyPath); err != nil {
+		if err := makeDevCert(dir, certPath, keyPath); err != nil {
 			return tls.Certificate{}, nil, err
 		}
 	}
@@ -60,6 +61,20 @@ func DevPin(dir string) ([]byte, bool) {
 		return nil, false
 	}
 	return auth.TLSPin(c.RawSubjectPublicKeyInfo), true
+}
+
+// makeDevCert writes the certificate unless another process did while
+// this one waited for the directory's lock.
+func makeDevCert(dir, certPath, keyPath string) error {
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(certPath); err == nil {
+		return nil
+	}
+	return writeDevCert(certPath, keyPath)
 }
 
 func writeDevCert(certPath, keyPath string) error {

@@ -16,7 +16,11 @@ import (
 )
 
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var embedded embed.FS
+
+// migrationFiles holds migrations/*.sql: the embedded files (tests swap
+// in others to migrate from an older schema).
+var migrationFiles fs.FS = embedded
 
 // migration is one numbered SQL file of migrations/.
 type migration struct {
@@ -47,7 +51,7 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil || v != i+1 {
 			return nil, fmt.Errorf("migration %s: want number %04d", base, i+1)
 		}
-		sql, err := migrationFiles.ReadFile(name)
+		sql, err := fs.ReadFile(migrationFiles, name)
 		if err != nil {
 			return nil, err
 		}
