@@ -50,10 +50,6 @@ for i in 1 2; do
 	for _ in $(seq 200); do [ -s "$work/addr$i" ] && break; sleep 0.05; done
 	addrs+=("$(cat "$work/addr$i")")
 done
-if grep -v "your push is based on version" "$work/push-errors" | grep -q "^error"; then
-	echo "other errors, most frequent first:"
-	grep "^error" "$work/push-errors" | grep -v "your push is based on" | sed "s/[0-9]\+/N/g" | sort | uniq -c | sort -rn | head -3
-fi
 echo "$(date -u +%FT%TZ), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'), approovd on ${addrs[*]}"
 
@@ -101,7 +97,7 @@ for w in ${WORKERS:-1 4 8}; do
 	awk -v w="$w" -v ok="$ok" -v lost="$lost" -v bad="$bad" -v s="$per" \
 		'BEGIN {printf "  %d pusher(s): %5.1f accepted pushes/s, %d exit 3 (lost the race: rebased, pushed again), %d other errors, in %d s\n", w, ok / s, lost, bad, s}'
 done
-if grep -v "your push is based on version" "$work/push-errors" | grep -q "^error"; then
+if [ -f "$work/push-errors" ] && grep -v "your push is based on version" "$work/push-errors" | grep -q "^error"; then
 	echo "other errors, most frequent first:"
 	grep "^error" "$work/push-errors" | grep -v "your push is based on" | sed "s/[0-9]\+/N/g" | sort | uniq -c | sort -rn | head -3
 fi
