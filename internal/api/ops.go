@@ -134,6 +134,21 @@ var (
 		Cred: CredSession, Roles: AdminOnly})
 	OpSDKConfig = define[SDKConfigRequest, SDKConfig](Operation{Name: "sdk.config", Method: "GET", Path: acct + "/sdk/config",
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	// Continuous API monitoring (internal/api/monitoring.go, issue 13).
+	OpMonitoringStatus = define[Empty, MonitoringStatus](Operation{Name: "monitoring.status", Method: "GET", Path: acct + "/monitoring",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpMonitoringHistory = define[MonitoringHistoryRequest, []MonitoringCheck](Operation{Name: "monitoring.history", Method: "GET", Path: acct + "/monitoring/history",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpMonitoringSet = define[MonitoringSetRequest, MonitoringSettings](Operation{Name: "monitoring.set", Method: "PUT", Path: acct + "/monitoring",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true, MaxBody: smallBody})
+	OpMonitoringTest = define[Empty, MonitoringTest](Operation{Name: "monitoring.test", Method: "POST", Path: acct + "/monitoring/test",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
+	OpMonitoringRun = define[Empty, MonitoringRun](Operation{Name: "monitoring.run", Method: "POST", Path: acct + "/monitoring/run",
+		Cred: CredSession, Roles: AdminDev, MaxBody: smallBody})
+	OpMonitoringPageEnable = define[Empty, StatusPageLink](Operation{Name: "monitoring.page.enable", Method: "POST", Path: acct + "/monitoring/page",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
+	OpMonitoringPageDisable = define[Empty, Empty](Operation{Name: "monitoring.page.disable", Method: "DELETE", Path: acct + "/monitoring/page",
+		Cred: CredSession, Roles: AdminOnly})
 )
 
 // commands holds the roles of command paths that are not (yet) operations

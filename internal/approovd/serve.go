@@ -15,6 +15,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/monitor"
 	"github.com/approov-cli/approov/internal/server"
 	"github.com/approov-cli/approov/internal/service"
 	"github.com/approov-cli/approov/internal/store"
@@ -42,6 +43,7 @@ type ServeOptions struct {
 	AddrFile  string
 	LogFormat string
 	Limits    server.Limits
+	Monitor   MonitorOptions // continuous API monitoring (issue 13)
 }
 
 // NewCmdServe builds `approovd serve`.
@@ -101,6 +103,7 @@ account create" on a socket in the state directory (approovd.sock, mode
 	fl.IntVar(&opts.Limits.AddressBurst, "burst-per-address", server.DefaultLimits.AddressBurst, "burst per client address")
 	fl.Float64Var(&opts.Limits.PerAccount, "rate-per-account", server.DefaultLimits.PerAccount, "requests per second per account")
 	fl.IntVar(&opts.Limits.AccountBurst, "burst-per-account", server.DefaultLimits.AccountBurst, "burst per account")
+	addMonitorFlags(fl, &opts.Monitor)
 	return cmd
 }
 
@@ -123,12 +126,21 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	defer st.Close()
+	if b, ok := st.(*store.Bolt); ok {
+		b.SetBatch(batchDelay) // many clients: share commits
+	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return fault.New(fault.Usage, "listen on %s: %v", opts.Listen, err)
 	}
 	defer ln.Close()
-	stopAdmin, err := startAdmin(ctx, u, dir, st, opts.F.Now)
+	mailer, err := opts.Monitor.mailer(opts.F.Getenv)
+	if err != nil {
+		return err
+	}
+	svc := service.New(st, service.Options{Now: opts.F.Now, Mailer: mailer})
+	startMonitor(ctx, &opts.Monitor, &monitor.Loop{Service: svc, Logger: log, Every: opts.Monitor.Every})
+	stopAdmin, err := startAdmin(ctx, dir, st, opts.F.Now)
 	if err != nil {
 		return err
 	}
@@ -137,24 +149,21 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "store", u.String(), "dev", opts.Dev)
-	err = serveTLS(ctx, opts, st, log, cert, ln)
+	err = serveTLS(ctx, opts, svc, log, cert, ln)
 	log.Info("stopped")
 	return err
 }
 
 // startAdmin serves the admin socket of a bolt store, which this process
 // holds alone; a PostgreSQL store needs none (account create opens it).
-func startAdmin(ctx context.Context, u storeurl.URL, dir string, st store.Store, now func() time.Time) (func(), error) {
-	b, ok := st.(*store.Bolt)
-	if !ok {
+func startAdmin(ctx context.Context, dir string, st store.Store, now func() time.Time) (func(), error) {
+	if _, ok := st.(*store.Bolt); !ok {
 		return func() {}, nil
 	}
-	b.SetBatch(batchDelay) // many clients: share commits
 	return serveAdmin(ctx, dir, st, now)
 }
 
-func serveTLS(ctx context.Context, opts *ServeOptions, st store.Store, log *slog.Logger, cert tls.Certificate, ln net.Listener) error {
-	svc := service.New(st, service.Options{Now: opts.F.Now})
+func serveTLS(ctx context.Context, opts *ServeOptions, svc *service.Service, log *slog.Logger, cert tls.Certificate, ln net.Listener) error {
 	srv := server.New(server.Config{Service: svc, Logger: log, Limits: opts.Limits})
 	hs := srv.HTTPServer(srv.Handler())
 	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}

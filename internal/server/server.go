@@ -78,6 +78,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.HandleFunc("GET /v1/accounts/{id}/sdk-config", s.publicConfig)
+	mux.HandleFunc("GET "+service.StatusPagePath+"{token}", s.statusPage) // monitoring status page (issue 13)
 	mux.Handle("/v1/", http.HandlerFunc(s.serveAPI))
 	return s.logged(mux)
 }

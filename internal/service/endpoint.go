@@ -40,7 +40,8 @@ func serve[Req, Resp any](op api.Op[Req, Resp], h handler[Req, Resp]) endpoint {
 
 // endpoints lists the operations each domain file serves (its ops table).
 var endpoints = index(accountOps, codeOps, loginOps, sessionOps, userOps, auditOps,
-	registrationOps, appSignCertOps, secretOps, tokenOps, pinOps, apiOps, sdkOps)
+	registrationOps, appSignCertOps, secretOps, tokenOps, pinOps, apiOps, sdkOps,
+	monitorOps) // continuous API monitoring (issue 13)
 
 func index(tables ...[]endpoint) map[string]endpoint {
 	out := map[string]endpoint{}

@@ -20,7 +20,7 @@ import (
 // exportHarness is acme with an enrolled owner logged in (a session and
 // its replay-cache entries), a pending user (a code), and a second
 // account, beta, on the same store.
-func exportHarness(t *testing.T) *harness {
+func exportHarness(t testing.TB) *harness {
 	h := newHarness(t, nil)
 	h.enrol()
 	admin, err := h.login("owner@example.com", role.Admin, "pw-admin")
@@ -36,7 +36,7 @@ func exportHarness(t *testing.T) *harness {
 	return h
 }
 
-func encode(t *testing.T, d *storedump.Dump) []byte {
+func encode(t testing.TB, d *storedump.Dump) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := storedump.Encode(&buf, d); err != nil {
@@ -45,7 +45,7 @@ func encode(t *testing.T, d *storedump.Dump) []byte {
 	return buf.Bytes()
 }
 
-func export(t *testing.T, svc *service.Service, id string) []byte {
+func export(t testing.TB, svc *service.Service, id string) []byte {
 	t.Helper()
 	d, err := svc.ExportAccount(context.Background(), id)
 	if err != nil {
@@ -54,7 +54,7 @@ func export(t *testing.T, svc *service.Service, id string) []byte {
 	return encode(t, d)
 }
 
-func parse(t *testing.T, raw []byte) *storedump.Dump {
+func parse(t testing.TB, raw []byte) *storedump.Dump {
 	t.Helper()
 	d, err := storedump.Parse(bytes.NewReader(raw))
 	if err != nil {
@@ -174,4 +174,35 @@ func retarget(t *testing.T, beta *storedump.Dump, code storedump.Record) *stored
 		t.Fatalf("code record %s", code.Value)
 	}
 	return d
+}
+
+// FuzzImportAccount: whatever a dump holds, restoring it as acme (with
+// --replace) into a store that also holds beta leaves beta exactly as it
+// was, and a restore that succeeds dumps back to the same bytes.
+func FuzzImportAccount(f *testing.F) {
+	h := exportHarness(f)
+	acme := export(f, h.svc, "acme")
+	beta := export(f, h.svc, "beta")
+	f.Add(acme)
+	f.Add(beta)
+	f.Add(bytes.Replace(acme, []byte(`"account": "acme"`), []byte(`"account": "beta"`), 1))
+	f.Add(acme[:len(acme)/3])
+	f.Fuzz(func(t *testing.T, in []byte) {
+		d, err := storedump.Parse(bytes.NewReader(in))
+		if err != nil || d.Account != "acme" {
+			return
+		}
+		err = h.svc.ImportAccount(h.ctx, d, true)
+		if k := fault.KindOf(err); err != nil && k != fault.Invalid && k != fault.Conflict {
+			t.Fatalf("import: %v (kind %v)", err, k)
+		}
+		if got := export(t, h.svc, "beta"); !bytes.Equal(got, beta) {
+			t.Fatal("restoring acme changed beta")
+		}
+		if err == nil {
+			if got := export(t, h.svc, "acme"); !bytes.Equal(got, encode(t, d)) {
+				t.Fatal("the restored account dumps differently")
+			}
+		}
+	})
 }

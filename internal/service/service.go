@@ -14,6 +14,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/notify/webhook"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -50,6 +51,14 @@ type Options struct {
 	// from where the service runs. The zero value dials domain:443 and
 	// verifies against the system roots.
 	Live pins.CheckOptions
+
+	// Continuous API monitoring (issue 13). MonitorConcurrency bounds the
+	// checks one round runs at once (default DefaultMonitorConcurrency);
+	// Webhook sends webhook notifications (nil: webhook's defaults);
+	// Mailer sends email ones (nil: email deliveries fail, recorded as such).
+	MonitorConcurrency int
+	Webhook            *webhook.Sender
+	Mailer             Mailer
 }
 
 func (o *Options) defaults() {
@@ -67,6 +76,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxNonces <= 0 {
 		o.MaxNonces = DefaultMaxNonces
+	}
+	if o.MonitorConcurrency <= 0 {
+		o.MonitorConcurrency = DefaultMonitorConcurrency
 	}
 }
 

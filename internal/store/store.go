@@ -56,6 +56,9 @@ const (
 	AppSignCerts  Bucket = "appsigncerts"  // account\x00certificate id → trusted certificate
 	Secrets       Bucket = "secrets"       // account id → HS256 token secret and kid
 	Pins          Bucket = "pins"          // account\x00head, account\x00v\x00version → pin configuration
+	// Monitoring: settings, domain states, check history, deliveries and
+	// status-page links of continuous API monitoring (issue 13).
+	Monitoring Bucket = "monitoring"
 )
 
 // Buckets lists every bucket; a new store creates them.
@@ -65,6 +68,7 @@ var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Ex
 	AppSignCerts,  // trusted app-signing certificates
 	Secrets,       // token secrets
 	Pins,          // versions of the pin configuration
+	Monitoring,    // continuous API monitoring
 }
 
 // ErrNotFound is returned by Get for a missing key.

@@ -2,10 +2,14 @@ package zipsafe
 
 import (
 	"bufio"
-	"compress/flate"
 	"hash"
 	"hash/crc32"
 	"io"
+
+	// klauspost's inflater (a drop-in for compress/flate) takes 20-25 %
+	// less CPU here, and inflating dominates the measurement of deflated
+	// apps; the fuzz target checks its output against archive/zip's.
+	"github.com/klauspost/compress/flate"
 )
 
 // Open streams f's uncompressed content. The reader fails if the data runs

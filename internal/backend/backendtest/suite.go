@@ -34,7 +34,8 @@ type testCase struct {
 // cases lists every case; each file of the suite holds the cases of its
 // subject, so adding one touches that file only.
 func cases() []testCase {
-	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases, pinCases)
+	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases, pinCases,
+		monitoringCases) // continuous API monitoring (issue 13)
 }
 
 // op is any typed operation of internal/api.

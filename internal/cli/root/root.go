@@ -10,6 +10,7 @@ import (
 	"github.com/approov-cli/approov/internal/cli/audit"
 	"github.com/approov-cli/approov/internal/cli/completion"
 	"github.com/approov-cli/approov/internal/cli/identity"
+	"github.com/approov-cli/approov/internal/cli/monitoring"
 	"github.com/approov-cli/approov/internal/cli/pin"
 	"github.com/approov-cli/approov/internal/cli/registration"
 	"github.com/approov-cli/approov/internal/cli/sdk"
@@ -58,6 +59,7 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(audit.NewCmdAudit(f))
 	cmd.AddCommand(sdk.NewCmdSDK(f))
 	cmd.AddCommand(apicmd.NewCmdAPI(f))
+	cmd.AddCommand(monitoring.NewCmdMonitoring(f)) // continuous API monitoring (issue 13)
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))

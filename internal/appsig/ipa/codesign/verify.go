@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
 
@@ -23,8 +24,14 @@ func slotName(n int) string {
 	return fmt.Sprintf("slot %d", n)
 }
 
-// chunkPages is how many pages are read at a time (1 MiB of 4 KiB pages).
-const chunkPages = 256
+// readChunk is how much code is read at a time, and cacheChunk how much of
+// it is checksummed and hashed at a time: 256 KiB reads match the file
+// hasher's chunks, and 32 KiB pieces stay in L1 between the zip CRC-32 and
+// the page hashes.
+const (
+	readChunk  = 256 << 10
+	cacheChunk = 32 << 10
+)
 
 // Verify reads the whole executable once, in order, writing every byte to
 // w (for a file digest; may be nil), and checks every slice: it must be
@@ -85,14 +92,14 @@ func (s *Slice) verify(ctx context.Context, w io.Writer) error {
 }
 
 // verifyPages reads the code [0, codeLimit) in chunks and checks each page
-// against every CodeDirectory (they share the page size).
+// against every CodeDirectory; memory stays flat whatever the page size.
 func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirectory) error {
 	limit := cds[0].CodeLimit
-	pageSize := limit
-	if cds[0].PageShift != 0 {
-		pageSize = 1 << cds[0].PageShift
+	checks := make([]*pageCheck, len(cds))
+	for i, cd := range cds {
+		checks[i] = newPageCheck(cd)
 	}
-	buf := make([]byte, min(limit, pageSize*chunkPages))
+	buf := make([]byte, min(limit, readChunk))
 	for start := uint64(0); start < limit; start += uint64(len(buf)) {
 		if err := ctx.Err(); err != nil {
 			return fault.Wrap(fault.Cancelled, err)
@@ -101,9 +108,21 @@ func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirecto
 		if _, err := s.r.ReadAt(chunk, int64(start)); err != nil {
 			return invalid("code cannot be read: %v", err)
 		}
-		w.Write(chunk)
-		for _, cd := range cds {
-			if err := cd.checkChunk(chunk, start, pageSize); err != nil {
+		if err := checkPieces(w, chunk, checks); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPieces writes chunk to w and to every check, a piece at a time.
+func checkPieces(w io.Writer, chunk []byte, checks []*pageCheck) error {
+	for len(chunk) > 0 {
+		piece := chunk[:min(len(chunk), cacheChunk)]
+		chunk = chunk[len(piece):]
+		w.Write(piece)
+		for _, c := range checks {
+			if err := c.write(piece); err != nil {
 				return err
 			}
 		}
@@ -111,19 +130,49 @@ func (s *Slice) verifyPages(ctx context.Context, w io.Writer, cds []*CodeDirecto
 	return nil
 }
 
-// checkChunk checks the pages of chunk, which starts at byte start.
-func (cd *CodeDirectory) checkChunk(chunk []byte, start, pageSize uint64) error {
-	h := hashTypes[cd.HashType].alg.New()
-	var sum []byte
-	for off := uint64(0); off < uint64(len(chunk)); off += pageSize {
-		page := chunk[off:min(off+pageSize, uint64(len(chunk)))]
-		h.Reset()
-		h.Write(page)
-		sum = h.Sum(sum[:0])
-		if i := (start + off) / pageSize; !bytes.Equal(sum[:cd.hashSize], cd.codeSlot(i)) {
-			return invalid("code page %d (offset %d) does not match its %s hash in the CodeDirectory", i, start+off, cd.HashName())
+// pageCheck hashes one CodeDirectory's code as it streams by and checks
+// each page once its last byte is in: a page may span pieces, and with page
+// shift 0 one page is the whole code.
+type pageCheck struct {
+	cd       *CodeDirectory
+	h        hash.Hash
+	pageSize uint64
+	page     uint64 // index of the page being hashed
+	in       uint64 // its bytes hashed so far
+	pos      uint64 // code bytes hashed
+	sum      [64]byte
+}
+
+func newPageCheck(cd *CodeDirectory) *pageCheck {
+	size := cd.CodeLimit
+	if cd.PageShift != 0 {
+		size = 1 << cd.PageShift
+	}
+	return &pageCheck{cd: cd, h: hashTypes[cd.HashType].alg.New(), pageSize: size}
+}
+
+func (c *pageCheck) write(b []byte) error {
+	for len(b) > 0 {
+		k := min(uint64(len(b)), c.pageSize-c.in)
+		c.h.Write(b[:k])
+		b, c.in, c.pos = b[k:], c.in+k, c.pos+k
+		if c.in == c.pageSize || c.pos == c.cd.CodeLimit {
+			if err := c.checkPage(); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+func (c *pageCheck) checkPage() error {
+	got := c.h.Sum(c.sum[:0])
+	if !bytes.Equal(got[:c.cd.hashSize], c.cd.codeSlot(c.page)) {
+		return invalid("code page %d (offset %d) does not match its %s hash in the CodeDirectory",
+			c.page, c.page*c.pageSize, c.cd.HashName())
+	}
+	c.h.Reset()
+	c.page, c.in = c.page+1, 0
 	return nil
 }
 

@@ -32,6 +32,16 @@ const (
 // when ents is set, XML entitlements bound in slot -5. extraLoads are
 // appended after LC_CODE_SIGNATURE as further load commands.
 func Synth(cpu uint32, codeSize int, ents []byte, extraLoads ...[]byte) []byte {
+	return synth(cpu, codeSize, ents, 12, extraLoads)
+}
+
+// SynthPageShift is Synth without entitlements, its CodeDirectory hashing
+// pages of 2^shift bytes (0: one page covers all the code).
+func SynthPageShift(cpu uint32, codeSize int, shift uint8) []byte {
+	return synth(cpu, codeSize, nil, shift, nil)
+}
+
+func synth(cpu uint32, codeSize int, ents []byte, shift uint8, extraLoads [][]byte) []byte {
 	le := binary.LittleEndian
 	exe := make([]byte, 32+16, codeSize)
 	le.PutUint32(exe[0:], 0xfeedfacf)
@@ -53,7 +63,7 @@ func Synth(cpu uint32, codeSize int, ents []byte, extraLoads ...[]byte) []byte {
 		entBlob = appendBlob(magicEntitlements, ents)
 	}
 	build := func() []byte {
-		blobs := [][2]any{{uint32(0), synthCD(exe, reqs, entBlob)}, {uint32(2), reqs}}
+		blobs := [][2]any{{uint32(0), synthCD(exe, reqs, entBlob, shift)}, {uint32(2), reqs}}
 		if entBlob != nil {
 			blobs = append(blobs, [2]any{uint32(5), entBlob})
 		}
@@ -70,16 +80,20 @@ func appendBlob(magic uint32, payload []byte) []byte {
 	return append(b, payload...)
 }
 
-func synthCD(code, reqs, ents []byte) []byte {
+func synthCD(code, reqs, ents []byte, shift uint8) []byte {
 	const hdr, nSpecial = 52, 5
 	ident := "com.example.synth\x00"
 	hashOff := hdr + len(ident) + nSpecial*32
-	nCode := (len(code) + 4095) / 4096
+	page := len(code)
+	if shift != 0 {
+		page = 1 << shift
+	}
+	nCode := (len(code) + page - 1) / page
 	b := be.AppendUint32(nil, magicCodeDirectory)
 	for _, v := range []uint32{0, 0x20200, flagAdhoc, uint32(hashOff), hdr, nSpecial, uint32(nCode), uint32(len(code))} {
 		b = be.AppendUint32(b, v)
 	}
-	b = append(b, 32, hashSHA256, 0, 12)
+	b = append(b, 32, hashSHA256, 0, shift)
 	b = be.AppendUint32(b, 0) // spare2
 	b = be.AppendUint32(b, 0) // scatter
 	b = be.AppendUint32(b, 0) // team
@@ -94,8 +108,8 @@ func synthCD(code, reqs, ents []byte) []byte {
 		}
 		b = append(b, h[:]...)
 	}
-	for p := 0; p < len(code); p += 4096 {
-		h := sha256.Sum256(code[p:min(p+4096, len(code))])
+	for p := 0; p < len(code); p += page {
+		h := sha256.Sum256(code[p:min(p+page, len(code))])
 		b = append(b, h[:]...)
 	}
 	be.PutUint32(b[4:], uint32(len(b)))
