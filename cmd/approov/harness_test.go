@@ -40,6 +40,8 @@ import (
 //	pgproxy NAME URL               a proxy in front of a database, URL in $NAME
 //	pgfault NAME freeze|thaw|drop  a partition, its end, or a restart
 //	httpsget CAFILE URL            GET, "status NNN" and the body on stdout
+//	simappd CODE-FILE BUILD N [PROP...]
+//	                               a simulated app attests N times to approovd (harness_simappd_test.go)
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -52,6 +54,7 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"tlsserve":    cmdTLSServe,
 		"subst":       cmdSubst,
 		"jwt":         cmdJWT,
+		"simapp":      cmdSimApp, // the token service (issue 14)
 		"nosecret":    cmdNoSecret,
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
@@ -61,6 +64,7 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"pgproxy":  cmdPGProxy,
 		"pgfault":  cmdPGFault,
 		"httpsget": cmdHTTPSGet,
+		"simappd":  cmdSimAppd, // attestation metrics
 	}
 }
 

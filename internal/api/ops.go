@@ -149,7 +149,35 @@ var (
 		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody})
 	OpMonitoringPageDisable = define[Empty, Empty](Operation{Name: "monitoring.page.disable", Method: "DELETE", Path: acct + "/monitoring/page",
 		Cred: CredSession, Roles: AdminOnly})
+
+	// The token service (issue 14): attestation, policy, device overrides,
+	// runtime secrets (internal/api/attest.go).
+	OpAttest = define[AttestRequest, Attestation](Operation{Name: "attest", Method: "POST", Path: acct + "/attest",
+		Cred: CredNone, MaxBody: attestBody})
+	OpPolicyShow = define[Empty, TokenPolicy](Operation{Name: "policy.show", Method: "GET", Path: acct + "/policy",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+	OpPolicySet = define[PolicySetRequest, TokenPolicy](Operation{Name: "policy.set", Method: "PUT", Path: acct + "/policy",
+		Cred: CredSession, Roles: AdminOnly, MaxBody: smallBody}) // a retry after success must not see its own bump as a conflict
+	OpDeviceAdd = define[DeviceAddRequest, Device](Operation{Name: "device.add", Method: "POST", Path: acct + "/devices",
+		Cred: CredSession, Roles: AdminDev, MaxBody: smallBody}) // pentest: admin only (service)
+	OpDeviceList = define[Empty, []Device](Operation{Name: "device.list", Method: "GET", Path: acct + "/devices",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
+	OpDeviceRemove = define[DeviceRemoveRequest, Empty](Operation{Name: "device.remove", Method: "DELETE", Path: acct + "/devices",
+		Cred: CredSession, Roles: AdminDev})
+	OpSecStringsAdd = define[SecStringAddRequest, SecString](Operation{Name: "secstrings.add", Method: "PUT", Path: acct + "/secstrings",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true, MaxBody: smallBody})
+	OpSecStringsList = define[Empty, []SecString](Operation{Name: "secstrings.list", Method: "GET", Path: acct + "/secstrings",
+		Cred: CredSession, Roles: AdminOnly, Idempotent: true})
+	OpSecStringsRemove = define[SecStringRemoveRequest, Empty](Operation{Name: "secstrings.remove", Method: "DELETE", Path: acct + "/secstrings",
+		Cred: CredSession, Roles: AdminOnly})
+	// attestation metrics (issue 14)
+	OpMetrics = define[MetricsQuery, Metrics](Operation{Name: "metrics", Method: "GET", Path: acct + "/metrics",
+		Cred: CredSession, Roles: AdminDev, Idempotent: true})
 )
+
+// attestBody bounds an attestation: a report with a measurement (16
+// signers, 16 digests) and evidence, base64 in the body (issue 14).
+const attestBody = 32 << 10
 
 // commands holds the roles of command paths that are not (yet) operations
 // of their own: CLI-only commands, and those of DESIGN §2 whose operation

@@ -57,10 +57,11 @@ var claimMeanings = map[string]string{
 	"ip":    "the IP address of the device as the Approov service saw it",
 	"did":   "device id: identifies one app installation (may change on reinstall)",
 	"pay":   "token binding: base64 SHA-256 of data the app bound to the token, e.g. its Authorization header",
-	"iss":   "issuer: <account>.approov.io, when the account's policy sets it",
+	"iss":   "issuer: the service and account that issued it, when the account's policy sets it",
 	"sub":   "subject: the app's package or bundle id, when the account's policy sets it",
 	"aud":   "audience: the API domain the token is for, when the account's policy sets it",
-	"ipk":   "installation public key: the app installation's message-signing key",
+	"ipk":   "installation public key: base64 SHA-256 of the app installation's key (its SubjectPublicKeyInfo)",
+	"evi":   "evidence checked: server checks only (measurement, policy, overrides), or the platform evidence verified",
 	"anno":  "annotations: device properties added by an annotation policy",
 	"embed": "web-protection results embedded in the token",
 	"iat":   "issued at: seconds since 1970 UTC",
@@ -70,7 +71,7 @@ var claimMeanings = map[string]string{
 }
 
 // claimOrder is the order known claims are reported in; others follow by name.
-var claimOrder = []string{"exp", "ip", "did", "pay", "iss", "sub", "aud", "ipk", "anno", "embed", "iat", "nbf", "jti", "sip"}
+var claimOrder = []string{"exp", "ip", "did", "pay", "iss", "sub", "aud", "ipk", "evi", "anno", "embed", "iat", "nbf", "jti", "sip"}
 
 func newReport(tok *jwt.Token, mc jwt.MapClaims, bind []byte, now time.Time) Report {
 	rep := Report{Header: []Claim{}, Claims: []Claim{}}

@@ -35,6 +35,10 @@ type Request struct {
 	// with the first outcome. Not signed: the service binds it to the
 	// signer, the operation and the body digest.
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// ClientAddr is the client's IP address as the transport saw it (the
+	// server: the peer; the embedded backend: 127.0.0.1). Not signed and
+	// not on the wire: the transport sets it, the token service uses it.
+	ClientAddr string `json:"-"`
 }
 
 // NewNonce returns 128 random bits, base64url.

@@ -27,6 +27,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeAnswer(w, s.cfg.Service.Refuse(r.Context(), req, err))
 		return
 	}
+	req.ClientAddr = clientAddr(r)
 	resp := s.cfg.Service.Serve(r.Context(), req)
 	writeAnswer(w, resp)
 }

@@ -41,7 +41,10 @@ func serve[Req, Resp any](op api.Op[Req, Resp], h handler[Req, Resp]) endpoint {
 // endpoints lists the operations each domain file serves (its ops table).
 var endpoints = index(accountOps, codeOps, loginOps, sessionOps, userOps, auditOps,
 	registrationOps, appSignCertOps, secretOps, tokenOps, pinOps, apiOps, sdkOps,
-	monitorOps) // continuous API monitoring (issue 13)
+	monitorOps,                                    // continuous API monitoring (issue 13)
+	attestOps, policyOps, deviceOps, secStringOps, // the token service (issue 14)
+	metricsOps, // attestation metrics
+)
 
 func index(tables ...[]endpoint) map[string]endpoint {
 	out := map[string]endpoint{}

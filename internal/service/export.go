@@ -15,12 +15,17 @@ import (
 // The records of an account, for `approovd store dump` and `restore`:
 // its account and secret records, every key under "<account>\x00" of the
 // per-account buckets, its codes and sessions (found by the account they
-// name), their replay-cache entries and counts, and the expiry index
-// entries of all these. Rate-limit counters are not an account's: a
+// name), their replay-cache entries and counts, its monitoring records
+// and status-page index entry, and the expiry index entries of all these. Rate-limit counters are not an account's: a
 // restored account starts with none.
 
-// ownedBuckets key every record "<account>\x00…".
-var ownedBuckets = []store.Bucket{store.Users, store.Audit, store.Idempotency, store.Registrations, store.AppSignCerts, store.Pins}
+// ownedBuckets key every record "<account>\x00…" (Attested also
+// "<account>\x01…"); idBuckets key one record by the account id.
+var (
+	ownedBuckets = []store.Bucket{store.Users, store.Audit, store.Idempotency, store.Registrations, store.AppSignCerts, store.Pins,
+		store.Metrics, store.Devices, store.Attested, store.SecStrings}
+	idBuckets = []store.Bucket{store.Secrets, store.MetricsKeys, store.Policies}
+)
 
 // AccountIDs lists the accounts in the store, in order.
 func (s *Service) AccountIDs(ctx context.Context) ([]string, error) {
@@ -65,6 +70,9 @@ func accountRecords(tx store.Tx, id string, add func(store.Bucket, string, []byt
 	if err := exportOwned(tx, id, put); err != nil {
 		return true, err
 	}
+	if err := exportMonitoring(tx, id, put); err != nil {
+		return true, err
+	}
 	creds, err := exportCredentials(tx, id, put)
 	if err != nil {
 		return true, err
@@ -80,22 +88,58 @@ func accountRecords(tx store.Tx, id string, add func(store.Bucket, string, []byt
 	})
 }
 
-// exportOwned adds the secret record and the per-account buckets' keys.
+// exportOwned adds the records keyed by the account id and the
+// per-account buckets' keys.
 func exportOwned(tx store.Tx, id string, put func(store.Bucket, string, []byte)) error {
-	raw, err := tx.Get(store.Secrets, id)
-	switch {
-	case err == nil:
-		put(store.Secrets, id, raw)
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
-	for _, b := range ownedBuckets {
-		err := scanPrefix(tx, b, id+"\x00", func(k string, v []byte) error { put(b, k, v); return nil })
-		if err != nil {
+	for _, b := range idBuckets {
+		raw, err := tx.Get(b, id)
+		switch {
+		case err == nil:
+			put(b, id, raw)
+		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
 	}
-	return nil
+	scan := func(b store.Bucket, p string) error {
+		return scanPrefix(tx, b, p, func(k string, v []byte) error { put(b, k, v); return nil })
+	}
+	for _, b := range ownedBuckets {
+		if err := scan(b, id+"\x00"); err != nil {
+			return err
+		}
+	}
+	return scan(store.Attested, id+"\x01") // attestedPtrKey
+}
+
+// exportMonitoring adds the account's monitoring settings, domain states,
+// history and deliveries (keys "<kind>\x00<account>…"), and the status
+// page's index entry, which names the account in its value.
+func exportMonitoring(tx store.Tx, id string, put func(store.Bucket, string, []byte)) error {
+	raw, err := tx.Get(store.Monitoring, monitorKey(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	put(store.Monitoring, monitorKey(id), raw)
+	for _, p := range []string{domainStatePrefix(id), "h\x00" + id + "\x00", deliveryPrefix(id)} {
+		if err := scanPrefix(tx, store.Monitoring, p, func(k string, v []byte) error { put(store.Monitoring, k, v); return nil }); err != nil {
+			return err
+		}
+	}
+	var m monitorRec
+	if json.Unmarshal(raw, &m) != nil || m.PageHash == "" {
+		return nil
+	}
+	page, err := tx.Get(store.Monitoring, pageIndexKey(m.PageHash))
+	if err == nil && string(page) == id {
+		put(store.Monitoring, pageIndexKey(m.PageHash), page)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	return err
 }
 
 // exportCredentials adds the codes and sessions of account id, and

@@ -33,6 +33,18 @@ func exportHarness(t testing.TB) *harness {
 	if _, err := h.svc.CreateAccount(h.ctx, service.CreateAccountRequest{Name: "beta", FirstUser: "b@example.com"}); err != nil {
 		t.Fatal(err)
 	}
+	err = h.st.Update(h.ctx, func(tx store.Tx) error { // monitoring of both, each with a status page
+		for k, v := range map[string]string{"s\x00acme": `{"page_hash":"HA"}`, "p\x00HA": "acme", "h\x00acme\x00api.example.com\x0001": "{}",
+			"s\x00beta": `{"page_hash":"HB"}`, "p\x00HB": "beta", "d\x00beta\x00api.example.com": "{}"} {
+			if err := tx.Put(store.Monitoring, k, []byte(v)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return h
 }
 
@@ -71,9 +83,12 @@ func TestExportAccount(t *testing.T) {
 	kinds := map[store.Bucket]int{}
 	for _, r := range d.Records {
 		kinds[r.Bucket]++
-		if strings.Contains(r.Key, "beta") || strings.Contains(string(r.Value), `"beta"`) {
+		if strings.Contains(r.Key, "beta") || strings.Contains(string(r.Value), `"beta"`) || string(r.Value) == "beta" {
 			t.Errorf("beta's record in acme's dump: %s %q", r.Bucket, r.Key)
 		}
+	}
+	if kinds[store.Monitoring] != 3 {
+		t.Errorf("%d monitoring records, want acme's settings, page index and history", kinds[store.Monitoring])
 	}
 	for _, b := range []store.Bucket{store.Accounts, store.Users, store.Codes, store.Sessions, store.Nonces, store.NonceCounts, store.Expiry, store.Audit} {
 		if kinds[b] == 0 {

@@ -10,7 +10,12 @@ import (
 // persisted lists every type the service writes to the store. A new
 // domain's record goes here too.
 var persisted = []any{accountRec{}, userRec{}, roleRec{}, codeRec{}, sessionRec{}, auditRec{}, limitRec{}, regRec{}, certRec{}, secretRec{},
-	monitorRec{}, domainStateRec{}, checkRec{}, deliveryRec{}} // monitoring (issue 13)
+	monitorRec{}, domainStateRec{}, checkRec{}, deliveryRec{}, // monitoring (issue 13)
+	// attestation metrics
+	metricEventRec{}, metricHourRec{}, metricsKeyRec{},
+	// the token service (issue 14)
+	policyRec{}, maskKeyRec{}, deviceRec{}, attestedPtr{}, secStringRec{},
+}
 
 // Records are the service's own types, never the contract's: a change on
 // the wire must not silently change what is on disk.

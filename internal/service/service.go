@@ -59,6 +59,9 @@ type Options struct {
 	MonitorConcurrency int
 	Webhook            *webhook.Sender
 	Mailer             Mailer
+	// Evidence are the platform-evidence verifiers of the token service
+	// (evidence.go); none by default.
+	Evidence []EvidenceVerifier
 }
 
 func (o *Options) defaults() {
@@ -95,6 +98,10 @@ type Service struct {
 	// public caches each account's latest public configuration, checked
 	// against the stored head version on every request (public.go).
 	public sync.Map
+	// metricsKeys caches each account's masking key once read from the
+	// store (metrics.go): it never changes, and an attestation that reads
+	// nothing cannot be the victim of a serialization conflict.
+	metricsKeys sync.Map
 }
 
 // New returns a Service on st.

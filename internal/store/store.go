@@ -59,6 +59,18 @@ const (
 	// Monitoring: settings, domain states, check history, deliveries and
 	// status-page links of continuous API monitoring (issue 13).
 	Monitoring Bucket = "monitoring"
+
+	// Metrics (attestation metrics, docs/metrics.md): one row per
+	// attestation, hourly roll-ups and unique-installation presence keys;
+	// MetricsKeys: account id → the HMAC key that masks installation ids.
+	Metrics     Bucket = "metrics"
+	MetricsKeys Bucket = "metrics_keys"
+
+	// The token service (issue 14).
+	Policies   Bucket = "policies"   // account id → attestation policy
+	Devices    Bucket = "devices"    // account\x00k → installation mask key; account\x00d\x00mask → override
+	Attested   Bucket = "attested"   // account\x00inverted time\x00mask → nothing: who attested last
+	SecStrings Bucket = "secstrings" // account\x00name → runtime secret
 )
 
 // Buckets lists every bucket; a new store creates them.
@@ -69,6 +81,10 @@ var Buckets = []Bucket{Accounts, Users, Codes, Sessions, Nonces, NonceCounts, Ex
 	Secrets,       // token secrets
 	Pins,          // versions of the pin configuration
 	Monitoring,    // continuous API monitoring
+	// attestation metrics
+	Metrics, MetricsKeys,
+	// the token service (issue 14)
+	Policies, Devices, Attested, SecStrings,
 }
 
 // ErrNotFound is returned by Get for a missing key.

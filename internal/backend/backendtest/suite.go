@@ -34,8 +34,10 @@ type testCase struct {
 // cases lists every case; each file of the suite holds the cases of its
 // subject, so adding one touches that file only.
 func cases() []testCase {
-	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases, pinCases,
-		monitoringCases) // continuous API monitoring (issue 13)
+	return slices.Concat(protocolCases, roleCases, onboardingCases, userCases, contractCases, registrationCases, tokenCases, pinCases, attestCases,
+		monitoringCases, // continuous API monitoring (issue 13)
+		metricsCases,    // attestation metrics
+	)
 }
 
 // op is any typed operation of internal/api.

@@ -71,10 +71,17 @@ func (t *Transport) Opens() int {
 // waiting for the exchange that follows it.
 const HoldFor = 200 * time.Millisecond
 
+// LoopbackAddr is the client address the embedded backend reports to the
+// service: the caller is this machine.
+const LoopbackAddr = "127.0.0.1"
+
 // Exchange implements backend.Transport: the request goes to the service
 // as it is, which routes it by its method and path like a server would.
 func (t *Transport) Exchange(ctx context.Context, op api.Operation, req *auth.Request) (*auth.Response, error) {
 	var answer *auth.Response
+	if req.ClientAddr == "" {
+		req.ClientAddr = LoopbackAddr
+	}
 	err := t.withService(func(s *service.Service) error {
 		answer = s.Serve(ctx, req)
 		return nil

@@ -13,7 +13,7 @@ import (
 // Operations that are steps of other commands, not commands of their own,
 // and those whose command is still to come (DESIGN §2).
 var (
-	protocolSteps = []string{"info", "code.inspect", "login.start", "login.finish"}
+	protocolSteps = []string{"info", "code.inspect", "login.start", "login.finish", "attest"}
 	commandToCome = []string{}
 )
 

@@ -9,12 +9,16 @@ import (
 	"github.com/approov-cli/approov/internal/cli/appsigncert"
 	"github.com/approov-cli/approov/internal/cli/audit"
 	"github.com/approov-cli/approov/internal/cli/completion"
+	"github.com/approov-cli/approov/internal/cli/device"
 	"github.com/approov-cli/approov/internal/cli/identity"
+	"github.com/approov-cli/approov/internal/cli/metrics"
 	"github.com/approov-cli/approov/internal/cli/monitoring"
 	"github.com/approov-cli/approov/internal/cli/pin"
+	"github.com/approov-cli/approov/internal/cli/policy"
 	"github.com/approov-cli/approov/internal/cli/registration"
 	"github.com/approov-cli/approov/internal/cli/sdk"
 	"github.com/approov-cli/approov/internal/cli/secret"
+	"github.com/approov-cli/approov/internal/cli/secstrings"
 	"github.com/approov-cli/approov/internal/cli/token"
 	"github.com/approov-cli/approov/internal/cli/users"
 	"github.com/approov-cli/approov/internal/cli/version"
@@ -60,6 +64,11 @@ users and roles. Works on an embedded local backend with no set-up.`,
 	cmd.AddCommand(sdk.NewCmdSDK(f))
 	cmd.AddCommand(apicmd.NewCmdAPI(f))
 	cmd.AddCommand(monitoring.NewCmdMonitoring(f)) // continuous API monitoring (issue 13)
+	// the token service (issue 14)
+	cmd.AddCommand(policy.NewCmdPolicy(f))
+	cmd.AddCommand(device.NewCmdDevice(f))
+	cmd.AddCommand(secstrings.NewCmdSecStrings(f))
+	cmd.AddCommand(metrics.NewCmdMetrics(f, nil)) // attestation metrics
 
 	// Help topics: `approov help <topic>`.
 	cmd.AddCommand(newHelpTopic("environment", "Environment variables approov reads", environmentHelp()))

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Figure of issue 14: attestations per second of the token service,
+# in-process (no HTTP), on the embedded bbolt store (commits batched as
+# approovd serve runs it) and on PostgreSQL (a private cluster the benchmark
+# starts, fsync and synchronous commit on), for an app that passes (a
+# registered build) and one that fails (unregistered), with 4 concurrent
+# apps per CPU at -cpu 1 and 2. Each attestation verifies the installation
+# signature, writes the replay cache, the latest-installation rows and the
+# metrics, and signs a token. conflicts/op is the share of attestations
+# that lost every retry to concurrent ones (the app would get an error).
+#
+# Usage: docs/bench/attest.sh        Env: N=1000 (attestations per figure)
+# Needs: go, PostgreSQL binaries (/usr/lib/postgresql/*/bin), or
+#        APPROOV_TEST_POSTGRES=postgres://… of a role that may create databases.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+N=${N:-1000}
+echo "$(date -u +%FT%TZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $N attestations per figure"
+cd "$ROOT"
+APPROOV_TEST_POSTGRES_DURABLE=1 go test -run '^$' -bench '^BenchmarkAttest$' -benchtime "${N}x" -cpu 1,2 ./internal/service/ |
+	awk '/^BenchmarkAttest\// {
+		split($1, p, "/"); sub(/-2$/, "", p[3]); cpus = ($1 ~ /-2$/) ? 2 : 1
+		printf "%-9s %-5s %d CPU(s), %d apps: %7.0f attestations/s  %.4f conflicts/op\n", p[2], p[3], cpus, 4 * cpus, 1e9 / $3, $5
+	}'
