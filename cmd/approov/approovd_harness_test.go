@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -64,4 +65,85 @@ func cmdTamperProxy(ts *testscript.TestScript, neg bool, args []string) {
 	go hs.Serve(ln)
 	ts.Defer(func() { hs.Close() })
 	ts.Setenv(args[0], ln.Addr().String())
+}
+
+// cmdHoldProxy runs, until the script ends, a TLS proxy holding the
+// server's own certificate in front of TARGET (host:port). It passes every
+// request through but the first whose method and path end match MATCH
+// ("POST /pins") once the file ARM exists: that one it holds, writes the
+// file HELD, waits (at most 30 s) for the file RELEASE, and drops the
+// connection with no answer.
+// With "after" it forwards the held request first and reads the server's
+// whole answer (the operation ran); with "before" it never forwards it
+// (the operation did not run). Between HELD and RELEASE the script kills
+// the server: a server killed mid-request, deterministically.
+//
+//	holdproxy VAR CERT KEY TARGET before|after MATCH ARM HELD RELEASE
+func cmdHoldProxy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 9 || (args[4] != "before" && args[4] != "after") {
+		ts.Fatalf("usage: holdproxy VAR CERT KEY TARGET before|after MATCH ARM HELD RELEASE")
+	}
+	cert, err := tls.LoadX509KeyPair(ts.MkAbs(args[1]), ts.MkAbs(args[2]))
+	ts.Check(err)
+	method, suffix, ok := strings.Cut(args[5], " ")
+	if !ok {
+		ts.Fatalf("holdproxy: MATCH is \"METHOD /path-end\", not %q", args[5])
+	}
+	target, forward, arm, held, release := args[3], args[4] == "after", ts.MkAbs(args[6]), ts.MkAbs(args[7]), ts.MkAbs(args[8])
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // the proxy is in the path, not a client
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "https", Host: target})
+	rp.Transport = tr
+	var once sync.Once
+	hs := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hold := false
+		if _, err := os.Stat(arm); err == nil && r.Method == method && strings.HasSuffix(r.URL.Path, suffix) {
+			once.Do(func() { hold = true })
+		}
+		if !hold {
+			rp.ServeHTTP(w, r)
+			return
+		}
+		if forward {
+			passThrough(tr, target, r)
+		}
+		os.WriteFile(held, []byte("held\n"), 0o600)
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(release); err == nil {
+				break
+			}
+		}
+		panic(http.ErrAbortHandler) // close the connection, no answer
+	})}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	ts.Check(err)
+	go hs.Serve(ln)
+	ts.Defer(func() { hs.Close() })
+	ts.Setenv(args[0], ln.Addr().String())
+}
+
+// passThrough sends r to target and reads the whole answer, which it drops.
+func passThrough(tr http.RoundTripper, target string, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	out := r.Clone(r.Context())
+	out.URL.Scheme, out.URL.Host, out.Host, out.RequestURI = "https", target, target, ""
+	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	if res, err := tr.RoundTrip(out); err == nil {
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+}
+
+// cmdWaitFile waits (at most 30 s) for a file a background process writes:
+//
+//	waitfile FILE
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile FILE")
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+	}
+	ts.Fatalf("no file %s after 30 s", args[0])
 }

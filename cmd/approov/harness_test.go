@@ -42,6 +42,10 @@ import (
 //	httpsget CAFILE URL            GET, "status NNN" and the body on stdout
 //	simappd CODE-FILE BUILD N [PROP...]
 //	                               a simulated app attests N times to approovd (harness_simappd_test.go)
+//	holdproxy VAR CERT KEY TARGET before|after MATCH ARM HELD RELEASE
+//	                               a proxy that holds one request while
+//	                               the script kills the server
+//	waitfile FILE                  wait (at most 30 s) for FILE to exist
 //
 // t makes certificates only (pinstest needs a testing.TB); every failure
 // inside a script goes through ts.Fatalf.
@@ -59,12 +63,14 @@ func scriptCommands(t *testing.T) map[string]func(*testscript.TestScript, bool, 
 		"waitaddr":    cmdWaitAddr,
 		"tamperproxy": cmdTamperProxy,
 		// PostgreSQL (pg_harness_test.go, issue 12)
-		"pgdb":     cmdPGDB,
-		"pgexec":   cmdPGExec,
-		"pgproxy":  cmdPGProxy,
-		"pgfault":  cmdPGFault,
-		"httpsget": cmdHTTPSGet,
-		"simappd":  cmdSimAppd, // attestation metrics
+		"pgdb":      cmdPGDB,
+		"pgexec":    cmdPGExec,
+		"pgproxy":   cmdPGProxy,
+		"pgfault":   cmdPGFault,
+		"httpsget":  cmdHTTPSGet,
+		"simappd":   cmdSimAppd, // attestation metrics
+		"holdproxy": cmdHoldProxy,
+		"waitfile":  cmdWaitFile,
 	}
 }
 

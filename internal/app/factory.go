@@ -59,7 +59,7 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 	// depends on: Sessions, Prompter, the backends, APPROOV_ROLE,
 	// APPROOV_MANAGEMENT_TOKEN, APPROOV_STORAGE.
 	f.Auth = sync.OnceValue(func() *login.Manager {
-		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f.Now, ios, f.Live), Prompter: f.Prompter,
+		return login.New(login.Options{Store: f.Sessions, Open: openBackend(f, ios), Prompter: f.Prompter,
 			Getenv: os.Getenv, Now: f.Now, Warnf: ios.Warnf})
 	})
 	// depends on: Auth. The root role gate calls it; it never prompts.
@@ -70,8 +70,9 @@ func newFactory(ios *iostreams.IOStreams, opts ...Option) *cmdutil.Factory {
 // openBackend connects to an account's backend, pinned to the service key
 // fingerprint its onboarding code carried: the embedded store, or approovd
 // over HTTPS (certificates checked against the system roots, the CA file
-// in APPROOV_CA_FILE, or the pin a --dev code carries).
-func openBackend(now func() time.Time, ios *iostreams.IOStreams, live *pins.CheckOptions) login.Opener {
+// of --ca-file or APPROOV_CA_FILE, or the pin a --dev code carries).
+func openBackend(f *cmdutil.Factory, ios *iostreams.IOStreams) login.Opener {
+	now, live := f.Now, f.Live
 	return func(_ context.Context, acct session.Account) (backend.Backend, error) {
 		fp, err := auth.ParseFingerprint(acct.ServiceKey)
 		if err != nil {
@@ -81,16 +82,25 @@ func openBackend(now func() time.Time, ios *iostreams.IOStreams, live *pins.Chec
 		if path, ok := auth.LocalPath(acct.Backend); ok {
 			return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now, Live: *live}), nil
 		}
-		return openRemote(acct, fp, now, ios)
+		return openRemote(acct, fp, now, ios, caFile(f.CAFile))
 	}
 }
 
+// caFile is the CA file approovd's certificate is verified against: the
+// --ca-file flag, else APPROOV_CA_FILE, else none (the system roots).
+func caFile(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv("APPROOV_CA_FILE")
+}
+
 // openRemote connects to approovd; a failover is said on stderr.
-func openRemote(acct session.Account, fp auth.Fingerprint, now func() time.Time, ios *iostreams.IOStreams) (backend.Backend, error) {
+func openRemote(acct session.Account, fp auth.Fingerprint, now func() time.Time, ios *iostreams.IOStreams, ca string) (backend.Backend, error) {
 	opts := remote.Options{URLs: acct.Backend, OnFailover: func(from, to string, err error) {
 		ios.Warnf("%s did not answer (%v); trying %s", from, err, to)
 	}}
-	if ca := os.Getenv("APPROOV_CA_FILE"); ca != "" {
+	if ca != "" {
 		pool, err := remote.LoadCAFile(ca)
 		if err != nil {
 			return nil, err

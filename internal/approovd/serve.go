@@ -28,9 +28,6 @@ const (
 	DefaultStoreFile = "/var/lib/approovd/approovd.db"
 )
 
-// batchDelay is how long a write waits for others to share its commit.
-const batchDelay = 2 * time.Millisecond
-
 // ServeOptions holds what `approovd serve` needs.
 type ServeOptions struct {
 	F         *Factory
@@ -127,7 +124,7 @@ func runServe(ctx context.Context, opts *ServeOptions) error {
 	}
 	defer st.Close()
 	if b, ok := st.(*store.Bolt); ok {
-		b.SetBatch(batchDelay) // many clients: share commits
+		b.SetGroupCommit(true) // many clients: share commits
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/auth"
@@ -95,6 +96,12 @@ type Caller struct {
 
 // Anonymous is the Caller of unsigned operations.
 var Anonymous = Caller{}
+
+// ErrNoAnswer marks a failed call whose request reached the server but
+// whose answer never came back (the server died, the connection broke):
+// the operation may or may not have run, and only asking the service
+// tells which. Transports wrap it; commands test it with errors.Is.
+var ErrNoAnswer = errors.New("the request reached the server but no answer came back")
 
 // CodeCaller signs with a code's key under the key id "aoc_<id>".
 func CodeCaller(code auth.Code) Caller {

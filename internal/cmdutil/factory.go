@@ -42,4 +42,8 @@ type Factory struct {
 	// checks: a command that reaches endpoints sets it from its --ca-file
 	// and --connect-to flags before it connects. A remote service has its own.
 	Live *pins.CheckOptions
+	// CAFile is the global --ca-file: approovd's certificate (remote
+	// backend) is verified against it instead of the system roots. Empty:
+	// APPROOV_CA_FILE, else the system roots (or the pin a --dev code carries).
+	CAFile string
 }

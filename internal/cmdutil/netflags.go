@@ -29,7 +29,7 @@ type NetFlags struct {
 // AddNetFlags registers the flags; insecure adds --insecure and --servername,
 // which only make sense when reading pins, never when checking them.
 func AddNetFlags(fs *pflag.FlagSet, n *NetFlags, insecure bool) {
-	fs.StringVar(&n.CAFile, "ca-file", "", "verify with the CA certificates in `file` (PEM, DER or PKCS#7) instead of the system roots, for private PKI")
+	fs.StringVar(&n.CAFile, CAFileFlag, "", "verify TLS servers (these endpoints, and approovd on the remote backend) with the CA certificates in `file` (PEM, DER or PKCS#7) instead of the system roots, for private PKI")
 	fs.DurationVar(&n.Timeout, "timeout", pins.DefaultTimeout, "overall deadline for each endpoint, all its addresses included")
 	fs.DurationVar(&n.ConnectTimeout, "connect-timeout", pins.DefaultDialTimeout, "deadline for DNS resolution and each TCP connection")
 	fs.DurationVar(&n.HandshakeTimeout, "handshake-timeout", pins.DefaultHandshakeTimeout, "deadline for each TLS handshake")
@@ -88,14 +88,26 @@ func loadPool(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// NotVerifiedHint adds the next step to an unverified-chain error.
-func NotVerifiedHint(err error, allowInsecure bool) error {
+// NotVerifiedHint adds the next step to an unverified-chain error: the
+// one UnverifiedHint gives for caFile, the --ca-file given (if any).
+func NotVerifiedHint(err error, allowInsecure bool, caFile string) error {
 	if !errors.Is(err, pins.ErrNotVerified) || fault.HintOf(err) != "" {
 		return err
 	}
-	hint := "--ca-file ROOTS.pem if the server uses a private CA"
-	if allowInsecure {
+	hint := UnverifiedHint(caFile)
+	if allowInsecure && caFile == "" {
 		hint += ", or --insecure to read the pins anyway (never ship pins read that way unchecked)"
 	}
 	return fault.WithHint(err, hint)
+}
+
+// UnverifiedHint is the next step after a chain that did not verify. It
+// suggests --ca-file only when none was given: with one, the chain does
+// not lead to a CA in that file, and "--ca-file" again would send the
+// user in a circle.
+func UnverifiedHint(caFile string) string {
+	if caFile != "" {
+		return "check that " + caFile + " holds the CA that issued the server's chain"
+	}
+	return "--ca-file ROOTS.pem if the server uses a private CA"
 }

@@ -23,7 +23,7 @@ import (
 // Bounds of a run.
 const (
 	MaxRequests = 500_000
-	MaxDuration = 2 * time.Minute
+	MaxDuration = 10 * time.Minute // a 5-minute soak fits
 )
 
 // Config is one run: Workers callers sending Requests signed reads

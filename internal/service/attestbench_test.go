@@ -88,7 +88,7 @@ func attestHarness(b *testing.B, name string) *harness {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st.SetBatch(2 * time.Millisecond) // as approovd serve runs it
+	st.SetGroupCommit(true) // as approovd serve runs it
 	b.Cleanup(func() { st.Close() })
 	h := newHarnessOn(b, st, "local:"+path, nil)
 	h.enrol()

@@ -19,13 +19,34 @@ type authFailure struct {
 
 func deny(reason string, err error) *authFailure { return &authFailure{reason, err} }
 
-// authSession checks a session-signed request in its own transaction, which
-// commits the nonce and, on failure, the audit record.
+// authSession checks a session-signed request. What only reads (the
+// session, its signature, its role) runs in a read transaction, so the
+// Ed25519 verification is not serialised behind the store's one writer
+// (bbolt runs a batch's functions one after another); the write
+// transaction then holds only the replay record and, on a failure, the
+// audit record. A session revoked in between still loses: every handler
+// re-checks it in its own transaction (live).
 func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error) {
 	var sess *sessionRec
+	var checked *authFailure
+	err := s.view(ctx, func(tx store.Tx) error {
+		sess, checked = s.checkSession(tx, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if checked == nil && s.opt.InProcess && c.op.Idempotent {
+		if err := authorizeSession(c.op, sess.Role); err == nil {
+			return sess, nil // no replay record to write (InProcess)
+		}
+	}
 	var fail *authFailure
-	err := s.update(ctx, func(tx store.Tx) error {
-		sess, fail = s.checkSession(tx, c)
+	err = s.update(ctx, func(tx store.Tx) error {
+		fail = checked // a re-run starts again from the read checks
+		if fail == nil {
+			fail = s.admitSession(tx, c, sess)
+		}
 		if fail == nil {
 			return nil
 		}
@@ -44,6 +65,8 @@ func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error)
 	return sess, nil
 }
 
+// checkSession finds the request's session, verifies its signature and
+// that the session is live.
 func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure) {
 	var sess sessionRec
 	ok, err := getJSON(tx, store.Sessions, c.req.KeyID, &sess)
@@ -59,13 +82,20 @@ func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure)
 	if _, _, fail := s.liveSession(tx, &sess); fail != nil {
 		return &sess, fail
 	}
+	return &sess, nil
+}
+
+// admitSession records the verified request's nonce (refusing a replay)
+// and checks the session's role may run the operation. A denied request
+// keeps its nonce, so its replay is refused as one.
+func (s *Service) admitSession(tx store.Tx, c *call, sess *sessionRec) *authFailure {
 	if err := s.remember(tx, c.req.KeyID, c.req.Nonce, c.req.Expiry()); err != nil {
-		return &sess, deny("replayed", err)
+		return deny("replayed", err)
 	}
 	if err := authorizeSession(c.op, sess.Role); err != nil {
-		return &sess, deny("denied", err)
+		return deny("denied", err)
 	}
-	return &sess, nil
+	return nil
 }
 
 // liveSession checks a session is unexpired and its role still active in

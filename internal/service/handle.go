@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -39,7 +40,7 @@ func (s *Service) Serve(ctx context.Context, req *auth.Request) *auth.Response {
 		return unsigned(req.Nonce, err)
 	}
 	body, err := s.dispatch(ctx, acct, op, req)
-	return answer(acct, req.Nonce, s.now(), body, err)
+	return answer(s.signingKey(acct), req.Nonce, s.now(), body, err)
 }
 
 // route finds the operation and checks the request's shape against it
@@ -128,12 +129,12 @@ func (s *Service) checkFresh(op api.Operation, req *auth.Request) error {
 	return req.CheckFresh(s.now())
 }
 
-func answer(acct *accountRec, nonce string, now time.Time, body []byte, err error) *auth.Response {
+func answer(key ed25519.PrivateKey, nonce string, now time.Time, body []byte, err error) *auth.Response {
 	resp := &auth.Response{Nonce: nonce, Status: api.StatusOf(err), Time: now.Unix(), Body: body}
 	if err != nil {
 		resp.Body, _ = json.Marshal(api.ToWire(err))
 	}
-	resp.Sign(acct.serviceKey())
+	resp.Sign(key)
 	return resp
 }
 
@@ -159,7 +160,7 @@ func (s *Service) Refuse(ctx context.Context, req *auth.Request, err error) *aut
 	if lookup != nil || len(req.Nonce) > auth.MaxNonce {
 		return unsigned(req.Nonce, err)
 	}
-	return answer(acct, req.Nonce, s.now(), nil, err)
+	return answer(s.signingKey(acct), req.Nonce, s.now(), nil, err)
 }
 
 // Ping checks that the store answers a read transaction.

@@ -7,6 +7,7 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"sync"
@@ -46,6 +47,13 @@ type Options struct {
 	// MaxNonces bounds the live replay-cache entries of one credential
 	// (a session, a code, a user's logins) in the replay window.
 	MaxNonces int
+	// InProcess says every request comes from the process the service
+	// runs in (the embedded backend), never over a channel: a read-only
+	// request then leaves no replay record, because no one who could not
+	// sign it could have captured it (docs/design-notes.md, "Replay records
+	// in process"). Failures are still audited, and mutations still
+	// record their nonce. approovd never sets it.
+	InProcess bool
 	// Live says how the service reaches API domains to see their live
 	// chains (roots, connect-to overrides, deadlines): pushes are checked
 	// from where the service runs. The zero value dials domain:443 and
@@ -102,6 +110,29 @@ type Service struct {
 	// store (metrics.go): it never changes, and an attestation that reads
 	// nothing cannot be the victim of a serialization conflict.
 	metricsKeys sync.Map
+	// keys holds each account's expanded service key (signingKey).
+	keysMu sync.Mutex
+	keys   map[string]ed25519.PrivateKey
+}
+
+// maxKeys bounds Service.keys; past it the cache starts again.
+const maxKeys = 10_000
+
+// signingKey is acct's service key, expanded from its seed once: the
+// expansion is a scalar multiplication, as costly as the signature itself,
+// and a server signs every answer.
+func (s *Service) signingKey(acct *accountRec) ed25519.PrivateKey {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	if k, ok := s.keys[string(acct.ServiceSeed)]; ok {
+		return k
+	}
+	if s.keys == nil || len(s.keys) >= maxKeys {
+		s.keys = map[string]ed25519.PrivateKey{}
+	}
+	k := acct.serviceKey()
+	s.keys[string(acct.ServiceSeed)] = k
+	return k
 }
 
 // New returns a Service on st.

@@ -249,3 +249,51 @@ func TestFailedLoginsDoNotFillReplayCache(t *testing.T) {
 		t.Fatalf("a real user after failed logins by others: %v", err)
 	}
 }
+
+// In process (the embedded backend), a read-only request writes nothing:
+// no replay record, so no commit and no fdatasync. A refused one is still
+// audited, a mutation still records its nonce, and a service reached over
+// a channel (approovd) records every request's.
+func TestInProcessReadsWriteNothing(t *testing.T) {
+	for _, inProcess := range []bool{true, false} {
+		h := newHarness(t, func(o *service.Options) { o.InProcess = inProcess })
+		h.enrol()
+		admin, err := h.login("owner@example.com", role.Admin, "pw-admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev, err := h.login("owner@example.com", role.Dev, "pw-dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.st.take()
+		if _, err := h.b.WhoAmI(h.ctx, admin); err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(h.st.take(), "update"); got == inProcess {
+			t.Errorf("in process %v: whoami wrote: %v", inProcess, got)
+		}
+		if _, err := h.b.ListUsers(h.ctx, dev); fault.KindOf(err) != fault.Permission {
+			t.Fatalf("users list as dev: %v", err)
+		}
+		if !slices.Contains(h.st.take(), "update") {
+			t.Errorf("in process %v: a refused read was not audited", inProcess)
+		}
+		if _, err := h.b.AddUser(h.ctx, admin, api.AddUserRequest{Email: "a@example.com", Roles: []role.Role{role.Dev}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := countOf(h.st.take(), "update"); n < 2 {
+			t.Errorf("in process %v: users add made %d write transactions, want its replay record and its change", inProcess, n)
+		}
+	}
+}
+
+func countOf(ops []string, op string) int {
+	n := 0
+	for _, o := range ops {
+		if o == op {
+			n++
+		}
+	}
+	return n
+}

@@ -40,18 +40,16 @@ var (
 type Bolt struct {
 	db        *bolt.DB
 	conflicts atomic.Int32 // injected commit failures still to come
-	batch     atomic.Bool  // coalesce concurrent updates (SetBatch)
+	batch     atomic.Bool  // group concurrent updates (SetGroupCommit)
+	group     group
 }
 
-// SetBatch makes concurrent Updates share one commit (and one fsync),
-// each waiting up to delay for company: a server's many small writes (the
-// replay cache) then cost one disk flush per batch rather than each. It
-// relies on the contract that Update may run its function more than once.
-// A single process running one command at a time gains nothing from it.
-func (s *Bolt) SetBatch(delay time.Duration) {
-	s.db.MaxBatchDelay = delay
-	s.batch.Store(delay > 0)
-}
+// SetGroupCommit makes concurrent Updates share commits (and their
+// fdatasyncs): a server's many small writes (the replay cache) then cost
+// one disk flush per group rather than each (group.go). It relies on the
+// contract that Update may run its function more than once. A process
+// running one command at a time gains nothing from it.
+func (s *Bolt) SetGroupCommit(on bool) { s.batch.Store(on) }
 
 var (
 	_ Store            = (*Bolt)(nil)
@@ -256,11 +254,11 @@ func (s *Bolt) Update(ctx context.Context, fn func(Tx) error) error {
 		}
 		update := s.db.Update
 		if s.batch.Load() {
-			update = s.db.Batch
+			update = s.groupUpdate
 		}
-		// A failing function fails its whole batch, which bbolt then
-		// re-runs it alone for: that run returns the first error without
-		// running it again, so an error is never retried.
+		// A failing function fails its whole group, which then re-runs
+		// it alone: that run returns the first error without running it
+		// again, so an error is never retried.
 		var failed error
 		return update(func(tx *bolt.Tx) error {
 			if failed != nil {

@@ -3,7 +3,6 @@ package store_test
 import (
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/approov-cli/approov/internal/store"
 	"github.com/approov-cli/approov/internal/store/storetest"
@@ -27,7 +26,7 @@ func TestBoltBatchConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.SetBatch(time.Millisecond)
+		s.SetGroupCommit(true)
 		t.Cleanup(func() { s.Close() })
 		return s
 	})

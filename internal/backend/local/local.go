@@ -101,6 +101,7 @@ func (t *Transport) withService(fn func(*service.Service) error, keep bool) erro
 	o := t.Opts.Service
 	o.Now, o.Params, o.Location = t.Opts.Now, t.Opts.Params, []string{auth.LocalPrefix + t.Path}
 	o.Live = t.Opts.Live
+	o.InProcess = true // requests come from this process's client only
 	err = fn(service.New(st, o))
 	if keep {
 		t.held = st

@@ -19,7 +19,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,10 +28,14 @@ import (
 	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/fault"
+	"github.com/approov-cli/approov/internal/userfile"
 )
 
 // DefaultTimeout bounds one attempt of one call.
 const DefaultTimeout = 30 * time.Second
+
+// maxCAFile bounds a CA file: a system bundle is about 220 KB.
+const maxCAFile = 4 << 20
 
 // Options configure a Transport.
 type Options struct {
@@ -88,11 +91,20 @@ func New(opts Options) (*Transport, error) {
 	return t, nil
 }
 
-// LoadCAFile reads a PEM file of CA certificates for Options.RootCAs.
+// LoadCAFile reads a PEM file of CA certificates for Options.RootCAs:
+// a regular file (a named pipe never hangs the command), of bounded size.
 func LoadCAFile(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
+	f, err := userfile.Open(path)
 	if err != nil {
 		return nil, fault.New(fault.Invalid, "cannot read the CA file: %v", err)
+	}
+	defer f.Close()
+	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
+	switch {
+	case err != nil:
+		return nil, fault.New(fault.Invalid, "cannot read the CA file %s: %v", path, err)
+	case len(pem) > maxCAFile:
+		return nil, fault.New(fault.Invalid, "CA file %s is over %d bytes", path, maxCAFile)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
@@ -183,11 +195,11 @@ func reason(resp *auth.Response, err error) error {
 // netErr classifies a failed attempt; for a request that was sent but not
 // answered, it says that the operation may or may not have run.
 func netErr(base string, op api.Operation, req *auth.Request, sent bool, err error) error {
-	e := fault.New(fault.Network, "%s: %v", base, err)
 	if sent && !op.Idempotent {
-		return fault.WithHint(e, fmt.Sprintf("the request reached the server but no answer came back: %s may or may not have taken effect; check before retrying", op.Name))
+		e := fault.New(fault.Network, "%s: %w (%v): %s may or may not have taken effect", base, backend.ErrNoAnswer, err, op.Name)
+		return fault.WithHint(e, "check whether it did before retrying")
 	}
-	return fault.WithHint(e, "check the network and that approovd is running")
+	return fault.WithHint(fault.New(fault.Network, "%s: %v", base, err), "check the network and that approovd is running")
 }
 
 // attempt sends req to one URL; sent says whether the request was written.

@@ -87,7 +87,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	req := wire.APIAddRequest{Domain: name, NoToken: opts.NoToken, NoPins: opts.NoPins}
 	proposal := "without pins"
 	if !opts.NoPins {
-		c, live, err := propose(ctx, name, co, pins.Position(opts.PinType))
+		c, live, err := propose(ctx, name, co, pins.Position(opts.PinType), opts.Live.Net.CAFile)
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 }
 
 // propose reads the live chain and picks the pin at pos.
-func propose(ctx context.Context, name string, co pins.CheckOptions, pos pins.Position) (stage.Candidate, stage.Live, error) {
+func propose(ctx context.Context, name string, co pins.CheckOptions, pos pins.Position, caFile string) (stage.Candidate, stage.Live, error) {
 	live := stage.Probe(ctx, []string{name}, co)
 	target, ok := co.ConnectTo[name]
 	if !ok {
@@ -108,7 +108,7 @@ func propose(ctx context.Context, name string, co pins.CheckOptions, pos pins.Po
 	fo := co.Fetch
 	fo.ServerName = name
 	c, _, err := stage.FromHost(ctx, target, fo, pos)
-	return c, live, cmdutil.NotVerifiedHint(err, false)
+	return c, live, cmdutil.NotVerifiedHint(err, false, caFile)
 }
 
 func (opts *AddOptions) confirmAndAdd(ctx context.Context, req wire.APIAddRequest, proposal string) error {

@@ -84,7 +84,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 	if err := render(opts, results); err != nil {
 		return err
 	}
-	return verdict(opts.IO, set, results, opts.Now())
+	return verdict(opts.IO, set, results, opts.Now(), opts.Live.Net.CAFile)
 }
 
 func render(opts *CheckOptions, results []pins.DomainResult) error {
@@ -109,7 +109,7 @@ func render(opts *CheckOptions, results []pins.DomainResult) error {
 
 // verdict: 7 on any failure, else 6 when something expires within 30 days
 // (a warning about expiry), else success.
-func verdict(ios *iostreams.IOStreams, set *pins.PinSet, results []pins.DomainResult, now time.Time) error {
+func verdict(ios *iostreams.IOStreams, set *pins.PinSet, results []pins.DomainResult, now time.Time, caFile string) error {
 	failed, unverified, expiring := 0, false, ""
 	for i, r := range results {
 		for _, w := range r.Warnings {
@@ -127,7 +127,7 @@ func verdict(ios *iostreams.IOStreams, set *pins.PinSet, results []pins.DomainRe
 	case failed > 0:
 		err := fault.New(fault.Network, "%d of %d API domains failed the pin check", failed, len(results))
 		if unverified {
-			err = fault.WithHint(err, "--ca-file ROOTS.pem if the servers use a private CA")
+			err = fault.WithHint(err, cmdutil.UnverifiedHint(caFile))
 		}
 		return err
 	case expiring != "":

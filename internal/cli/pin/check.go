@@ -87,7 +87,7 @@ func runCheck(ctx context.Context, opts *CheckOptions) error {
 			opts.IO.Warnf("%s", w)
 		}
 	}
-	return checkVerdict(set, results, opts.Now())
+	return checkVerdict(set, results, opts.Now(), opts.Live.Net.CAFile)
 }
 
 func (opts *CheckOptions) checkOptions() (pins.CheckOptions, error) {
@@ -154,7 +154,7 @@ func renderCheck(opts *CheckOptions, results []pins.DomainResult) error {
 
 // checkVerdict turns the results into the exit status: network failures
 // first (7), then expired or soon-expiring pin sets (6).
-func checkVerdict(set *pins.PinSet, results []pins.DomainResult, now time.Time) error {
+func checkVerdict(set *pins.PinSet, results []pins.DomainResult, now time.Time, caFile string) error {
 	failed, unverified := 0, false
 	for _, r := range results {
 		if !r.OK {
@@ -165,7 +165,7 @@ func checkVerdict(set *pins.PinSet, results []pins.DomainResult, now time.Time) 
 	if failed > 0 {
 		err := fault.New(fault.Network, "%d of %d domains failed the pin check", failed, len(results))
 		if unverified {
-			err = fault.WithHint(err, "--ca-file ROOTS.pem if the servers use a private CA")
+			err = fault.WithHint(err, cmdutil.UnverifiedHint(caFile))
 		}
 		return err
 	}

@@ -124,7 +124,7 @@ func (opts *AddOptions) candidateFromHost(ctx context.Context, host string, pos 
 		co.Fetch.ServerName, t = t.Host, ct
 	}
 	c, _, err := stage.FromHost(ctx, t, co.Fetch, pos)
-	return c, cmdutil.NotVerifiedHint(err, false)
+	return c, cmdutil.NotVerifiedHint(err, false, opts.Live.Net.CAFile)
 }
 
 // RemoveOptions holds what `approov pin remove` needs.

@@ -175,7 +175,7 @@ func (opts *ExtractOptions) extract(ctx context.Context, src string, fo pins.Fet
 	out := make([]Chain, len(eps))
 	for i, ep := range eps {
 		out[i] = Chain{Source: ep.Target, Address: ep.Address, ServerName: ep.ServerName, Verified: ep.Verified,
-			TLSVersion: ep.TLSVersion, Certificates: ep.Chain, Error: ep.Error, err: cmdutil.NotVerifiedHint(ep.Err, true)}
+			TLSVersion: ep.TLSVersion, Certificates: ep.Chain, Error: ep.Error, err: cmdutil.NotVerifiedHint(ep.Err, true, opts.Net.CAFile)}
 	}
 	return out
 }

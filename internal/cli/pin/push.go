@@ -95,6 +95,9 @@ func runPush(ctx context.Context, opts *PushOptions) error {
 		return err
 	}
 	res, err := opts.send(ctx, s, live)
+	if errors.Is(err, backend.ErrNoAnswer) {
+		return opts.unconfirmed(ctx, st, s, err)
+	}
 	if err != nil {
 		return opts.explain(ctx, s, err)
 	}
@@ -130,6 +133,21 @@ func (opts *PushOptions) send(ctx context.Context, s *Staged, live stage.Live) (
 	return login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.PinPushResult, error) {
 		return backend.Call(ctx, c.Backend, api.OpPinPush, c.Caller, req)
 	})
+}
+
+// unconfirmed keeps a push whose answer never came back in the staging
+// area, for pin status to ask the service about, and says so. The push
+// carried an idempotency key, but a later push is a new request: running
+// it again before knowing could apply the set twice as two versions.
+func (opts *PushOptions) unconfirmed(ctx context.Context, st *Staging, pushed *Staged, err error) error {
+	if st.File != "" {
+		return fault.WithHint(err, fmt.Sprintf("approov pin log shows whether version %d is this push", pushed.Base.BaseVersion+1))
+	}
+	u := &UnconfirmedPush{At: opts.Now().UTC(), BaseVersion: pushed.Base.BaseVersion, Set: stage.Clone(pushed.Work)}
+	if serr := st.Update(ctx, func(s *Staged) error { s.Unconfirmed = u; return nil }); serr != nil {
+		return errors.Join(err, serr)
+	}
+	return fault.WithHint(err, "approov pin status asks the service whether the push took effect; do not push again before")
 }
 
 // explain prints the three-way summary of a push that lost the race.

@@ -24,12 +24,22 @@ type Staged struct {
 	Account string       `json:"account"`
 	Base    *pins.PinSet `json:"base"` // content of version Base.BaseVersion
 	Work    *pins.PinSet `json:"work"` // the working copy; Work.BaseVersion = Base.BaseVersion
+	// Unconfirmed is a push sent whose answer never came back (the server
+	// died, the connection broke): pin status asks the service about it.
+	Unconfirmed *UnconfirmedPush `json:"unconfirmed_push,omitempty"`
+}
+
+// UnconfirmedPush is a push whose outcome the CLI could not know.
+type UnconfirmedPush struct {
+	At          time.Time    `json:"at"`
+	BaseVersion uint64       `json:"base_version"` // the version it was based on
+	Set         *pins.PinSet `json:"set"`          // what it sent
 }
 
 const (
 	stagingDir     = "staging"
 	stagingLock    = "staging.lock"
-	maxStagingFile = 3 * pins.MaxPinSetSize
+	maxStagingFile = 4 * pins.MaxPinSetSize // base, work, an unconfirmed push, JSON indentation
 	lockWait       = 10 * time.Second
 )
 
@@ -123,7 +133,16 @@ func checkStaged(st *Staged) error {
 	if err := stage.Validate(st.Base); err != nil {
 		return err
 	}
-	return stage.Validate(st.Work)
+	if err := stage.Validate(st.Work); err != nil {
+		return err
+	}
+	if u := st.Unconfirmed; u != nil {
+		if u.Set == nil {
+			return fault.New(fault.Invalid, "the staging area's unconfirmed push has no pin set")
+		}
+		return stage.Validate(u.Set)
+	}
+	return nil
 }
 
 func (s *Staging) loadFile() (*Staged, error) {

@@ -40,9 +40,11 @@ users and roles. Works on an embedded local backend with no set-up.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			cmdutil.BindGlobalFlags(c, f)
 			return checkRole(f, c)
 		},
 	}
+	cmdutil.AddGlobalFlags(cmd, f)
 	cmd.SetVersionTemplate("approov {{.Version}}\n")
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)

@@ -109,6 +109,6 @@ func boltStore(t testing.TB, dir string) store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.(*store.Bolt).SetBatch(2 * time.Millisecond)
+	st.(*store.Bolt).SetGroupCommit(true)
 	return st
 }
