@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
+	"github.com/approov-cli/approov/internal/backend"
 	"github.com/approov-cli/approov/internal/backend/remote"
 	"github.com/approov-cli/approov/internal/loadgen"
 )
@@ -32,6 +33,9 @@ func run() error {
 	requests := flag.Int("requests", 20000, "requests per run (at most 500000)")
 	rate := flag.Float64("rate", 0, "requests per second (0: as fast as possible)")
 	duration := flag.Duration("duration", 30*time.Second, "stop a run after this long (at most 10m)")
+	var spread []string
+	flag.Func("url", "send through this instance too (https://host:port of an approovd on the same store and certificate; repeatable: the workers take them in turn)",
+		func(u string) error { spread = append(spread, u); return nil })
 	flag.Parse()
 	raw, err := os.ReadFile(*codeFile)
 	if err != nil {
@@ -55,10 +59,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	others, err := spreadBackends(code, spread, *workers)
+	if err != nil {
+		return err
+	}
 	cpu := cpuTime()
-	res := loadgen.Run(ctx, loadgen.Config{Backend: b, Callers: callers, Workers: *workers, Requests: *requests, Rate: *rate, Duration: *duration})
+	res := loadgen.Run(ctx, loadgen.Config{Backend: b, Spread: others, Callers: callers, Workers: *workers, Requests: *requests, Rate: *rate, Duration: *duration})
 	cpu = cpuTime() - cpu
-	fmt.Printf("signed reads (whoami), %d workers, rate %s: %s\n", *workers, rateText(*rate), res)
+	fmt.Printf("signed reads (whoami), %d workers over %d instance(s), rate %s: %s\n", *workers, max(len(others), 1), rateText(*rate), res)
 	fmt.Printf("  load generator CPU: %.0f us per request (signing, verifying, HTTP/2)\n", float64(cpu.Microseconds())/float64(max(res.Requests, 1)))
 	if res.FirstError != nil {
 		fmt.Printf("first error: %v\n", res.FirstError)
@@ -80,4 +88,29 @@ func rateText(r float64) string {
 		return "unpaced"
 	}
 	return fmt.Sprintf("%.0f/s", r)
+}
+
+// spreadBackends opens the account at each of urls, trusting the
+// certificate pin of the code's first location (instances sharing a state
+// directory share their --dev certificate).
+func spreadBackends(code auth.Code, urls []string, workers int) ([]backend.Backend, error) {
+	_, pin, err := auth.SplitPin(code.Backend[0])
+	if err != nil {
+		return nil, err
+	}
+	var out []backend.Backend
+	for _, u := range urls {
+		if pin != nil {
+			u = auth.WithPin(u, pin)
+		}
+		if err := loadgen.CheckLoopback(u); err != nil {
+			return nil, err
+		}
+		b, err := remote.Open(code.Account, code.ServiceKey, remote.Options{URLs: []string{u}, MaxConns: workers}, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }

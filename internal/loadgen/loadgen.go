@@ -29,12 +29,22 @@ const (
 // Config is one run: Workers callers sending Requests signed reads
 // (whoami) in all, paced at Rate per second (0: as fast as they can).
 type Config struct {
-	Backend  backend.Backend
+	Backend backend.Backend
+	// Spread, when set, are backends of one account at several instances
+	// sharing its store: worker i sends through Spread[i % len] instead.
+	Spread   []backend.Backend
 	Callers  []backend.Caller // worker i signs as Callers[i % len]
 	Workers  int
 	Requests int
 	Rate     float64
 	Duration time.Duration // stop early after this long (at most MaxDuration)
+}
+
+func (c Config) backend(worker int) backend.Backend {
+	if len(c.Spread) > 0 {
+		return c.Spread[worker%len(c.Spread)]
+	}
+	return c.Backend
 }
 
 // Result is what a run measured.
@@ -90,7 +100,7 @@ func Run(ctx context.Context, cfg Config) Result {
 	for w := range cfg.Workers {
 		wg.Go(func() {
 			for due := range tickets {
-				lat[w] = append(lat[w], call(ctx, cfg.Backend, cfg.Callers[w%len(cfg.Callers)], due, &errs, &first))
+				lat[w] = append(lat[w], call(ctx, cfg.backend(w), cfg.Callers[w%len(cfg.Callers)], due, &errs, &first))
 			}
 		})
 	}

@@ -48,9 +48,13 @@ type Options struct {
 	Addr    string // listen address (default 127.0.0.1:0)
 	Service service.Options
 	Server  server.Config
+	// Store, when set, is served instead of a bolt store in Dir (several
+	// instances each on their own connection pool to one PostgreSQL);
+	// the instance closes it when it stops.
+	Store store.Store
 }
 
-// Start serves a service on a bolt store in o.Dir over TLS on loopback,
+// Start serves a service on o.Store (default a bolt store in o.Dir) over TLS on loopback,
 // until the test ends.
 func Start(t testing.TB, o Options) *Instance {
 	t.Helper()
@@ -60,15 +64,10 @@ func Start(t testing.TB, o Options) *Instance {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
 	}
-	u, err := store.ParseURL(filepath.Join(o.Dir, "approovd.db"))
-	if err != nil {
-		t.Fatal(err)
+	st := o.Store
+	if st == nil {
+		st = boltStore(t, o.Dir)
 	}
-	st, err := store.OpenOrCreate(u, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.(*store.Bolt).SetGroupCommit(true) // as approovd serve runs it
 	cert, pin, err := server.DevCertificate(o.Dir)
 	if err != nil {
 		t.Fatal(err)
@@ -97,4 +96,19 @@ func Start(t testing.TB, o Options) *Instance {
 	}()
 	t.Cleanup(inst.Stop)
 	return inst
+}
+
+// boltStore opens or creates the bolt store in dir, as approovd serve runs it.
+func boltStore(t testing.TB, dir string) store.Store {
+	t.Helper()
+	u, err := store.ParseURL(filepath.Join(dir, "approovd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenOrCreate(u, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.(*store.Bolt).SetGroupCommit(true)
+	return st
 }

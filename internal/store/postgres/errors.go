@@ -21,9 +21,12 @@ const (
 
 // unavailable reports whether a SQLSTATE means the database cannot serve
 // now: a statement past statement_timeout (57014), a server shutting down
-// or starting (57P01-57P03), a connection exception (class 08).
+// or starting (57P01-57P03), a connection exception (class 08), too many
+// connections (53300), or a standby that refuses writes (25006: after a
+// failover, until the URL names the new primary; multiinst).
 func unavailable(code string) bool {
-	return code == queryCanceled || strings.HasPrefix(code, "57P0") || strings.HasPrefix(code, "08")
+	return code == queryCanceled || strings.HasPrefix(code, "57P0") || strings.HasPrefix(code, "08") ||
+		code == "53300" || code == "25006"
 }
 
 // brokenConn reports whether err is a connection's failure rather than

@@ -5,7 +5,8 @@
 // order bytewise as Scan's contract wants. Update runs SERIALIZABLE
 // transactions; a serialization failure (SQLSTATE 40001) or a deadlock
 // (40P01) is store.ErrConflict, which Update re-runs (store.Retry, at most
-// store.MaxAttempts runs, with a short random backoff between them). View
+// store.MaxAttempts runs, with a short random backoff between them, the
+// later ones taking turns: turns.go). View
 // runs REPEATABLE READ READ ONLY: a snapshot, never refused.
 //
 // The schema is versioned by the numbered files of migrations/, embedded in
@@ -176,7 +177,7 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 			}
 		}
 		attempt++
-		return s.attempt(ctx, fn)
+		return s.attempt(ctx, fn, attempt-1)
 	})
 }
 
@@ -193,17 +194,18 @@ func pause(ctx context.Context, attempt int) error {
 	}
 }
 
-// attempt runs fn once and commits. A statement that failed with a
-// conflict aborts the transaction, so the attempt is a conflict whatever
-// fn made of that error.
-func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error) error {
+// attempt runs fn once (the n-th time, from 0: turns.go) and commits. A
+// statement that failed with a conflict aborts the transaction, so the
+// attempt is a conflict whatever fn made of that error.
+func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, n int) error {
 	if err := ctx.Err(); err != nil {
 		return fault.Wrap(fault.Cancelled, err)
 	}
-	t, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	t, release, err := s.beginWrite(ctx, n)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer t.rollback()
 	err = fn(t)
 	switch {

@@ -52,9 +52,9 @@ func exec(t *testing.T, url, sql string, args ...any) {
 }
 
 // TestConcurrentIncrements: N goroutines' conflicting read-modify-write
-// transactions on one key end with the right total: each either commits
-// its increment or reports ErrConflict after MaxAttempts runs, and the
-// retries make the failures rare.
+// transactions on one key end with the right total, every increment
+// committed: the optimistic runs lose races (runs > increments), and the
+// exclusive turn after them never does (turns.go).
 func TestConcurrentIncrements(t *testing.T) {
 	s, _ := newStore(t)
 	const n = 16
@@ -73,13 +73,14 @@ func TestConcurrentIncrements(t *testing.T) {
 						return err
 					}
 					c, _ := strconv.Atoi(string(v))
+					time.Sleep(time.Millisecond) // a long transaction: most runs lose
 					return tx.Put(store.Limits, "n", []byte(strconv.Itoa(c+1)))
 				})
 				mu.Lock()
 				if err == nil {
 					committed++
-				} else if !errors.Is(err, store.ErrConflict) {
-					t.Error(err)
+				} else {
+					t.Error(err) // a lost race must not reach the caller
 				}
 				mu.Unlock()
 			}
@@ -93,8 +94,8 @@ func TestConcurrentIncrements(t *testing.T) {
 	if string(got) != strconv.Itoa(committed) {
 		t.Fatalf("counter %s after %d committed increments", got, committed)
 	}
-	if committed < n*5*9/10 || runs <= n*5 {
-		t.Fatalf("%d of %d increments committed in %d runs: want retries (runs > %d) to save at least 90%%", committed, n*5, runs, n*5)
+	if committed != n*5 || runs <= n*5 {
+		t.Fatalf("%d of %d increments committed in %d runs: want every one, after retries (runs > %d)", committed, n*5, runs, n*5)
 	}
 	t.Logf("%d of %d committed in %d runs", committed, n*5, runs)
 }

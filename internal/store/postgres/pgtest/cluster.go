@@ -32,6 +32,10 @@ type Cluster struct {
 	dir  string
 	cmd  *exec.Cmd
 	done chan error
+	// what starts the server again after Halt (restart.go)
+	bin  string
+	cred *syscall.Credential
+	args []string
 }
 
 // Start initialises and starts a cluster listening on a unix socket in its
@@ -74,12 +78,19 @@ func (c *Cluster) init(bin string, cred *syscall.Credential, o Options) error {
 	if o.Fast {
 		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
 	}
-	log, err := os.Create(filepath.Join(c.dir, "postgres.log"))
+	c.bin, c.cred, c.args = bin, cred, args
+	return c.serve()
+}
+
+// serve starts the server on the initialised data directory and waits
+// until it accepts connections.
+func (c *Cluster) serve() error {
+	log, err := os.OpenFile(filepath.Join(c.dir, "postgres.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
-	c.cmd = command(cred, filepath.Join(bin, "postgres"), args...)
+	c.cmd = command(c.cred, filepath.Join(c.bin, "postgres"), c.args...)
 	c.cmd.Stdout, c.cmd.Stderr = log, log
 	if err := c.cmd.Start(); err != nil {
 		return err
@@ -87,7 +98,7 @@ func (c *Cluster) init(bin string, cred *syscall.Credential, o Options) error {
 	c.done = make(chan error, 1)
 	go func() { c.done <- c.cmd.Wait() }()
 	if err := c.ready(); err != nil {
-		c.Stop()
+		c.Halt(false)
 		return err
 	}
 	return nil
@@ -147,15 +158,7 @@ func (c *Cluster) URL(db string) string {
 // Stop shuts the server down (fast shutdown: sessions are ended) and
 // removes its directory.
 func (c *Cluster) Stop() {
-	if c.cmd != nil && c.cmd.Process != nil {
-		c.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-c.done:
-		case <-time.After(20 * time.Second):
-			c.cmd.Process.Kill()
-			<-c.done
-		}
-	}
+	c.Halt(false)
 	os.RemoveAll(c.dir)
 }
 
