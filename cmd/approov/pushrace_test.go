@@ -14,6 +14,7 @@ import (
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/pins/pinstest"
+	"github.com/approov-cli/approov/internal/testtool/cliproc"
 )
 
 // TestConcurrentPushProcesses runs 20 approov processes that push from the
@@ -72,7 +73,10 @@ func newRace(t *testing.T) *race {
 	return r
 }
 
-func (r *race) file(i int) string { return filepath.Join(r.dir, fmt.Sprintf("racer%02d.json", i)) }
+// cli runs approov in the test's directory and environment.
+func (r *race) cli() cliproc.Runner { return cliproc.Runner{Dir: r.dir, Env: r.env} }
+
+func (r *race) file(i int) string { return r.cli().File(i) }
 
 // backup is a pin of a fresh key nobody serves.
 func (r *race) backup(t *testing.T) string {
@@ -81,39 +85,18 @@ func (r *race) backup(t *testing.T) string {
 }
 
 func (r *race) command(stdin *strings.Reader, args ...string) *exec.Cmd {
-	cmd := exec.Command("approov", args...)
-	cmd.Env, cmd.Dir = r.env, r.dir
-	if stdin != nil {
-		cmd.Stdin = stdin
-	}
-	return cmd
+	return r.cli().Command(stdin, args...)
 }
 
 func (r *race) run(t *testing.T, stdin *strings.Reader, args ...string) string {
 	t.Helper()
-	out, err := r.command(stdin, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("approov %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return r.cli().Run(t, stdin, args...)
 }
 
 // each runs a command for every racer, concurrently; all must succeed.
 func (r *race) each(t *testing.T, racers []int, args func(i int) []string) {
 	t.Helper()
-	errs := make([]error, len(racers))
-	var wg sync.WaitGroup
-	for k, i := range racers {
-		wg.Go(func() {
-			if out, err := r.command(nil, args(i)...).CombinedOutput(); err != nil {
-				errs[k] = fmt.Errorf("racer %d: approov %s: %v\n%s", i, strings.Join(args(i), " "), err, out)
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
+	r.cli().Each(t, racers, args)
 }
 
 // round starts a push of every pending racer at once.

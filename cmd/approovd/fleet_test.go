@@ -20,6 +20,7 @@ import (
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/pins"
 	"github.com/approov-cli/approov/internal/store/postgres/pgtest"
+	"github.com/approov-cli/approov/internal/testtool/cliproc"
 )
 
 // procFleet is n real approovd processes on one PostgreSQL database,
@@ -223,42 +224,24 @@ func TestFleetProcessesPushRace(t *testing.T) {
 	}
 }
 
-func (f *procFleet) file(i int) string { return filepath.Join(f.dir, fmt.Sprintf("racer%02d.json", i)) }
+// cli runs approov in the test's directory and environment.
+func (f *procFleet) cli() cliproc.Runner { return cliproc.Runner{Dir: f.dir, Env: f.env} }
+
+func (f *procFleet) file(i int) string { return f.cli().File(i) }
 
 func (f *procFleet) command(stdin *strings.Reader, args ...string) *exec.Cmd {
-	cmd := exec.Command("approov", args...)
-	cmd.Env, cmd.Dir = f.env, f.dir
-	if stdin != nil {
-		cmd.Stdin = stdin
-	}
-	return cmd
+	return f.cli().Command(stdin, args...)
 }
 
 func (f *procFleet) run(t *testing.T, stdin *strings.Reader, args ...string) string {
 	t.Helper()
-	out, err := f.command(stdin, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("approov %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return f.cli().Run(t, stdin, args...)
 }
 
 // each runs a command for every racer, concurrently; all must succeed.
 func (f *procFleet) each(t *testing.T, racers []int, args func(i int) []string) {
 	t.Helper()
-	errs := make([]error, len(racers))
-	var wg sync.WaitGroup
-	for k, i := range racers {
-		wg.Go(func() {
-			if out, err := f.command(nil, args(i)...).CombinedOutput(); err != nil {
-				errs[k] = fmt.Errorf("racer %d: approov %s: %v\n%s", i, strings.Join(args(i), " "), err, out)
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
+	f.cli().Each(t, racers, args)
 }
 
 // round starts a push of every pending racer at once.
