@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"os"
 	"sync"
 	"time"
@@ -79,11 +81,22 @@ func openBackend(f *cmdutil.Factory, ios *iostreams.IOStreams) login.Opener {
 			return nil, fault.WithHint(fault.New(fault.Internal, "account %s has a damaged service key fingerprint: %v", acct.Name, err),
 				"approov init - again, with a new onboarding code")
 		}
+		copts := backend.ClientOptions{Account: acct.ID, Fingerprint: fp, ServiceKey: provenKey(acct, fp), Now: now}
 		if path, ok := auth.LocalPath(acct.Backend); ok {
-			return local.Open(path, backend.ClientOptions{Account: acct.ID, Fingerprint: fp}, local.Options{Now: now, Live: *live}), nil
+			return local.Open(path, copts, local.Options{Now: now, Live: *live}), nil
 		}
-		return openRemote(acct, fp, now, ios, caFile(f.CAFile))
+		return openRemote(acct, copts, ios, caFile(f.CAFile))
 	}
+}
+
+// provenKey is the service key a login recorded for acct, if it is the key
+// fp names; nil otherwise, and the client fetches it and checks it first.
+func provenKey(acct session.Account, fp auth.Fingerprint) ed25519.PublicKey {
+	raw, err := base64.StdEncoding.DecodeString(acct.ServicePublicKey)
+	if err != nil || len(raw) != ed25519.PublicKeySize || !fp.Matches(raw) {
+		return nil
+	}
+	return ed25519.PublicKey(raw)
 }
 
 // caFile is the CA file approovd's certificate is verified against: the
@@ -96,7 +109,7 @@ func caFile(flag string) string {
 }
 
 // openRemote connects to approovd; a failover is said on stderr.
-func openRemote(acct session.Account, fp auth.Fingerprint, now func() time.Time, ios *iostreams.IOStreams, ca string) (backend.Backend, error) {
+func openRemote(acct session.Account, copts backend.ClientOptions, ios *iostreams.IOStreams, ca string) (backend.Backend, error) {
 	opts := remote.Options{URLs: acct.Backend, OnFailover: func(from, to string, err error) {
 		ios.Warnf("%s did not answer (%v); trying %s", from, err, to)
 	}}
@@ -107,5 +120,5 @@ func openRemote(acct session.Account, fp auth.Fingerprint, now func() time.Time,
 		}
 		opts.RootCAs = pool
 	}
-	return remote.Open(acct.ID, fp, opts, now)
+	return remote.OpenClient(copts, opts)
 }

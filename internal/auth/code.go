@@ -69,7 +69,7 @@ func (c Code) String() string {
 // public half.
 func (c Code) Key() ed25519.PrivateKey {
 	seed := sha256.Sum256(transcript(purposeCodeKey, []byte(c.ID), c.Secret))
-	return ed25519.NewKeyFromSeed(seed[:])
+	return KeyFromSeed(seed[:])
 }
 
 // PublicKey is the public half of [Code.Key], what the service stores.

@@ -74,7 +74,7 @@ func DeriveKey(password, salt []byte, p Params) (ed25519.PrivateKey, error) {
 		return nil, fault.New(fault.Invalid, "salt of %d bytes out of range 8..64", len(salt))
 	}
 	seed := argon2.IDKey(password, salt, p.Time, p.MemoryKiB, p.Threads, ed25519.SeedSize)
-	key := ed25519.NewKeyFromSeed(seed)
+	key := KeyFromSeed(seed)
 	Wipe(seed)
 	return key, nil
 }

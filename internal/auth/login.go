@@ -25,13 +25,13 @@ func (s LoginStatement) bytes() []byte {
 
 // SignLogin signs s with the role key.
 func SignLogin(roleKey ed25519.PrivateKey, s LoginStatement) []byte {
-	return ed25519.Sign(roleKey, s.bytes())
+	return sign(roleKey, s.bytes())
 }
 
 // VerifyLogin checks a login signature against the enrolled public key.
 func VerifyLogin(pub ed25519.PublicKey, s LoginStatement, sig []byte) bool {
 	return len(pub) == ed25519.PublicKeySize && len(s.SessionKey) == ed25519.PublicKeySize &&
-		ed25519.Verify(pub, s.bytes(), sig)
+		verify(pub, s.bytes(), sig)
 }
 
 // RecoveryStatement is what the current recovery PIN's key signs when a
@@ -44,13 +44,13 @@ type RecoveryStatement struct {
 
 // SignRecovery signs s with the PIN-derived key.
 func SignRecovery(pinKey ed25519.PrivateKey, s RecoveryStatement) []byte {
-	return ed25519.Sign(pinKey, transcript(purposeRecovery, []byte(s.CodeID), s.NewPIN))
+	return sign(pinKey, transcript(purposeRecovery, []byte(s.CodeID), s.NewPIN))
 }
 
 // VerifyRecovery checks a recovery PIN proof.
 func VerifyRecovery(pub ed25519.PublicKey, s RecoveryStatement, sig []byte) bool {
 	return len(pub) == ed25519.PublicKeySize &&
-		ed25519.Verify(pub, transcript(purposeRecovery, []byte(s.CodeID), s.NewPIN), sig)
+		verify(pub, transcript(purposeRecovery, []byte(s.CodeID), s.NewPIN), sig)
 }
 
 // FakeSalt is the salt answered for a user or role that does not exist:

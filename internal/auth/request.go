@@ -58,7 +58,7 @@ func (r *Request) Sign(keyID string, key ed25519.PrivateKey, now time.Time) {
 	r.Created = now.Unix()
 	r.Nonce = NewNonce()
 	r.KeyID = keyID
-	r.Signature = ed25519.Sign(key, r.bytes())
+	r.Signature = sign(key, r.bytes())
 }
 
 // CheckFresh checks the envelope's shape and that created is within
@@ -92,7 +92,7 @@ func (e *SkewError) Unwrap() error { return e.Err }
 
 // Verify checks the signature against pub.
 func (r *Request) Verify(pub ed25519.PublicKey) error {
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, r.bytes(), r.Signature) {
+	if len(pub) != ed25519.PublicKeySize || !verify(pub, r.bytes(), r.Signature) {
 		return fault.New(fault.Auth, "request signature does not verify")
 	}
 	return nil

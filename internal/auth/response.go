@@ -29,13 +29,13 @@ func (r *Response) bytes() []byte {
 
 // Sign signs r with the service key.
 func (r *Response) Sign(serviceKey ed25519.PrivateKey) {
-	r.Signature = ed25519.Sign(serviceKey, r.bytes())
+	r.Signature = sign(serviceKey, r.bytes())
 }
 
 // Verify checks that r answers the request with nonce and was signed by
 // the pinned service key. A failure means a forged or altered answer.
 func (r *Response) Verify(serviceKey ed25519.PublicKey, nonce string) error {
-	if r.Nonce != nonce || len(serviceKey) != ed25519.PublicKeySize || !ed25519.Verify(serviceKey, r.bytes(), r.Signature) {
+	if r.Nonce != nonce || len(serviceKey) != ed25519.PublicKeySize || !verify(serviceKey, r.bytes(), r.Signature) {
 		return fault.WithHint(fault.New(fault.Network, "the service's answer is not signed by the pinned service key"),
 			"someone may be intercepting the connection; do not retry blindly")
 	}

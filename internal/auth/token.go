@@ -51,7 +51,7 @@ func NewManagementToken(account, user string, backend []string, serviceKey Finge
 }
 
 // PrivateKey is the token's signing key.
-func (t ManagementToken) PrivateKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(t.Seed) }
+func (t ManagementToken) PrivateKey() ed25519.PrivateKey { return KeyFromSeed(t.Seed) }
 
 // PublicKey is what the service stores at enrolment.
 func (t ManagementToken) PublicKey() ed25519.PublicKey {

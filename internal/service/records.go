@@ -23,7 +23,7 @@ type accountRec struct {
 	Location        []string  `json:"location"`
 }
 
-func (a *accountRec) serviceKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(a.ServiceSeed) }
+func (a *accountRec) serviceKey() ed25519.PrivateKey { return auth.KeyFromSeed(a.ServiceSeed) }
 
 // userRec is a user of an account, keyed account\x00email.
 type userRec struct {

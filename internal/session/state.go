@@ -33,11 +33,16 @@ type Account struct {
 	Backend []string `json:"backend"` // one "local:<dir>", or https:// URLs
 	// ServiceKey is the fingerprint of the service signing key that the
 	// onboarding code pinned: every answer must be signed by that key.
-	ServiceKey string    `json:"service_key_fingerprint"`
-	User       string    `json:"user"`
-	Roles      []Grant   `json:"roles"`
-	Storage    Policy    `json:"storage,omitempty"` // where this account's session keys go
-	Joined     time.Time `json:"joined"`
+	ServiceKey string `json:"service_key_fingerprint"`
+	// ServicePublicKey is the key that fingerprint names (base64), recorded
+	// once a signed answer proved it, so a command need not fetch it again
+	// before its call. Whoever could change it could change the fingerprint
+	// too; the client checks it against the fingerprint all the same.
+	ServicePublicKey string    `json:"service_public_key,omitempty"`
+	User             string    `json:"user"`
+	Roles            []Grant   `json:"roles"`
+	Storage          Policy    `json:"storage,omitempty"` // where this account's session keys go
+	Joined           time.Time `json:"joined"`
 }
 
 // Grant is one role granted to the user on an account, with what the client

@@ -164,6 +164,21 @@ func TestOneOpenPerCommand(t *testing.T) {
 	}
 }
 
+// TestProvenKeyNeedsNoInfo: a client given the service key a login proved
+// (the session state records it) sends the call alone: one exchange, one open.
+func TestProvenKeyNeedsNoInfo(t *testing.T) {
+	c, who, path := liveSession(t)
+	key, _ := c.ServiceKey(context.Background())
+	tr := &countingTransport{Transport: local.Transport{Path: path, Opts: local.Options{Params: cheap}}}
+	fresh := backend.NewClient(tr, backend.ClientOptions{Account: who.Account, Fingerprint: auth.FingerprintOf(key), ServiceKey: key})
+	if _, err := fresh.WhoAmI(context.Background(), who); err != nil {
+		t.Fatal(err)
+	}
+	if tr.exchanges != 1 || tr.Opens() != 1 {
+		t.Fatalf("a call with a proven key: %d exchanges, %d opens; want 1 and 1", tr.exchanges, tr.Opens())
+	}
+}
+
 type countingTransport struct {
 	local.Transport
 	exchanges int

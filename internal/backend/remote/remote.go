@@ -283,9 +283,15 @@ func (b *Backend) Answered() string { return b.t.Answered() }
 
 // Open returns the Backend for account at opts.URLs, pinned to fp.
 func Open(account string, fp auth.Fingerprint, opts Options, now func() time.Time) (*Backend, error) {
+	return OpenClient(backend.ClientOptions{Account: account, Fingerprint: fp, Now: now}, opts)
+}
+
+// OpenClient is Open with every client option, e.g. a service key already
+// proven, which spares the Info round trip before the first call.
+func OpenClient(copts backend.ClientOptions, opts Options) (*Backend, error) {
 	t, err := New(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Backend{Client: backend.NewClient(t, backend.ClientOptions{Account: account, Fingerprint: fp, Now: now}), t: t}, nil
+	return &Backend{Client: backend.NewClient(t, copts), t: t}, nil
 }

@@ -205,7 +205,7 @@ func (m *Manager) stored(ctx context.Context, t Target) (Conn, bool, error) {
 	if err != nil {
 		return Conn{}, false, err
 	}
-	caller := backend.Caller{Account: t.Account.ID, Session: sess.ID, Key: ed25519.NewKeyFromSeed(seed)}
+	caller := backend.Caller{Account: t.Account.ID, Session: sess.ID, Key: auth.KeyFromSeed(seed)}
 	return Conn{Backend: b, Caller: caller, Target: t, Session: *sess, Reused: true}, true, nil
 }
 
@@ -332,10 +332,12 @@ func (m *Manager) Save(ctx context.Context, t Target, b backend.Backend, caller 
 	}
 	sess.Secret, conn.Session.Secret = where, where
 	var old []session.Session
+	pinned := pinnedKey(ctx, b)
 	err = s.Update(ctx, func(st *session.State) error {
 		old = st.PutSession(sess)
-		if st.Account(t.Account.ID) != nil {
+		if a := st.Account(t.Account.ID); a != nil {
 			st.LastUsed = t.Ref().String()
+			rememberKey(a, t.Account, pinned)
 		}
 		return nil
 	})
@@ -405,4 +407,29 @@ func (m *Manager) forget(ctx context.Context, t Target) (bool, error) {
 func (m *Manager) Forget(ctx context.Context, t Target) error {
 	_, err := m.forget(ctx, t)
 	return err
+}
+
+// pinnedKey is the service key b checked against the fingerprint during the
+// login that just succeeded (base64), or "" when b cannot say.
+func pinnedKey(ctx context.Context, b backend.Backend) string {
+	k, ok := b.(interface {
+		ServiceKey(context.Context) (ed25519.PublicKey, error)
+	})
+	if !ok {
+		return ""
+	}
+	pub, err := k.ServiceKey(ctx)
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(pub)
+}
+
+// rememberKey records the proven service key on the stored account, if it
+// is the account the login was for (same fingerprint); a damaged record is
+// replaced.
+func rememberKey(stored *session.Account, loggedIn session.Account, key string) {
+	if key != "" && stored.ServiceKey == loggedIn.ServiceKey {
+		stored.ServicePublicKey = key
+	}
 }

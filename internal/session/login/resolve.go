@@ -134,7 +134,7 @@ func (m *Manager) tokenTarget(st *session.State, spec string) (Target, error) {
 	acct := session.Account{ID: tok.Account, Name: tok.Account, Backend: tok.Backend, ServiceKey: fp, User: tok.User,
 		Roles: []session.Grant{{Role: role.Automation, Method: session.MethodToken}}}
 	if known := st.Account(tok.Account); known != nil && known.ServiceKey == fp {
-		acct.Name, acct.Storage = known.Name, known.Storage
+		acct.Name, acct.Storage, acct.ServicePublicKey = known.Name, known.Storage, known.ServicePublicKey
 	}
 	return Target{Account: acct, Role: role.Automation, Token: &tok, From: "APPROOV_MANAGEMENT_TOKEN"}, nil
 }
