@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -77,7 +76,20 @@ var ErrKeyringTimeout = errors.New("the OS keyring did not answer within 3s")
 // ErrSecretNotFound is returned when a stored secret is missing.
 var ErrSecretNotFound = errors.New("secret not found")
 
-var secretName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+// validSecretName: 1–128 of A–Z, a–z, 0–9, '_', '.', '-' (a loop rather
+// than a regexp, whose `{1,128}` compiles 128 copies at every process start).
+func validSecretName(name string) bool {
+	if len(name) == 0 || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // KeyringReachable reports whether the OS keyring may be called at all. On
 // Linux and the BSDs the Secret Service needs a D-Bus session; without one
@@ -93,7 +105,7 @@ func (s *Store) KeyringReachable() bool {
 
 // PutSecret stores a secret according to policy and says where it went.
 func (s *Store) PutSecret(ctx context.Context, name, value string, p Policy) (Where, error) {
-	if !secretName.MatchString(name) {
+	if !validSecretName(name) {
 		return "", fmt.Errorf("session: bad secret name %q", name)
 	}
 	if p == PolicyFile {
@@ -116,7 +128,7 @@ func (s *Store) PutSecret(ctx context.Context, name, value string, p Policy) (Wh
 
 // GetSecret reads a secret from where it was stored.
 func (s *Store) GetSecret(ctx context.Context, name string, w Where) (string, error) {
-	if !secretName.MatchString(name) {
+	if !validSecretName(name) {
 		return "", fmt.Errorf("session: bad secret name %q", name)
 	}
 	if w == InFile {
@@ -139,7 +151,7 @@ func (s *Store) GetSecret(ctx context.Context, name string, w Where) (string, er
 
 // DeleteSecret removes a secret; a missing one is not an error.
 func (s *Store) DeleteSecret(ctx context.Context, name string, w Where) error {
-	if !secretName.MatchString(name) {
+	if !validSecretName(name) {
 		return fmt.Errorf("session: bad secret name %q", name)
 	}
 	if w == InFile {

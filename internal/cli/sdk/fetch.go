@@ -6,11 +6,12 @@ import (
 	"crypto/x509"
 	"net/http"
 	"net/url"
-	"regexp"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/fault"
 	"github.com/approov-cli/approov/internal/iostreams"
@@ -91,7 +92,16 @@ func runFetch(ctx context.Context, opts *FetchOptions) error {
 	return printConfig(opts.IO, c)
 }
 
-var endpointPath = regexp.MustCompile(`^/v1/accounts/([a-z0-9][a-z0-9-]{0,39})/sdk-config$`)
+// endpointAccount is the account of an endpoint path
+// /v1/accounts/ID/sdk-config, or false.
+func endpointAccount(path string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, "/v1/accounts/")
+	id, ok2 := strings.CutSuffix(rest, "/sdk-config")
+	if !ok || !ok2 || !auth.ValidAccountID(id) {
+		return "", false
+	}
+	return id, true
+}
 
 // endpoint resolves <url> and --account into the endpoint URL, and sets
 // the account from the URL when --account is not given.
@@ -100,14 +110,14 @@ func (opts *FetchOptions) endpoint() (string, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.User != nil {
 		return "", cmdutil.FlagErrorf("%q is not an https:// URL of approovd", opts.URL)
 	}
-	if m := endpointPath.FindStringSubmatch(u.Path); m != nil {
-		if opts.Account != "" && opts.Account != m[1] {
-			return "", cmdutil.FlagErrorf("the URL names account %s, --account %s", m[1], opts.Account)
+	if id, ok := endpointAccount(u.Path); ok {
+		if opts.Account != "" && opts.Account != id {
+			return "", cmdutil.FlagErrorf("the URL names account %s, --account %s", id, opts.Account)
 		}
-		opts.Account = m[1]
+		opts.Account = id
 		return u.String(), nil
 	}
-	if opts.Account == "" || !endpointPath.MatchString("/v1/accounts/"+opts.Account+"/sdk-config") {
+	if opts.Account == "" || !auth.ValidAccountID(opts.Account) {
 		return "", cmdutil.FlagErrorf("give the endpoint URL (…/v1/accounts/ID/sdk-config) or a valid --account")
 	}
 	u.Path = "/v1/accounts/" + opts.Account + "/sdk-config"
