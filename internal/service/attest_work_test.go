@@ -114,7 +114,7 @@ func verifies(token string, secret []byte) bool {
 }
 
 // setReject sets the policy's rejected properties, keeping its defaults.
-func setReject(t *testing.T, h *harness, admin backend.Caller, reject ...string) {
+func setReject(t testing.TB, h *harness, admin backend.Caller, reject ...string) {
 	t.Helper()
 	p, err := backend.Call(h.ctx, h.b, api.OpPolicyShow, admin, api.Empty{})
 	if err != nil {
