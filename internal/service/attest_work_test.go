@@ -128,7 +128,7 @@ func setReject(t testing.TB, h *harness, admin backend.Caller, reject ...string)
 }
 
 // selfSigned is a fresh certificate's DER: it signs no build.
-func selfSigned(t *testing.T) []byte {
+func selfSigned(t testing.TB) []byte {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
