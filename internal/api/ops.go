@@ -162,7 +162,7 @@ var (
 		Cred: CredSession, Roles: AdminDev, MaxBody: smallBody}) // pentest: admin only (service)
 	OpDeviceList = define[Empty, []Device](Operation{Name: "device.list", Method: "GET", Path: acct + "/devices",
 		Cred: CredSession, Roles: AdminDev, Idempotent: true})
-	OpDeviceRemove = define[DeviceRemoveRequest, Empty](Operation{Name: "device.remove", Method: "DELETE", Path: acct + "/devices",
+	OpDeviceRemove = define[DeviceRemoveRequest, Device](Operation{Name: "device.remove", Method: "DELETE", Path: acct + "/devices",
 		Cred: CredSession, Roles: AdminDev})
 	OpSecStringsAdd = define[SecStringAddRequest, SecString](Operation{Name: "secstrings.add", Method: "PUT", Path: acct + "/secstrings",
 		Cred: CredSession, Roles: AdminOnly, Idempotent: true, MaxBody: smallBody})

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -120,7 +121,9 @@ func claims(t *testing.T, token string) map[string]any {
 
 // TestFailingTokensLookLikePassingOnes: over many installations, the
 // tokens of a failing and of a passing app have the same header, the same
-// claim names and the same length distribution; only the key differs.
+// claim names, the same lifetime and the same length distribution; only
+// the key differs. Failing by build (unregistered) and by policy (a rooted
+// device under strict, against the same under a policy allowing root).
 func TestFailingTokensLookLikePassingOnes(t *testing.T) {
 	r := newRig(t)
 	secret := r.secret(t)
@@ -130,25 +133,49 @@ func TestFailingTokensLookLikePassingOnes(t *testing.T) {
 	}
 	bad := measure(t, "../../testdata/apps/android/v2-ec.apk")
 	const n = 150
-	pass, fail := shapes(t, r, good, n), shapes(t, r, bad, n)
-	for i := range n {
+	clean := api.DeviceProperties{}
+	sameShape(t, "unregistered", secret, shapes(t, r, good, clean, n), shapes(t, r, bad, clean, n))
+	rooted := api.DeviceProperties{Rooted: true}
+	r.setReject(t, api.Properties...)
+	fail := shapes(t, r, good, rooted, n/3)
+	r.setReject(t, api.PropInstrumentation)
+	sameShape(t, "rooted under strict", secret, shapes(t, r, good, rooted, n/3), fail)
+}
+
+func sameShape(t *testing.T, what string, secret []byte, pass, fail []shape) {
+	t.Helper()
+	for i := range pass {
 		if !backendAccepts(pass[i].token, secret) || backendAccepts(fail[i].token, secret) {
-			t.Fatalf("token %d: passing accepted %v, failing accepted %v", i, backendAccepts(pass[i].token, secret), backendAccepts(fail[i].token, secret))
+			t.Fatalf("%s: token %d: passing accepted %v, failing accepted %v", what, i, backendAccepts(pass[i].token, secret), backendAccepts(fail[i].token, secret))
 		}
 	}
-	if !slices.Equal(headers(pass), headers(fail)) || !slices.Equal(names(pass), names(fail)) {
-		t.Fatalf("headers or claim names differ: %v / %v, %v / %v", headers(pass)[:1], headers(fail)[:1], names(pass)[:1], names(fail)[:1])
+	if !slices.Equal(headers(pass), headers(fail)) || !slices.Equal(names(pass), names(fail)) || !slices.Equal(lifetimes(pass), lifetimes(fail)) {
+		t.Fatalf("%s: headers, claim names or lifetimes differ: %v / %v, %v / %v, %v / %v", what, headers(pass), headers(fail),
+			names(pass), names(fail), lifetimes(pass), lifetimes(fail))
 	}
 	if d := ksDistance(lengths(pass), lengths(fail)); d > 0.2 {
-		t.Fatalf("length distributions differ: Kolmogorov-Smirnov distance %.2f over %d tokens each", d, n)
+		t.Fatalf("%s: length distributions differ: Kolmogorov-Smirnov distance %.2f over %d tokens each", what, d, len(pass))
+	}
+}
+
+// setReject sets the policy's rejected properties, keeping the rest.
+func (r *rig) setReject(t *testing.T, reject ...string) {
+	p, err := backend.Call(r.ctx, r.b, api.OpPolicyShow, r.admin, api.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := api.PolicySetRequest{BaseVersion: p.Version, Reject: reject, Claims: p.Claims, Reasons: p.Reasons,
+		Lifetime: p.Lifetime, Grace: p.Grace, RiskyLifetime: p.RiskyLifetime}
+	if _, err := backend.Call(r.ctx, r.b, api.OpPolicySet, r.admin, req); err != nil {
+		t.Fatal(err)
 	}
 }
 
 type shape struct {
-	token, header, names string
+	token, header, names, lifetime string
 }
 
-func shapes(t *testing.T, r *rig, m api.Measurement, n int) []shape {
+func shapes(t *testing.T, r *rig, m api.Measurement, d api.DeviceProperties, n int) []shape {
 	out := make([]shape, n)
 	for i := range out {
 		kt := []string{installkey.Ed25519, installkey.P256}[i%2]
@@ -156,6 +183,7 @@ func shapes(t *testing.T, r *rig, m api.Measurement, n int) []shape {
 		if err != nil {
 			t.Fatal(err)
 		}
+		app.Device = d
 		a, err := app.Attest(r.ctx, r.b)
 		if err != nil {
 			t.Fatal(err)
@@ -166,13 +194,18 @@ func shapes(t *testing.T, r *rig, m api.Measurement, n int) []shape {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
-		out[i] = shape{token: a.Token, header: string(h), names: strings.Join(keys, ",")}
+		// The lifetime to the nearest 10 s: the answer took well under 5.
+		life := time.Until(a.ExpiresAt).Round(10 * time.Second).String()
+		out[i] = shape{token: a.Token, header: string(h), names: strings.Join(keys, ","), lifetime: life}
 	}
 	return out
 }
 
 func headers(s []shape) []string { return collect(s, func(x shape) string { return x.header }) }
 func names(s []shape) []string   { return collect(s, func(x shape) string { return x.names }) }
+func lifetimes(s []shape) []string {
+	return collect(s, func(x shape) string { return x.lifetime })
+}
 
 func collect(s []shape, f func(shape) string) []string {
 	out := make([]string, len(s))

@@ -127,13 +127,14 @@ func (s *Service) removeAppSignCert(ctx context.Context, c *call, req api.Remove
 	})
 }
 
-// certCovering finds an auto-register certificate that covers m.
+// certCovering finds the first auto-register certificate that covers m. It
+// checks every certificate, never stopping at a match, so its work depends
+// on the account's certificates and not on whether m is covered.
 func (s *Service) certCovering(tx store.Tx, account string, m api.Measurement) (why string, ok bool, err error) {
 	rec := recordOf(m)
 	err = scanCerts(tx, account, func(cert signcert.Certificate, r *certRec) error {
-		if r.AutoRegister && autoreg.Covers(cert, rec) {
+		if autoreg.Covers(cert, rec) && r.AutoRegister && !ok {
 			why, ok = "auto-register certificate "+certID(cert)+" ("+cert.Name+")", true
-			return store.ErrStop
 		}
 		return nil
 	})

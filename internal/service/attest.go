@@ -154,7 +154,7 @@ func (s *Service) attestExtras(tx store.Tx, c *call, a *attestation) error {
 func (s *Service) attestAnswer(c *call, in *attestInput, a attestation, evi string) (api.Attestation, error) {
 	r, p := &in.report, a.policy
 	exp := s.now().Add(p.Lifetime + p.Grace)
-	if a.outcome == outcomeRisky {
+	if a.short {
 		exp = s.now().Add(p.RiskyLifetime)
 	}
 	o := apitoken.IssueOptions{Valid: a.valid, Expires: exp, IP: c.req.ClientAddr, DeviceID: r.Installation, Evidence: evi}
@@ -185,6 +185,7 @@ type verdict struct {
 	reasons []string // why it failed, or the allowed properties of a risky pass
 	valid   bool
 	pentest bool
+	short   bool // the risky lifetime
 }
 
 // decide applies an override, else the registration, the evidence and the
@@ -192,10 +193,17 @@ type verdict struct {
 // even an unregistered build (a development build changes with every
 // compile); a reported property the policy does not reject makes the
 // device risky.
+//
+// The token's lifetime follows what the device reported, never the
+// outcome: a device reporting a property gets the risky lifetime whether
+// the policy fails it or lets it pass (and so does a force-fail device),
+// or the token's exp would tell a failing app that it failed. Only a
+// force-pass or pentest device, trusted by an admin, gets the full one.
 func decide(p *policyRec, registered bool, props []string, dev *deviceRec, evFailed bool) verdict {
+	short := len(props) > 0
 	if dev != nil {
 		if dev.Mode == api.DeviceForceFail {
-			return verdict{outcome: outcomeFail, reasons: []string{api.ReasonForcedFail}}
+			return verdict{outcome: outcomeFail, reasons: []string{api.ReasonForcedFail}, short: short}
 		}
 		return verdict{outcome: outcomePass, valid: true, pentest: dev.Mode == api.DevicePentest}
 	}
@@ -213,9 +221,9 @@ func decide(p *policyRec, registered bool, props []string, dev *deviceRec, evFai
 	}
 	switch {
 	case len(reasons) > 0:
-		return verdict{outcome: outcomeFail, reasons: reasons}
-	case len(props) > 0:
-		return verdict{outcome: outcomeRisky, reasons: props, valid: true}
+		return verdict{outcome: outcomeFail, reasons: reasons, short: short}
+	case short:
+		return verdict{outcome: outcomeRisky, reasons: props, valid: true, short: true}
 	}
 	return verdict{outcome: outcomePass, valid: true}
 }

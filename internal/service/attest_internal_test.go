@@ -32,18 +32,20 @@ func TestDecide(t *testing.T) {
 	}{
 		{"clean registered", def, true, nil, nil, false, verdict{outcome: outcomePass, valid: true}},
 		{"unregistered", def, false, nil, nil, false, verdict{outcome: outcomeFail, reasons: []string{"unregistered"}}},
-		{"rooted under default", def, true, []string{"rooted"}, nil, false, verdict{outcome: outcomeFail, reasons: []string{"rooted"}}},
-		{"debugger under default: risky", def, true, []string{"debugger"}, nil, false, verdict{outcome: outcomeRisky, reasons: []string{"debugger"}, valid: true}},
-		{"debugger under strict", strict, true, []string{"debugger"}, nil, false, verdict{outcome: outcomeFail, reasons: []string{"debugger"}}},
-		{"every reason at once", strict, false, []string{"rooted", "emulator"}, nil, true, verdict{outcome: outcomeFail, reasons: []string{"unregistered", "evidence", "rooted", "emulator"}}},
+		{"rooted under default", def, true, []string{"rooted"}, nil, false, verdict{outcome: outcomeFail, reasons: []string{"rooted"}, short: true}},
+		{"debugger under default: risky", def, true, []string{"debugger"}, nil, false, verdict{outcome: outcomeRisky, reasons: []string{"debugger"}, valid: true, short: true}},
+		{"debugger under strict", strict, true, []string{"debugger"}, nil, false, verdict{outcome: outcomeFail, reasons: []string{"debugger"}, short: true}},
+		{"every reason at once", strict, false, []string{"rooted", "emulator"}, nil, true, verdict{outcome: outcomeFail, reasons: []string{"unregistered", "evidence", "rooted", "emulator"}, short: true}},
 		{"force-pass emulator, unregistered", strict, false, []string{"emulator"}, pass, false, verdict{outcome: outcomePass, valid: true}},
 		{"pentest", def, false, nil, pentest, false, verdict{outcome: outcomePass, valid: true, pentest: true}},
 		{"force-fail clean", def, true, nil, fail, false, verdict{outcome: outcomeFail, reasons: []string{"forced-fail"}}},
+		{"force-fail rooted: risky lifetime", def, true, []string{"rooted"}, fail, false, verdict{outcome: outcomeFail, reasons: []string{"forced-fail"}, short: true}},
+		{"pentest emulator: full lifetime", def, false, []string{"emulator"}, pentest, false, verdict{outcome: outcomePass, valid: true, pentest: true}},
 		{"evidence failed", def, true, nil, nil, true, verdict{outcome: outcomeFail, reasons: []string{"evidence"}}},
 	}
 	for _, tt := range tests {
 		got := decide(tt.p, tt.registered, tt.props, tt.dev, tt.evFailed)
-		if got.outcome != tt.want.outcome || got.valid != tt.want.valid || got.pentest != tt.want.pentest || !slices.Equal(got.reasons, tt.want.reasons) {
+		if got.outcome != tt.want.outcome || got.valid != tt.want.valid || got.pentest != tt.want.pentest || got.short != tt.want.short || !slices.Equal(got.reasons, tt.want.reasons) {
 			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
 		}
 	}

@@ -270,44 +270,48 @@ func scanDevices(tx store.Tx, account string, fn func(*deviceRec) error) error {
 }
 
 // removeDevice removes an override named by installation id or by the
-// masked form device list shows (a unique prefix of 8 or more digits).
-func (s *Service) removeDevice(ctx context.Context, c *call, req api.DeviceRemoveRequest) (api.Empty, error) {
+// masked form device list shows (a unique prefix of 8 or more digits), and
+// answers it: the CLI drops its short id from the completion cache however
+// the override was named.
+func (s *Service) removeDevice(ctx context.Context, c *call, req api.DeviceRemoveRequest) (api.Device, error) {
+	var out api.Device
 	err := s.mutateEvent(ctx, c, "device", func(tx store.Tx, e *event) error {
-		mask, err := s.findDevice(tx, c.acct.ID, req.ID)
+		d, err := s.findDevice(tx, c.acct.ID, req.ID)
 		if err != nil {
 			return err
 		}
-		e.target = "device " + mask[:shortMask]
-		return tx.Delete(store.Devices, deviceKey(c.acct.ID, mask))
+		e.target, out = "device "+d.Mask[:shortMask], d.view(s.now())
+		return tx.Delete(store.Devices, deviceKey(c.acct.ID, d.Mask))
 	})
-	return api.Empty{}, err
+	return out, err
 }
 
-func (s *Service) findDevice(tx store.Tx, account, id string) (string, error) {
+func (s *Service) findDevice(tx store.Tx, account, id string) (*deviceRec, error) {
 	if validInstallationID(id) {
 		mask, err := s.maskInstallation(tx, account, id)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		if ok, err := getJSON(tx, store.Devices, deviceKey(account, mask), &deviceRec{}); ok || err != nil {
-			return mask, err
+		var d deviceRec
+		if ok, err := getJSON(tx, store.Devices, deviceKey(account, mask), &d); ok || err != nil {
+			return &d, err
 		}
 	}
 	if len(id) < 8 || len(id) > maskLen || strings.Trim(id, "0123456789abcdef") != "" {
-		return "", fault.New(fault.Invalid, "no device override %q", truncate(id, 44))
+		return nil, fault.New(fault.Invalid, "no device override %q", truncate(id, 44))
 	}
-	var found []string
+	var found []*deviceRec
 	err := scanDevices(tx, account, func(d *deviceRec) error {
 		if strings.HasPrefix(d.Mask, id) {
-			found = append(found, d.Mask)
+			found = append(found, d)
 		}
 		return nil
 	})
 	switch {
 	case err != nil:
-		return "", err
+		return nil, err
 	case len(found) != 1:
-		return "", fault.New(fault.Invalid, "%d device overrides match %q", len(found), id)
+		return nil, fault.New(fault.Invalid, "%d device overrides match %q", len(found), id)
 	}
 	return found[0], nil
 }

@@ -226,13 +226,22 @@ func (s *Service) removable(tx store.Tx, c *call, req api.RemoveRegistrationRequ
 // an unexpired registration of its measurement, or else an auto-register
 // certificate covering it. why says which, for logs and explanations. The
 // token service calls it; m must be validated (validMeasurement).
+//
+// It does the same work whatever it finds: the registration lookup and the
+// whole certificate scan run for every build, registered or not, so the
+// time an attestation takes does not tell a failing app that its build is
+// unknown (docs/token-service.md, "Timing").
 func (s *Service) registered(tx store.Tx, account string, m api.Measurement) (why string, ok bool, err error) {
 	r, err := loadReg(tx, account, measurementID(m))
 	if err != nil {
 		return "", false, err
 	}
-	if r != nil && !r.expired(s.now()) {
+	certWhy, covered, err := s.certCovering(tx, account, m)
+	switch {
+	case err != nil:
+		return "", false, err
+	case r != nil && !r.expired(s.now()):
 		return fmt.Sprintf("registration %s", r.ID), true, nil
 	}
-	return s.certCovering(tx, account, m)
+	return certWhy, covered, nil
 }

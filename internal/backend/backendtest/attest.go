@@ -215,8 +215,11 @@ func testAttestDevices(f *fixture) {
 	wantKind(f.t, err, fault.Usage, "a pentest device without expiry")
 	_, err = f.addDevice(admin, api.DeviceAddRequest{ID: "short", Mode: api.DeviceForcePass})
 	wantKind(f.t, err, fault.Usage, "a malformed installation id")
-	_, err = backend.Call(f.ctx, f.b, api.OpDeviceRemove, dev, api.DeviceRemoveRequest{ID: d.ID})
+	removed, err := backend.Call(f.ctx, f.b, api.OpDeviceRemove, dev, api.DeviceRemoveRequest{ID: emu.ID()})
 	must(f.t, err)
+	if removed.ID != d.ID {
+		f.t.Fatalf("removing by installation id answered %+v, want the short id %s", removed, d.ID)
+	}
 	_, err = backend.Call(f.ctx, f.b, api.OpDeviceRemove, dev, api.DeviceRemoveRequest{ID: d.ID})
 	wantKind(f.t, err, fault.Invalid, "removing twice")
 }

@@ -1,5 +1,6 @@
 // Package complete is shell completion from a local cache: the values a
-// command last saw (domains, registration and certificate ids, emails) kept
+// command last saw (domains, registration, certificate and device ids,
+// emails) kept
 // per account in ~/.approov/cache.json, refreshed by the commands that list
 // or change them. Completion never prompts and never touches the network: it
 // reads the state directory and nothing else.
@@ -35,6 +36,7 @@ const (
 	Registrations Kind = "registrations"
 	Certificates  Kind = "certificates"
 	Emails        Kind = "emails"
+	Devices       Kind = "devices" // the short masked ids of device overrides
 	Roles         Kind = "roles"
 	Accounts      Kind = "accounts"
 )

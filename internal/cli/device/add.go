@@ -9,6 +9,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -100,6 +101,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
+	_ = complete.Add(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Devices, d.ID)
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, d)
 	}

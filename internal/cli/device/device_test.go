@@ -1,6 +1,11 @@
 package device
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -47,5 +52,57 @@ func TestAddRequest(t *testing.T) {
 		if err != nil || len(sent) != 1 || sent[0] != tt.want {
 			t.Errorf("%v: %v, sent %+v, want %+v", tt.args, err, sent, tt.want)
 		}
+	}
+}
+
+// TestCompletionCache: list, add and remove keep the short ids that
+// `device remove <TAB>` completes; remove drops the short id the service
+// answers even when the override was named by installation id; a listing
+// that changes nothing writes nothing.
+func TestCompletionCache(t *testing.T) {
+	fake := &backendtest.Fake{}
+	list := []api.Device{{ID: "3f9a1c0be2d4", Mode: api.DeviceForcePass}, {ID: "0a1b2c3d4e5f", Mode: api.DeviceForceFail}}
+	backendtest.On(fake, api.OpDeviceList, func(backend.Caller, api.Empty) ([]api.Device, error) { return list, nil })
+	backendtest.On(fake, api.OpDeviceAdd, func(_ backend.Caller, req api.DeviceAddRequest) (api.Device, error) {
+		return api.Device{ID: "77aa88bb99cc", Mode: req.Mode}, nil
+	})
+	backendtest.On(fake, api.OpDeviceRemove, func(_ backend.Caller, req api.DeviceRemoveRequest) (api.Device, error) {
+		if req.ID != id {
+			t.Errorf("removed %q", req.ID)
+		}
+		return api.Device{ID: "3f9a1c0be2d4"}, nil
+	})
+	m := logintest.LiveManager(t, fake, role.Admin)
+	f, _ := clitest.Factory(clitest.Config{Auth: m})
+	complete := func() []string {
+		cmd := NewCmdRemove(f, nil)
+		cmd.SetContext(context.Background())
+		got, _ := cmd.ValidArgsFunction(cmd, nil, "")
+		return got
+	}
+	must(t, clitest.Execute(NewCmdList(f, nil)))
+	if got := complete(); !slices.Equal(got, []string{"0a1b2c3d4e5f", "3f9a1c0be2d4"}) {
+		t.Fatalf("after list: %q", got)
+	}
+	s, err := m.Store()
+	must(t, err)
+	cache := filepath.Join(s.Dir(), "cache.json")
+	before, err := os.ReadFile(cache)
+	must(t, err)
+	must(t, clitest.Execute(NewCmdList(f, nil), "--json"))
+	if after, err := os.ReadFile(cache); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("an unchanged listing rewrote the cache (%v)", err)
+	}
+	must(t, clitest.Execute(NewCmdAdd(f, nil), "latest", "--force-pass"))
+	must(t, clitest.Execute(NewCmdRemove(f, nil), id))
+	if got := complete(); !slices.Equal(got, []string{"0a1b2c3d4e5f", "77aa88bb99cc"}) {
+		t.Fatalf("after add and remove: %q", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -57,6 +58,11 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(list))
+	for i, d := range list {
+		ids[i] = d.ID
+	}
+	_ = complete.Remember(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Devices, ids)
 	if opts.JSON.Enabled() {
 		return opts.JSON.Write(opts.IO, list)
 	}

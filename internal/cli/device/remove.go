@@ -8,6 +8,7 @@ import (
 
 	"github.com/approov-cli/approov/internal/api"
 	"github.com/approov-cli/approov/internal/backend"
+	"github.com/approov-cli/approov/internal/cli/complete"
 	"github.com/approov-cli/approov/internal/cmdutil"
 	"github.com/approov-cli/approov/internal/iostreams"
 	"github.com/approov-cli/approov/internal/role"
@@ -42,17 +43,20 @@ attested by the policy again.`,
 			return runRemove(c.Context(), opts)
 		},
 	}
+	cmd.ValidArgsFunction = complete.Positional(f, complete.Devices)
 	cmdutil.RequireRoles(cmd, role.Admin, role.Dev)
 	return cmd
 }
 
 func runRemove(ctx context.Context, opts *RemoveOptions) error {
-	_, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.Empty, error) {
+	d, err := login.Call(ctx, opts.Auth, func(ctx context.Context, c login.Conn) (api.Device, error) {
 		return backend.Call(ctx, c.Backend, api.OpDeviceRemove, c.Caller, api.DeviceRemoveRequest{ID: opts.ID})
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "%s Removed the override of device %s\n", opts.IO.ErrColorScheme().SuccessIcon(), safetext.Escape(opts.ID))
+	// The answer names the override by its short id, however it was named here.
+	_ = complete.Drop(ctx, opts.Auth, complete.ActiveAccount(ctx, opts.Auth), complete.Devices, d.ID)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Removed the override of device %s\n", opts.IO.ErrColorScheme().SuccessIcon(), safetext.Escape(d.ID))
 	return nil
 }
