@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `approov app inspect` against `openssl dgst -sha256` (one hardware-
 # accelerated SHA-256 pass: the practical floor) on signed APKs and IPAs of
-# several sizes, in one run. For each file it prints wall time, CPU time
-# (user+sys) and peak RSS of both tools, each the median of RUNS runs, and
-# approov's ratios to openssl. Targets (issue 15), at 256 MiB: CPU <= 2.0x,
+# several sizes, in one run. For each file it prints wall time and CPU time
+# (user+sys) of both tools, each the median of RUNS runs, their peak RSS (one
+# more run), and approov's ratios to openssl. Targets (issue 15), at 256 MiB: CPU <= 2.0x,
 # wall <= 1.3x on an idle machine; peak RSS <= 32 MiB at 1 GiB.
 #
 # Usage: docs/bench/appsig-bench.sh [size-MiB...]      (default: 64 256 1024)
