@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `approov app inspect` against `openssl dgst -sha256` (one hardware-
 # accelerated SHA-256 pass: the practical floor) on signed APKs and IPAs of
-# several sizes, in one run. For each file it prints wall time, CPU time
-# (user+sys) and peak RSS of both tools, each the median of RUNS runs, and
-# approov's ratios to openssl. Targets (issue 15), at 256 MiB: CPU <= 2.0x,
+# several sizes, in one run. For each file it prints wall time and CPU time
+# (user+sys) of both tools, each the median of RUNS runs, their peak RSS (one
+# more run), and approov's ratios to openssl. Targets (issue 15), at 256 MiB: CPU <= 2.0x,
 # wall <= 1.3x on an idle machine; peak RSS <= 32 MiB at 1 GiB.
 #
 # Usage: docs/bench/appsig-bench.sh [size-MiB...]      (default: 64 256 1024)
@@ -59,16 +59,23 @@ median() { # of the values on stdin, or their minimum with STAT=min
 }
 
 measure() { # command... -> "wall cpu rssMiB" (medians of RUNS runs)
-	local walls="" cpus="" rsss="" i
+	# Wall and CPU come from bash's `time` (milliseconds: GNU time prints
+	# hundredths, and at 256 MiB openssl takes about 0.20 s, so one
+	# hundredth moved the CPU ratio by 0.05); peak RSS from one more run
+	# under GNU time, which is not timed.
+	local walls="" cpus="" i TIMEFORMAT='%3R %3U %3S'
 	for ((i = 0; i < RUNS; i++)); do
-		/usr/bin/time -f '%e %U %S %M' -o "$WORK/time.out" "$@" >/dev/null 2>"$WORK/err.out" || {
-			cat "$WORK/err.out" >&2
-			exit 1
-		}
-		read -r wall user sys rss <"$WORK/time.out"
-		walls+="$wall"$'\n' cpus+="$(echo "$user + $sys" | bc -l)"$'\n' rsss+="$(echo "$rss / 1024" | bc -l)"$'\n'
+		{ time "$@" >/dev/null 2>"$WORK/err.out"; } 2>"$WORK/time.out" || fail
+		read -r wall user sys <"$WORK/time.out"
+		walls+="$wall"$'\n' cpus+="$(echo "$user + $sys" | bc -l)"$'\n'
 	done
-	echo "$(median <<<"$walls") $(median <<<"$cpus") $(median <<<"$rsss")"
+	/usr/bin/time -f '%M' -o "$WORK/rss.out" "$@" >/dev/null 2>"$WORK/err.out" || fail
+	echo "$(median <<<"$walls") $(median <<<"$cpus") $(echo "$(cat "$WORK/rss.out") / 1024" | bc -l)"
+}
+
+fail() {
+	cat "$WORK/err.out" >&2
+	exit 1
 }
 
 row() { # file
@@ -76,7 +83,7 @@ row() { # file
 	cat "$f" >/dev/null # warm the page cache: every tool reads from memory
 	read -r ow oc orr < <(measure openssl dgst -sha256 "$f")
 	read -r aw ac ar < <(measure "$APPROOV" app inspect "$f")
-	printf '%-22s %6.0f | %6.2f %6.2f %6.1f | %6.2f %6.2f %6.1f | %5.2fx %5.2fx %5.2fx\n' \
+	printf '%-22s %6.0f | %6.3f %6.3f %6.1f | %6.3f %6.3f %6.1f | %5.2fx %5.2fx %5.2fx\n' \
 		"$(basename "$f")" "$(($(stat -c %s "$f") / 1048576))" "$ow" "$oc" "$orr" "$aw" "$ac" "$ar" \
 		"$(echo "$aw / $ow" | bc -l)" "$(echo "$ac / $oc" | bc -l)" "$(echo "$ar / $orr" | bc -l)"
 }
@@ -88,7 +95,7 @@ for s in $SIZES; do
 	if [[ " ${DEFLATED:-} " == *" $s "* ]]; then make_ipa "$s" deflated; fi
 done
 printf '%s, %s CPUs, %s runs per cell (%s); load average before: %s\n' "$(date -u +%FT%TZ)" "$(nproc)" "$RUNS" "${STAT:-median}" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-22s %6s | %-20s | %-20s | %s\n' file MiB "openssl wall/CPU/RSS" "approov wall/CPU/RSS" "ratio wall/CPU/RSS"
+printf '%-22s %6s | %-22s | %-22s | %s\n' file MiB "openssl wall/CPU/RSS" "approov wall/CPU/RSS" "ratio wall/CPU/RSS"
 for s in $SIZES; do
 	row "$DIR/big-$s.apk"
 	row "$DIR/big-$s.ipa"
