@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -13,13 +14,18 @@ import (
 	"github.com/approov-cli/approov/internal/installkey"
 )
 
-// cmdSimAppd is `simappd CODE-FILE BUILD N [rooted|debugger|emulator]...`: a
-// new installation of BUILD (an .apk, .aab or .ipa) on a device with those
+// cmdSimAppd is `simappd [-out FILE] CODE-FILE BUILD N [rooted|debugger|emulator]...`:
+// a new installation of BUILD (an .apk, .aab or .ipa) on a device with those
 // properties attests N times to the approovd that the onboarding code in
 // CODE-FILE names (its account, URL and pinned key), as an app's SDK would.
+// -out writes the last token to FILE, and the whole answer to FILE.json.
 func cmdSimAppd(ts *testscript.TestScript, neg bool, args []string) {
+	out := ""
+	if len(args) > 1 && args[0] == "-out" {
+		out, args = args[1], args[2:]
+	}
 	if neg || len(args) < 3 {
-		ts.Fatalf("usage: simappd CODE-FILE BUILD N [rooted|debugger|emulator]...")
+		ts.Fatalf("usage: simappd [-out FILE] CODE-FILE BUILD N [rooted|debugger|emulator]...")
 	}
 	code, err := auth.ParseCode(ts.ReadFile(args[0]))
 	ts.Check(err)
@@ -45,7 +51,12 @@ func cmdSimAppd(ts *testscript.TestScript, neg bool, args []string) {
 	b, err := remote.Open(code.Account, code.ServiceKey, remote.Options{URLs: code.Backend}, nil)
 	ts.Check(err)
 	for range n {
-		_, err := app.Attest(ctx, b)
+		answer, err := app.Attest(ctx, b)
 		ts.Check(err)
+		if out != "" {
+			ts.Check(writeFile(ts, out, answer.Token+"\n"))
+			raw, _ := json.MarshalIndent(answer, "", "  ")
+			ts.Check(writeFile(ts, out+".json", string(raw)+"\n"))
+		}
 	}
 }

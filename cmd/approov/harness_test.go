@@ -40,7 +40,7 @@ import (
 //	pgproxy NAME URL               a proxy in front of a database, URL in $NAME
 //	pgfault NAME freeze|thaw|drop  a partition, its end, or a restart
 //	httpsget CAFILE URL            GET, "status NNN" and the body on stdout
-//	simappd CODE-FILE BUILD N [PROP...]
+//	simappd [-out FILE] CODE-FILE BUILD N [PROP...]
 //	                               a simulated app attests N times to approovd (harness_simappd_test.go)
 //	holdproxy VAR CERT KEY TARGET before|after MATCH ARM HELD RELEASE
 //	                               a proxy that holds one request while

@@ -159,9 +159,22 @@ func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, op api.Operati
 		return nil, err
 	}
 	if err := resp.Verify(pub, req.Nonce); err != nil {
-		return nil, err
+		return nil, unverified(resp, err)
 	}
 	return resp, nil
+}
+
+// unverified is the error for an answer that failed verification. A service
+// that cannot reach its store, or does not know the account, has no key to
+// sign with and says so unsigned: its message is shown, as a network error
+// whatever kind it claims (anyone in between could have written it).
+func unverified(resp *auth.Response, verifyErr error) error {
+	var w api.WireError
+	if len(resp.Signature) != 0 || resp.OK() || json.Unmarshal(resp.Body, &w) != nil || w.Message == "" {
+		return verifyErr
+	}
+	return fault.WithHint(fault.New(fault.Network, "%s (an unsigned answer, status %d)", w.Err().Error(), resp.Status),
+		"the service could not sign its answer; if this lasts, check the server, and that nobody is intercepting the connection")
 }
 
 type resignKey struct{}
