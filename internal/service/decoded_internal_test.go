@@ -1,0 +1,61 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/approov-cli/approov/internal/role"
+	"github.com/approov-cli/approov/internal/store"
+)
+
+// TestDecodedCacheFollowsTheStore: a cached decoding is used only for the
+// bytes it came from: a changed record is decoded afresh, a deleted one
+// is missing, and a caller changing its copy changes nothing cached.
+func TestDecodedCacheFollowsTheStore(t *testing.T) {
+	st, err := store.CreateBolt(filepath.Join(t.TempDir(), "s.db"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	s := New(st, Options{})
+	put := func(u *userRec) {
+		t.Helper()
+		if err := st.Update(ctx, func(tx store.Tx) error { return saveUser(tx, "acme", u) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := func() *userRec {
+		t.Helper()
+		var u *userRec
+		if err := st.View(ctx, func(tx store.Tx) (err error) { u, err = s.loadUser(tx, "acme", "a@example.com"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	u := newUser("a@example.com", time.Unix(1e9, 0).UTC())
+	u.Roles[role.Admin] = &roleRec{Epoch: 1, Verifier: &verifierRec{Salt: []byte("salt")}}
+	put(u)
+	first := load()
+	first.Roles[role.Admin].Epoch = 99 // a handler's change, never saved
+	first.Roles[role.Admin].Verifier.Params.Time = 7
+	delete(first.Roles, role.Admin)
+	if again := load(); again.Roles[role.Admin] == nil || again.Roles[role.Admin].Epoch != 1 || again.Roles[role.Admin].Verifier.Params.Time != 0 {
+		t.Fatalf("a caller's change reached the cache: %+v", again.Roles[role.Admin])
+	}
+	u.Roles[role.Admin].Revoked, u.Roles[role.Admin].Epoch = true, 2
+	put(u)
+	if got := load(); !got.Roles[role.Admin].Revoked || got.Roles[role.Admin].Epoch != 2 {
+		raw, _ := json.Marshal(got)
+		t.Fatalf("a changed record read as cached: %s", raw)
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.Delete(store.Users, userKey("acme", "a@example.com")) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); got != nil {
+		t.Fatalf("a deleted record read as cached: %+v", got)
+	}
+}
