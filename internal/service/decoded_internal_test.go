@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -58,4 +59,35 @@ func TestDecodedCacheFollowsTheStore(t *testing.T) {
 	if got := load(); got != nil {
 		t.Fatalf("a deleted record read as cached: %+v", got)
 	}
+}
+
+// BenchmarkLoadUser reads a user of four enrolled roles in a read
+// transaction, decoding it (decode) or reusing the cached decoding (cached).
+func BenchmarkLoadUser(b *testing.B) {
+	st, err := store.CreateBolt(filepath.Join(b.TempDir(), "s.db"), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	s := New(st, Options{})
+	u := newUser("a@example.com", time.Unix(1e9, 0).UTC())
+	for i, r := range role.All {
+		u.Roles[r] = &roleRec{Granted: time.Unix(1e9, 0).UTC(), Epoch: uint64(i), Verifier: &verifierRec{
+			PublicKey: make([]byte, 32), Salt: make([]byte, 16), Params: auth.ProductionParams}}
+	}
+	if err := st.Update(ctx, func(tx store.Tx) error { return saveUser(tx, "acme", u) }); err != nil {
+		b.Fatal(err)
+	}
+	key := userKey("acme", u.Email)
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			st.View(ctx, func(tx store.Tx) error { _, err := getJSON(tx, store.Users, key, new(userRec)); return err })
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			st.View(ctx, func(tx store.Tx) error { _, err := s.loadUser(tx, "acme", u.Email); return err })
+		}
+	})
 }
