@@ -33,6 +33,7 @@ func run() error {
 	requests := flag.Int("requests", 20000, "requests per run (at most 500000)")
 	rate := flag.Float64("rate", 0, "requests per second (0: as fast as possible)")
 	duration := flag.Duration("duration", 30*time.Second, "stop a run after this long (at most 10m)")
+	http1 := flag.Bool("http1", false, "speak HTTP/1.1, a connection per worker (default: HTTP/2, as the CLI)")
 	var spread []string
 	flag.Func("url", "send through this instance too (https://host:port of an approovd on the same store and certificate; repeatable: the workers take them in turn)",
 		func(u string) error { spread = append(spread, u); return nil })
@@ -50,7 +51,7 @@ func run() error {
 			return err
 		}
 	}
-	b, err := remote.Open(code.Account, code.ServiceKey, remote.Options{URLs: code.Backend, MaxConns: *workers}, nil)
+	b, err := remote.Open(code.Account, code.ServiceKey, remote.Options{URLs: code.Backend, MaxConns: *workers, HTTP1: *http1}, nil)
 	if err != nil {
 		return err
 	}
@@ -59,15 +60,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	others, err := spreadBackends(code, spread, *workers)
+	others, err := spreadBackends(code, spread, remote.Options{MaxConns: *workers, HTTP1: *http1})
 	if err != nil {
 		return err
 	}
 	cpu := cpuTime()
 	res := loadgen.Run(ctx, loadgen.Config{Backend: b, Spread: others, Callers: callers, Workers: *workers, Requests: *requests, Rate: *rate, Duration: *duration})
 	cpu = cpuTime() - cpu
-	fmt.Printf("signed reads (whoami), %d workers over %d instance(s), rate %s: %s\n", *workers, max(len(others), 1), rateText(*rate), res)
-	fmt.Printf("  load generator CPU: %.0f us per request (signing, verifying, HTTP/2)\n", float64(cpu.Microseconds())/float64(max(res.Requests, 1)))
+	fmt.Printf("signed reads (whoami), %d workers over %d instance(s), %s, rate %s: %s\n", *workers, max(len(others), 1), protoText(*http1), rateText(*rate), res)
+	fmt.Printf("  load generator CPU: %.0f us per request (signing, verifying, HTTP)\n", float64(cpu.Microseconds())/float64(max(res.Requests, 1)))
 	if res.FirstError != nil {
 		fmt.Printf("first error: %v\n", res.FirstError)
 	}
@@ -90,10 +91,17 @@ func rateText(r float64) string {
 	return fmt.Sprintf("%.0f/s", r)
 }
 
-// spreadBackends opens the account at each of urls, trusting the
-// certificate pin of the code's first location (instances sharing a state
-// directory share their --dev certificate).
-func spreadBackends(code auth.Code, urls []string, workers int) ([]backend.Backend, error) {
+func protoText(http1 bool) string {
+	if http1 {
+		return "HTTP/1.1"
+	}
+	return "HTTP/2"
+}
+
+// spreadBackends opens the account at each of urls with opts, trusting
+// the certificate pin of the code's first location (instances sharing a
+// state directory share their --dev certificate).
+func spreadBackends(code auth.Code, urls []string, opts remote.Options) ([]backend.Backend, error) {
 	_, pin, err := auth.SplitPin(code.Backend[0])
 	if err != nil {
 		return nil, err
@@ -106,7 +114,8 @@ func spreadBackends(code auth.Code, urls []string, workers int) ([]backend.Backe
 		if err := loadgen.CheckLoopback(u); err != nil {
 			return nil, err
 		}
-		b, err := remote.Open(code.Account, code.ServiceKey, remote.Options{URLs: []string{u}, MaxConns: workers}, nil)
+		opts.URLs = []string{u}
+		b, err := remote.Open(code.Account, code.ServiceKey, opts, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -103,7 +103,7 @@ func (r auditRec) wire() api.AuditEvent {
 // transaction was rolled back. An unknown account has no log to write to.
 func (s *Service) recordAlone(ctx context.Context, account string, e event) {
 	_ = s.update(ctx, func(tx store.Tx) error {
-		if _, err := loadAccount(tx, account); err != nil {
+		if _, err := s.loadAccount(tx, account); err != nil {
 			return err
 		}
 		return s.record(tx, account, e)

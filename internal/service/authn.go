@@ -68,21 +68,20 @@ func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error)
 // checkSession finds the request's session, verifies its signature and
 // that the session is live.
 func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure) {
-	var sess sessionRec
-	ok, err := getJSON(tx, store.Sessions, c.req.KeyID, &sess)
+	sess, err := s.dec.sessions.load(tx, store.Sessions, c.req.KeyID)
 	if err != nil {
 		return nil, deny("error", err)
 	}
-	if !ok || sess.Account != c.acct.ID {
+	if sess == nil || sess.Account != c.acct.ID {
 		return nil, deny("unknown-session", noSession("no such session"))
 	}
 	if err := c.req.Verify(sess.PublicKey); err != nil {
-		return &sess, deny("bad-signature", err)
+		return sess, deny("bad-signature", err)
 	}
-	if _, _, fail := s.liveSession(tx, &sess); fail != nil {
-		return &sess, fail
+	if _, _, fail := s.liveSession(tx, sess); fail != nil {
+		return sess, fail
 	}
-	return &sess, nil
+	return sess, nil
 }
 
 // admitSession records the verified request's nonce (refusing a replay)
@@ -105,7 +104,7 @@ func (s *Service) liveSession(tx store.Tx, sess *sessionRec) (*userRec, *roleRec
 	if !now.Before(sess.ExpiresAt) {
 		return nil, nil, deny("expired-session", noSession("session expired"))
 	}
-	u, err := loadUser(tx, sess.Account, sess.User)
+	u, err := s.loadUser(tx, sess.Account, sess.User)
 	if err != nil {
 		return nil, nil, deny("error", err)
 	}

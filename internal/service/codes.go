@@ -127,7 +127,7 @@ func (s *Service) codeUser(tx store.Tx, c *call) (*userRec, *authFailure) {
 	if fail := s.codeUsable(c.code); fail != nil {
 		return nil, fail
 	}
-	u, err := loadUser(tx, c.acct.ID, c.code.User)
+	u, err := s.loadUser(tx, c.acct.ID, c.code.User)
 	if err != nil || u == nil {
 		return nil, deny("unknown-user", invalidCode())
 	}

@@ -33,7 +33,7 @@ func (s *Service) Serve(ctx context.Context, req *auth.Request) *auth.Response {
 	}
 	var acct *accountRec
 	err = s.view(ctx, func(tx store.Tx) (err error) {
-		acct, err = loadAccount(tx, req.Account)
+		acct, err = s.loadAccount(tx, req.Account)
 		return err
 	})
 	if err != nil {
@@ -154,7 +154,7 @@ func unsigned(nonce string, err error) *auth.Response {
 func (s *Service) Refuse(ctx context.Context, req *auth.Request, err error) *auth.Response {
 	var acct *accountRec
 	lookup := s.view(ctx, func(tx store.Tx) (e error) {
-		acct, e = loadAccount(tx, req.Account)
+		acct, e = s.loadAccount(tx, req.Account)
 		return e
 	})
 	if lookup != nil || len(req.Nonce) > auth.MaxNonce {

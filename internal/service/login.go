@@ -72,7 +72,7 @@ func (s *Service) loginStart(ctx context.Context, c *call, req api.LoginStartReq
 	}
 	ch.Salt, ch.Params = auth.FakeSalt(c.acct.FakeSaltSecret, c.acct.ID, user, r), s.opt.Params
 	err = s.view(ctx, func(tx store.Tx) error {
-		u, err := loadUser(tx, c.acct.ID, user)
+		u, err := s.loadUser(tx, c.acct.ID, user)
 		if u != nil && u.Roles[r] != nil && u.Roles[r].Verifier != nil {
 			ch.Salt, ch.Params = u.Roles[r].Verifier.Salt, u.Roles[r].Verifier.Params
 		}
@@ -165,7 +165,7 @@ func challengeErr() error {
 
 // roleFor returns the user and role when the role is active and enrolled.
 func (s *Service) roleFor(tx store.Tx, account, user string, r role.Role) (*userRec, *roleRec, error) {
-	u, err := loadUser(tx, account, user)
+	u, err := s.loadUser(tx, account, user)
 	if err != nil || u == nil {
 		return nil, nil, err
 	}

@@ -138,29 +138,27 @@ type sessionRec struct {
 
 func userKey(account, email string) string { return account + "\x00" + email }
 
-func loadAccount(tx store.Tx, id string) (*accountRec, error) {
-	var a accountRec
-	ok, err := getJSON(tx, store.Accounts, id, &a)
+func (s *Service) loadAccount(tx store.Tx, id string) (*accountRec, error) {
+	a, err := s.dec.accounts.load(tx, store.Accounts, id)
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if a == nil {
 		return nil, fault.New(fault.Auth, "no account %q on this service", id)
 	}
-	return &a, nil
+	return a, nil
 }
 
 // loadUser returns nil, nil for an unknown user.
-func loadUser(tx store.Tx, account, email string) (*userRec, error) {
-	var u userRec
-	ok, err := getJSON(tx, store.Users, userKey(account, email), &u)
-	if !ok || err != nil {
+func (s *Service) loadUser(tx store.Tx, account, email string) (*userRec, error) {
+	u, err := s.dec.users.load(tx, store.Users, userKey(account, email))
+	if u == nil || err != nil {
 		return nil, err
 	}
 	if u.Roles == nil {
 		u.Roles = map[role.Role]*roleRec{}
 	}
-	return &u, nil
+	return u, nil
 }
 
 func saveUser(tx store.Tx, account string, u *userRec) error {

@@ -113,6 +113,9 @@ type Service struct {
 	// keys holds each account's expanded service key (signingKey).
 	keysMu sync.Mutex
 	keys   map[string]ed25519.PrivateKey
+	// dec keeps the decodings of the records every signed request reads
+	// (decoded.go), checked against the stored bytes on every read.
+	dec *decoded
 }
 
 // maxKeys bounds Service.keys; past it the cache starts again.
@@ -138,7 +141,7 @@ func (s *Service) signingKey(acct *accountRec) ed25519.PrivateKey {
 // New returns a Service on st.
 func New(st store.Store, opt Options) *Service {
 	opt.defaults()
-	return &Service{st: st, opt: opt}
+	return &Service{st: st, opt: opt, dec: newDecoded()}
 }
 
 func (s *Service) now() time.Time { return s.opt.Now().UTC() }
@@ -152,10 +155,15 @@ func getJSON(tx store.Tx, b store.Bucket, key string, v any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return true, decodeJSON(b, key, raw, v)
+}
+
+// decodeJSON decodes the stored record key of b into v.
+func decodeJSON(b store.Bucket, key string, raw []byte, v any) error {
 	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fault.New(fault.Internal, "corrupt %s record %q: %v", b, key, err)
+		return fault.New(fault.Internal, "corrupt %s record %q: %v", b, key, err)
 	}
-	return true, nil
+	return nil
 }
 
 func putJSON(tx store.Tx, b store.Bucket, key string, v any) error {

@@ -30,7 +30,7 @@ func (s *Service) addUser(ctx context.Context, c *call, req api.AddUserRequest) 
 		if err := s.validInvite(&req, me); err != nil {
 			return err
 		}
-		u, err := loadUser(tx, c.acct.ID, req.Email)
+		u, err := s.loadUser(tx, c.acct.ID, req.Email)
 		if err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (s *Service) recoverUser(ctx context.Context, c *call, req api.RecoverUserR
 }
 
 func (s *Service) existingUser(tx store.Tx, account, email string) (*userRec, error) {
-	u, err := loadUser(tx, account, email)
+	u, err := s.loadUser(tx, account, email)
 	if err == nil && u == nil {
 		err = fault.New(fault.Invalid, "no user %q in account %s", email, account)
 	}

@@ -50,6 +50,11 @@ type Options struct {
 	OnFailover func(from, to string, err error)
 	// MaxConns bounds the idle connections kept per server (default 16).
 	MaxConns int
+	// HTTP1 speaks HTTP/1.1 only, one connection per concurrent request,
+	// instead of negotiating HTTP/2 (the default). Both are served; on
+	// HTTP/1.1 approovd spends less CPU per request (docs/bench/README.md),
+	// which suits a client sending many requests at once.
+	HTTP1 bool
 }
 
 // target is one URL with the HTTP client that verifies its certificate.
@@ -86,7 +91,7 @@ func New(opts Options) (*Transport, error) {
 		if strings.HasPrefix(loc, auth.LocalPrefix) {
 			return nil, fault.New(fault.Invalid, "not a remote backend: %s", loc)
 		}
-		t.targets = append(t.targets, target{base: strings.TrimSuffix(base, "/"), client: httpClient(tlsConfig(opts.RootCAs, pin), opts.MaxConns)})
+		t.targets = append(t.targets, target{base: strings.TrimSuffix(base, "/"), client: httpClient(tlsConfig(opts.RootCAs, pin), opts.MaxConns, opts.HTTP1)})
 	}
 	return t, nil
 }
@@ -131,12 +136,16 @@ func tlsConfig(roots *x509.CertPool, pin []byte) *tls.Config {
 	return cfg
 }
 
-func httpClient(cfg *tls.Config, conns int) *http.Client {
+func httpClient(cfg *tls.Config, conns int, http1 bool) *http.Client {
 	if conns <= 0 {
 		conns = 16
 	}
 	tr := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, MaxIdleConnsPerHost: conns,
 		TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: DefaultTimeout, IdleConnTimeout: 90 * time.Second}
+	if http1 {
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetHTTP1(true)
+	}
 	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
