@@ -40,6 +40,7 @@ type Store struct {
 var (
 	_ store.Store            = (*Store)(nil)
 	_ store.ConflictInjector = (*Store)(nil)
+	_ store.WriteChecker     = (*Store)(nil)
 )
 
 // Create makes a new store in the database url names, which must hold no
@@ -218,4 +219,27 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, n int) err
 	}
 	s.conflicts.Store(0)
 	return t.commit()
+}
+
+// CheckWritable implements store.WriteChecker. A transaction begun as
+// Update's are (no access mode of its own) is read-only on a hot standby
+// (in recovery) and in a database with default_transaction_read_only on;
+// SHOW transaction_read_only says so for both, writing nothing.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	t, err := s.begin(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer t.rollback()
+	qctx, cancel := t.bounded()
+	defer cancel()
+	var ro string
+	if err := t.tx.QueryRow(qctx, "SHOW transaction_read_only").Scan(&ro); err != nil {
+		return t.fail(err)
+	}
+	if ro != "off" {
+		return fault.WithHint(fault.New(fault.Network, "store %s is read-only (a standby, or default_transaction_read_only): it cannot record requests", s.where),
+			"point the store URL at the primary (target_session_attrs=read-write)")
+	}
+	return nil
 }
