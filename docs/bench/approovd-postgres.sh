@@ -78,7 +78,7 @@ statements() { # -> statements and round trips (simple-protocol strings) so far
 code1=$(account reads1)
 [ -n "$pgss" ] && s0=$(statements)
 d0=$(ticks "${pids[@]}") p0=$(ticks $(pgpids))
-"$work/approov-load" --code "$code1" "${spread[@]}" --workers 32 --requests "$requests" &
+"$work/approov-load" --code "$code1" "${spread[@]}" --workers 32 --sessions "${SESSIONS:-8}" --requests "$requests" &
 lpid=$!
 l1=0
 while kill -0 $lpid 2>/dev/null; do l1=$(ticks $lpid); sleep 0.2; done
