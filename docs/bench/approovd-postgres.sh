@@ -10,8 +10,8 @@
 #     a push that lost the race exits 3 and its worker runs `approov pin
 #     rebase` and pushes again. Accepted pushes per second, exit-3 counts.
 # The unpaced run also prints the CPU time (user+sys, /proc/PID/stat) per
-# request of the two approovd, of PostgreSQL (postmaster and backends) and
-# of the load generator. STATEMENTS=1 loads pg_stat_statements (a
+# request of the two approovd and of PostgreSQL (postmaster and backends);
+# the load generator prints its own. STATEMENTS=1 loads pg_stat_statements (a
 # measurement: it costs CPU, so figures are taken without it) and prints
 # the statements, and the simple-protocol round trips, per signed read.
 # Usage: docs/bench/approovd-postgres.sh [requests]   Env: SECONDS_PER=15 WORKERS="1 4 8" STATEMENTS=1
@@ -70,30 +70,32 @@ spread=(--url "https://${addrs[0]}" --url "https://${addrs[1]}")
 ticks() { # pids... -> their user+sys clock ticks
 	for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{sub(/^.*\) /, ""); t += $12 + $13} END {print t + 0}'
 }
-pgpids() { echo $(head -1 "$work/pg/data/postmaster.pid") $(pgrep -P "$(head -1 "$work/pg/data/postmaster.pid")"); }
+pgticks() { # the postmaster with its exited children (cutime, cstime), and its live ones
+	local pm
+	pm=$(head -1 "$work/pg/data/postmaster.pid")
+	echo $(($(awk '{sub(/^.*\) /, ""); print $14 + $15}' "/proc/$pm/stat") + $(ticks "$pm" $(pgrep -P "$pm"))))
+}
 statements() { # -> statements and round trips (simple-protocol strings) so far
 	as_pg "$pgbin/psql" -qXAt -F' ' -h "$work/pg" -U postgres -c \
 		"SELECT sum(calls), sum(calls) FILTER (WHERE query NOT LIKE 'SELECT pg_advisory_xact_lock_shared%') FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'" postgres
 }
 code1=$(account reads1)
 [ -n "$pgss" ] && s0=$(statements)
-d0=$(ticks "${pids[@]}") p0=$(ticks $(pgpids))
-"$work/approov-load" --code "$code1" "${spread[@]}" --workers 32 --sessions "${SESSIONS:-8}" --requests "$requests" &
-lpid=$!
-l1=0
-while kill -0 $lpid 2>/dev/null; do l1=$(ticks $lpid); sleep 0.2; done
-wait $lpid
-d1=$(ticks "${pids[@]}") p1=$(ticks $(pgpids))
+d0=$(ticks "${pids[@]}") p0=$(pgticks)
+"$work/approov-load" --code "$code1" "${spread[@]}" --workers 32 --sessions "${SESSIONS:-8}" --requests "$requests" >"$work/unpaced"
+cat "$work/unpaced"
+d1=$(ticks "${pids[@]}") p1=$(pgticks)
+done_n=$(grep -o '[0-9]\+ requests in' "$work/unpaced" | head -1 | cut -d' ' -f1)
 hz=$(getconf CLK_TCK)
-awk -v d=$((d1 - d0)) -v p=$((p1 - p0)) -v l="$l1" -v n="$requests" -v hz="$hz" 'BEGIN {
-	printf "  CPU per signed read: approovd x2 %.0f us, PostgreSQL %.0f us, load generator %.0f us (user+sys)\n", d / hz / n * 1e6, p / hz / n * 1e6, l / hz / n * 1e6 }'
+awk -v d=$((d1 - d0)) -v p=$((p1 - p0)) -v n="${done_n:-$requests}" -v hz="$hz" 'BEGIN {
+	printf "  CPU per signed read (user+sys): approovd x2 %.0f us, PostgreSQL %.0f us (the load generator: its line above)\n", d / hz / n * 1e6, p / hz / n * 1e6 }'
 if [ -n "$pgss" ]; then
 	read -r c0 r0 <<<"$s0"
 	read -r c1 r1 < <(statements)
-	awk -v c=$((c1 - c0)) -v r=$((r1 - r0)) -v n="$requests" 'BEGIN {
+	awk -v c=$((c1 - c0)) -v r=$((r1 - r0)) -v n="${done_n:-$requests}" 'BEGIN {
 		printf "  per signed read: %.1f statements, %.1f round trips (BEGIN; advisory lock is one)\n", c / n, r / n }'
 	as_pg "$pgbin/psql" -qXAt -F' ' -h "$work/pg" -U postgres -c \
-		"SELECT round(calls::numeric / $requests, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 14" postgres | sed 's/^/    /'
+		"SELECT round(calls::numeric / ${done_n:-$requests}, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 14" postgres | sed 's/^/    /'
 fi
 "$work/approov-load" --code "$(account reads2)" "${spread[@]}" --workers 32 --requests $((500 * 30)) --rate 500
 
