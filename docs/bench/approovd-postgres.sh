@@ -9,7 +9,12 @@
 #     domain and running `approov pin push`, again and again for S seconds;
 #     a push that lost the race exits 3 and its worker runs `approov pin
 #     rebase` and pushes again. Accepted pushes per second, exit-3 counts.
-# Usage: docs/bench/approovd-postgres.sh [requests]   Env: SECONDS_PER=15 WORKERS="1 4 8"
+# The unpaced run also prints the CPU time (user+sys, /proc/PID/stat) per
+# request of the two approovd and of PostgreSQL (postmaster and backends);
+# the load generator prints its own. STATEMENTS=1 loads pg_stat_statements (a
+# measurement: it costs CPU, so figures are taken without it) and prints
+# the statements, and the simple-protocol round trips, per signed read.
+# Usage: docs/bench/approovd-postgres.sh [requests]   Env: SECONDS_PER=15 WORKERS="1 4 8" STATEMENTS=1
 # Needs: go, PostgreSQL binaries (/usr/lib/postgresql/*/bin), openssl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,13 +37,16 @@ go build -o "$work/approovd" ./cmd/approovd
 go build -o "$work/approov-load" ./cmd/approov-load
 go build -o "$work/approov" ./cmd/approov
 
+pgss=
+[ "${STATEMENTS:-}" = 1 ] && pgss="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=on"
 mkdir "$work/pg"
 [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
 as_pg "$pgbin/initdb" -D "$work/pg/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
 as_pg "$pgbin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
-	-o "-k $work/pg -c listen_addresses= -c max_connections=200" start >/dev/null
+	-o "-k $work/pg -c listen_addresses= -c max_connections=200 $pgss" start >/dev/null
 db="postgres://postgres@/postgres?host=$work/pg&sslmode=disable"
 "$work/approovd" store migrate --store "$db" >/dev/null
+[ -n "$pgss" ] && as_pg "$pgbin/psql" -qX -h "$work/pg" -U postgres -c "CREATE EXTENSION pg_stat_statements" postgres
 
 # Rate limits out of the way: one client address sends everything.
 addrs=()
@@ -59,7 +67,36 @@ account() { # name -> code file
 	echo "$work/$1.code"
 }
 spread=(--url "https://${addrs[0]}" --url "https://${addrs[1]}")
-"$work/approov-load" --code "$(account reads1)" "${spread[@]}" --workers 32 --requests "$requests"
+ticks() { # pids... -> their user+sys clock ticks
+	for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done | awk '{sub(/^.*\) /, ""); t += $12 + $13} END {print t + 0}'
+}
+pgticks() { # the postmaster with its exited children (cutime, cstime), and its live ones
+	local pm
+	pm=$(head -1 "$work/pg/data/postmaster.pid")
+	echo $(($(awk '{sub(/^.*\) /, ""); print $14 + $15}' "/proc/$pm/stat") + $(ticks "$pm" $(pgrep -P "$pm"))))
+}
+statements() { # -> statements and round trips (simple-protocol strings) so far
+	as_pg "$pgbin/psql" -qXAt -F' ' -h "$work/pg" -U postgres -c \
+		"SELECT sum(calls), sum(calls) FILTER (WHERE query NOT LIKE 'SELECT pg_advisory_xact_lock_shared%') FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'" postgres
+}
+code1=$(account reads1)
+[ -n "$pgss" ] && s0=$(statements)
+d0=$(ticks "${pids[@]}") p0=$(pgticks)
+"$work/approov-load" --code "$code1" "${spread[@]}" --workers 32 --sessions "${SESSIONS:-8}" --requests "$requests" >"$work/unpaced"
+cat "$work/unpaced"
+d1=$(ticks "${pids[@]}") p1=$(pgticks)
+done_n=$(grep -o '[0-9]\+ requests in' "$work/unpaced" | head -1 | cut -d' ' -f1)
+hz=$(getconf CLK_TCK)
+awk -v d=$((d1 - d0)) -v p=$((p1 - p0)) -v n="${done_n:-$requests}" -v hz="$hz" 'BEGIN {
+	printf "  CPU per signed read (user+sys): approovd x2 %.0f us, PostgreSQL %.0f us (the load generator: its line above)\n", d / hz / n * 1e6, p / hz / n * 1e6 }'
+if [ -n "$pgss" ]; then
+	read -r c0 r0 <<<"$s0"
+	read -r c1 r1 < <(statements)
+	awk -v c=$((c1 - c0)) -v r=$((r1 - r0)) -v n="${done_n:-$requests}" 'BEGIN {
+		printf "  per signed read: %.1f statements, %.1f round trips (BEGIN; advisory lock is one)\n", c / n, r / n }'
+	as_pg "$pgbin/psql" -qXAt -F' ' -h "$work/pg" -U postgres -c \
+		"SELECT round(calls::numeric / ${done_n:-$requests}, 2), left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC LIMIT 14" postgres | sed 's/^/    /'
+fi
 "$work/approov-load" --code "$(account reads2)" "${spread[@]}" --workers 32 --requests $((500 * 30)) --rate 500
 
 # pin push under contention: W approov processes at once, one account and

@@ -52,7 +52,7 @@ func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *c
 		Long: `Serve the approov API (docs/api.md) over HTTPS on --listen, on the store at
 --store, until SIGTERM or SIGINT; in-flight requests then get up to 10 s to
 finish. GET /healthz answers while the process runs, GET /readyz while the
-store answers. One JSON log line per request goes to stderr (never a body,
+store answers and accepts writes (not a read-only standby). One JSON log line per request goes to stderr (never a body,
 header or query: no secret, code or token).
 
 The store is a bolt file (bolt:///path/file.db, one approovd process) or a

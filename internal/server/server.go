@@ -83,13 +83,13 @@ func (s *Server) Handler() http.Handler {
 	return s.logged(mux)
 }
 
-// ready reports whether the store answers.
+// ready reports whether the store answers and accepts writes.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.cfg.Service.Ping(ctx); err != nil {
-		s.cfg.Logger.Error("store not reachable", "err", err.Error())
-		writeText(w, http.StatusServiceUnavailable, "store not reachable\n")
+		s.cfg.Logger.Error("store not ready", "err", err.Error())
+		writeText(w, http.StatusServiceUnavailable, "store not ready: unreachable or read-only\n")
 		return
 	}
 	writeText(w, http.StatusOK, "ok\n")

@@ -163,7 +163,13 @@ func (s *Service) Refuse(ctx context.Context, req *auth.Request, err error) *aut
 	return answer(s.signingKey(acct), req.Nonce, s.now(), nil, err)
 }
 
-// Ping checks that the store answers a read transaction.
+// Ping checks that the store answers a read transaction and, where it
+// can tell (store.WriteChecker), that it accepts writes: every signed
+// request writes its replay record, so a read-only store (a PostgreSQL
+// standby) cannot serve.
 func (s *Service) Ping(ctx context.Context) error {
+	if w, ok := s.st.(store.WriteChecker); ok {
+		return w.CheckWritable(ctx)
+	}
 	return s.view(ctx, func(store.Tx) error { return nil })
 }

@@ -144,6 +144,15 @@ type ConflictInjector interface {
 	InjectConflicts(n int)
 }
 
+// WriteChecker is implemented by stores that can answer reads yet refuse
+// every write (a PostgreSQL hot standby, a database whose transactions
+// default to read-only). CheckWritable tells, writing nothing, whether an
+// Update could commit now: a server whose every signed request writes its
+// replay record is not ready on such a store (approovd's /readyz).
+type WriteChecker interface {
+	CheckWritable(ctx context.Context) error
+}
+
 // Retry runs attempt until it returns anything but ErrConflict, at most
 // MaxAttempts times: the loop every implementation's Update shares. A
 // conflict that outlasts them is a lost race the caller sees as one

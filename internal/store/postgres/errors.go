@@ -17,7 +17,17 @@ const (
 	deadlockDetected     = "40P01"
 	queryCanceled        = "57014" // statement_timeout, among others
 	undefinedColumn      = "42703"
+	featureNotSupported  = "0A000"
 )
+
+// onStandby reports whether err is a hot standby's refusal of a
+// SERIALIZABLE transaction (SQLSTATE 0A000, feature not supported, which
+// nothing else approov sends can cause; the message is checked too, being
+// the one thing that tells it from other 0A000s): every Update on a
+// standby fails so, before it could be refused as a write (25006).
+func onStandby(pe *pgconn.PgError) bool {
+	return pe.Code == featureNotSupported && strings.Contains(pe.Message, "hot standby")
+}
 
 // unavailable reports whether a SQLSTATE means the database cannot serve
 // now: a statement past statement_timeout (57014), a server shutting down
@@ -72,6 +82,9 @@ func dbError(where string, err error) error {
 	case errors.As(err, &ce):
 		return fault.WithHint(fault.New(fault.Network, "store %s unreachable: %s", where, oneLine(ce.Unwrap().Error())),
 			"check that PostgreSQL is running and the store URL's host, port, credentials and TLS settings")
+	case errors.As(err, &pe) && onStandby(pe):
+		return fault.WithHint(fault.New(fault.Network, "store %s is a read-only standby: %s", where, oneLine(pe.Message)),
+			"point the store URL at the primary (target_session_attrs=read-write)")
 	case errors.As(err, &pe) && unavailable(pe.Code):
 		return fault.New(fault.Network, "store %s: %s", where, oneLine(pe.Message))
 	case errors.As(err, &pe):

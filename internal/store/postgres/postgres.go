@@ -40,6 +40,7 @@ type Store struct {
 var (
 	_ store.Store            = (*Store)(nil)
 	_ store.ConflictInjector = (*Store)(nil)
+	_ store.WriteChecker     = (*Store)(nil)
 )
 
 // Create makes a new store in the database url names, which must hold no
@@ -136,33 +137,12 @@ func (s *Store) InjectConflicts(n int) { s.conflicts.Store(int32(n)) }
 
 // View implements store.Store.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	t, err := s.begin(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
+	t := s.newTx(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 	defer t.rollback()
 	if err := fn(t); err != nil {
 		return err
 	}
 	return t.commit()
-}
-
-// begin starts a transaction, waiting at most s.wait. A pooled connection
-// that the server closed (a restart, a partition that ended) fails its
-// BEGIN, when nothing has happened yet: the pool then drops every
-// connection, all as dead, and begin tries once more on a new one.
-func (s *Store) begin(ctx context.Context, o pgx.TxOptions) (*pgTx, error) {
-	bctx, cancel := context.WithTimeout(ctx, s.wait)
-	defer cancel()
-	tx, err := s.pool.BeginTx(bctx, o)
-	if err != nil && brokenConn(err) && bctx.Err() == nil {
-		s.pool.Reset()
-		tx, err = s.pool.BeginTx(bctx, o)
-	}
-	if err != nil {
-		return nil, dbError(s.where, err)
-	}
-	return &pgTx{ctx: ctx, tx: tx, where: s.where, wait: s.wait}, nil
 }
 
 // Update implements store.Store: fn runs in a SERIALIZABLE transaction,
@@ -201,11 +181,10 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, n int) err
 	if err := ctx.Err(); err != nil {
 		return fault.Wrap(fault.Cancelled, err)
 	}
-	t, release, err := s.beginWrite(ctx, n)
+	t, err := s.beginWrite(ctx, n)
 	if err != nil {
 		return err
 	}
-	defer release()
 	defer t.rollback()
 	err = fn(t)
 	switch {
@@ -218,4 +197,25 @@ func (s *Store) attempt(ctx context.Context, fn func(store.Tx) error, n int) err
 	}
 	s.conflicts.Store(0)
 	return t.commit()
+}
+
+// CheckWritable implements store.WriteChecker. A transaction begun as
+// Update's are (no access mode of its own) is read-only on a hot standby
+// (in recovery) and in a database with default_transaction_read_only on;
+// SHOW transaction_read_only says so for both, writing nothing.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	t := s.newTx(ctx, "BEGIN")
+	defer t.rollback()
+	var ro string
+	err := t.send(func(b *pgx.Batch) {
+		b.Queue("SHOW transaction_read_only").QueryRow(func(r pgx.Row) error { return r.Scan(&ro) })
+	}, false)
+	if err != nil {
+		return t.fail(err)
+	}
+	if ro != "off" {
+		return fault.WithHint(fault.New(fault.Network, "store %s is read-only (a standby, or default_transaction_read_only): it cannot record requests", s.where),
+			"point the store URL at the primary (target_session_attrs=read-write)")
+	}
+	return nil
 }

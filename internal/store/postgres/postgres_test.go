@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"os"
 	"strconv"
@@ -353,5 +354,63 @@ func TestURLOptions(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("%s: the password is in %q", tt.query, err)
 		}
+	}
+}
+
+// TestConformanceExecModes: the pipelined batches of a transaction (tx.go)
+// hold in the query modes docs/store-postgres.md offers for a
+// transaction-pooling PgBouncer, not only in pgx's default.
+func TestConformanceExecModes(t *testing.T) {
+	for _, mode := range []string{"exec", "simple_protocol"} {
+		t.Run(mode, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) store.Store {
+				url := pgtest.URL(t)
+				c, err := postgres.Create(ctx, url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Close()
+				s, err := postgres.Open(ctx, url+"&default_query_exec_mode="+mode)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			})
+		})
+	}
+}
+
+// TestQueuedWriteFails: writes are queued and sent with the commit (tx.go),
+// so a write the database refuses (a key past the index's row size) fails
+// the Update at its commit, and the writes queued before it are not
+// committed; a read after a refused write reports the refusal.
+func TestQueuedWriteFails(t *testing.T) {
+	s, _ := newStore(t)
+	b := make([]byte, 10_000)
+	rand.Read(b)
+	huge := string(b) // incompressible: past the index's row size
+	err := s.Update(ctx, func(tx store.Tx) error {
+		must(t, tx.Put(store.Limits, "a", []byte("1")))
+		return tx.Put(store.Limits, huge, []byte("2"))
+	})
+	if err == nil || fault.KindOf(err) != fault.Internal {
+		t.Fatalf("update with a refused write: %v (kind %v), want an internal error", err, fault.KindOf(err))
+	}
+	var readErr error
+	err = s.Update(ctx, func(tx store.Tx) error {
+		must(t, tx.Put(store.Limits, huge, []byte("2")))
+		_, readErr = tx.Get(store.Limits, "a")
+		return readErr
+	})
+	if readErr == nil || err == nil {
+		t.Fatalf("a read after a refused write: %v, update %v; want both to fail", readErr, err)
+	}
+	err = s.View(ctx, func(tx store.Tx) error {
+		_, err := tx.Get(store.Limits, "a")
+		return err
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the write queued before the refused one: %v, want not found (nothing committed)", err)
 	}
 }

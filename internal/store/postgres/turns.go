@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -31,36 +30,29 @@ const writersLock int64 = 0x617070726f6f7677
 // exclusiveAfter is how many optimistic attempts run before the turns.
 const exclusiveAfter = 2
 
-var (
-	// sharedBegin begins an optimistic attempt in one round trip.
-	sharedBegin = pgx.TxOptions{BeginQuery: "BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT pg_advisory_xact_lock_shared(" +
-		strconv.FormatInt(writersLock, 10) + ")"}
-	serializable = pgx.TxOptions{IsoLevel: pgx.Serializable}
-)
+// sharedBegin begins an optimistic attempt (sent with its first
+// statement, tx.go).
+var sharedBegin = []string{"BEGIN ISOLATION LEVEL SERIALIZABLE",
+	"SELECT pg_advisory_xact_lock_shared(" + strconv.FormatInt(writersLock, 10) + ")"}
 
 // beginWrite starts attempt n's transaction: shared for the first
 // attempts; then on a connection of its own that holds writersLock
-// exclusively until release, called once the transaction ended.
-func (s *Store) beginWrite(ctx context.Context, n int) (t *pgTx, release func(), err error) {
+// exclusively until the transaction ended.
+func (s *Store) beginWrite(ctx context.Context, n int) (*pgTx, error) {
 	if n < exclusiveAfter {
-		t, err = s.begin(ctx, sharedBegin)
-		return t, func() {}, err
+		return s.newTx(ctx, sharedBegin...), nil
 	}
 	bctx, cancel := context.WithTimeout(ctx, s.wait)
 	defer cancel()
 	c, err := s.pool.Acquire(bctx)
 	if err != nil {
-		return nil, nil, dbError(s.where, err)
+		return nil, dbError(s.where, err)
 	}
-	var tx pgx.Tx
-	if _, err = c.Exec(bctx, "SELECT pg_advisory_lock($1)", writersLock); err == nil {
-		tx, err = c.BeginTx(bctx, serializable)
-	}
-	if err != nil {
+	if _, err = c.Exec(bctx, "SELECT pg_advisory_lock($1)", writersLock); err != nil {
 		discard(c) // it may hold the lock: never back to the pool
-		return nil, nil, dbError(s.where, err)
+		return nil, dbError(s.where, err)
 	}
-	return &pgTx{ctx: ctx, tx: tx, where: s.where, wait: s.wait}, func() { unlock(c) }, nil
+	return &pgTx{ctx: ctx, s: s, conn: c, begin: []string{"BEGIN ISOLATION LEVEL SERIALIZABLE"}, end: unlock}, nil
 }
 
 // unlock releases writersLock and the connection; a connection that could

@@ -5,46 +5,147 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/approov-cli/approov/internal/store"
 )
 
-// pgTx is a store.Tx on one PostgreSQL transaction. conflict records the
-// first statement the database refused as a lost race: the transaction is
-// aborted from then on, and Update retries it.
+// pgTx is a store.Tx on one PostgreSQL transaction, sent lazily to save
+// round trips (each costs both processes a wake-up): its BEGIN goes with
+// its first statement, and writes (Put, Delete: nothing waits for their
+// answers) wait for the next read or the commit and go with it, the whole
+// pipelined as one batch. A write's error therefore surfaces at that
+// read or the commit, which fails the attempt all the same. conflict
+// records the first statement the database refused as a lost race: the
+// transaction is aborted from then on, and Update retries it.
 type pgTx struct {
 	ctx      context.Context
-	tx       pgx.Tx
-	where    string
-	wait     time.Duration // each round trip's bound (client_timeout)
+	s        *Store
+	conn     *pgxpool.Conn       // nil until the first batch (or a turn's own)
+	begin    []string            // what opens the transaction, until sent
+	writes   []write             // queued writes, until sent
+	end      func(*pgxpool.Conn) // gives the connection back (a turn unlocks)
+	retry    bool                // a first batch on a dead pooled connection is sent again
+	begun    bool                // BEGIN was sent: end with COMMIT or ROLLBACK
+	done     bool                // committed
 	conflict error
 }
 
-// bounded is t's context for one round trip: a database that stopped
-// answering fails it after t.wait (pgx then closes the connection).
-func (t *pgTx) bounded() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(t.ctx, t.wait)
+type write struct {
+	sql  string
+	args []any
 }
 
-func (t *pgTx) commit() error {
+// newTx is a transaction that begin opens on a pooled connection.
+func (s *Store) newTx(ctx context.Context, begin ...string) *pgTx {
+	return &pgTx{ctx: ctx, s: s, begin: begin, end: (*pgxpool.Conn).Release, retry: true}
+}
+
+// bounded is t's context for one round trip: a database that stopped
+// answering fails it after client_timeout (pgx then closes the connection).
+func (t *pgTx) bounded() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.ctx, t.s.wait)
+}
+
+// send sends whatever is pending (BEGIN, writes) and what queue adds in
+// one batch. A first batch that fails on a connection the server closed
+// (a restart, an ended partition: every pooled one is dead then) is sent
+// once more on a new connection after the pool is reset: nothing had
+// happened, unless the batch ends the transaction (final), when a commit
+// may have happened and the caller is told instead.
+func (t *pgTx) send(queue func(*pgx.Batch), final bool) error {
+	begin, writes := t.begin, t.writes
+	build := func() *pgx.Batch { // anew for each sending: pgx keeps state in a batch
+		b := &pgx.Batch{}
+		for _, q := range begin {
+			b.Queue(q)
+		}
+		for _, w := range writes {
+			b.Queue(w.sql, w.args...)
+		}
+		if queue != nil {
+			queue(b)
+		}
+		return b
+	}
+	b := build()
+	if b.Len() == 0 {
+		return nil
+	}
+	first := !t.begun
+	t.begin, t.writes, t.begun = nil, nil, true
+	err := t.batch(b)
+	if err != nil && first && !final && t.retry && brokenConn(err) && t.ctx.Err() == nil {
+		if t.conn != nil {
+			discard(t.conn)
+			t.conn = nil
+		}
+		t.s.pool.Reset()
+		err = t.batch(build())
+	}
+	return err
+}
+
+func (t *pgTx) batch(b *pgx.Batch) error {
 	ctx, cancel := t.bounded()
 	defer cancel()
-	return dbError(t.where, t.tx.Commit(ctx))
+	if t.conn == nil {
+		c, err := t.s.pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		t.conn = c
+	}
+	return t.conn.SendBatch(ctx, b).Close()
+}
+
+// commit sends the queued writes and COMMIT in one round trip; a
+// transaction that sent nothing has nothing to commit.
+func (t *pgTx) commit() error {
+	if !t.begun && len(t.writes) == 0 {
+		t.done = true
+		return nil
+	}
+	var tag pgconn.CommandTag
+	err := t.send(func(b *pgx.Batch) {
+		b.Queue("COMMIT").Exec(func(ct pgconn.CommandTag) error { tag = ct; return nil })
+	}, true)
+	if err == nil && tag.String() == "ROLLBACK" {
+		err = pgx.ErrTxCommitRollback // the transaction had failed
+	}
+	if err != nil {
+		return t.fail(err)
+	}
+	t.done = true
+	return nil
 }
 
 // rollback ends the transaction (a no-op after commit), bounded even when
-// t.ctx has ended.
+// t.ctx has ended, and gives the connection back; one that cannot say
+// ROLLBACK is closed, which ends its transaction and its locks.
 func (t *pgTx) rollback() {
-	ctx, cancel := context.WithTimeout(context.Background(), t.wait)
-	defer cancel()
-	t.tx.Rollback(ctx)
+	c := t.conn
+	if c == nil {
+		return
+	}
+	t.conn = nil
+	if t.begun && !t.done {
+		ctx, cancel := context.WithTimeout(context.Background(), t.s.wait)
+		_, err := c.Exec(ctx, "ROLLBACK")
+		cancel()
+		if err != nil {
+			discard(c)
+			return
+		}
+	}
+	t.end(c)
 }
 
 func (t *pgTx) fail(err error) error {
-	err = dbError(t.where, err)
+	err = dbError(t.s.where, err)
 	if errors.Is(err, store.ErrConflict) && t.conflict == nil {
 		t.conflict = err
 	}
@@ -62,44 +163,47 @@ func (t *pgTx) Get(b store.Bucket, key string) ([]byte, error) {
 	if err := checkBucket(b); err != nil {
 		return nil, err
 	}
-	ctx, cancel := t.bounded()
-	defer cancel()
 	var v []byte // pgx copies bytea into a new slice
-	err := t.tx.QueryRow(ctx, `SELECT value FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key)).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, store.ErrNotFound
-	}
-	if err != nil {
+	found := false
+	err := t.send(func(q *pgx.Batch) {
+		q.Queue(`SELECT value FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key)).QueryRow(func(r pgx.Row) error {
+			err := r.Scan(&v)
+			found = err == nil
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
+		})
+	}, false)
+	switch {
+	case err != nil:
 		return nil, t.fail(err)
-	}
-	if v == nil {
+	case !found:
+		return nil, store.ErrNotFound
+	case v == nil:
 		v = []byte{}
 	}
 	return v, nil
 }
 
+// Put queues the write (see pgTx); the value is copied, the caller's
+// slice being its own again.
 func (t *pgTx) Put(b store.Bucket, key string, value []byte) error {
 	if err := checkBucket(b); err != nil {
 		return err
 	}
-	if value == nil {
-		value = []byte{} // the column is NOT NULL; an empty value is a value
-	}
-	ctx, cancel := t.bounded()
-	defer cancel()
-	_, err := t.tx.Exec(ctx, `INSERT INTO approov_kv (bucket, key, value) VALUES ($1, $2, $3)
-		ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value`, string(b), []byte(key), value)
-	return t.fail(err)
+	t.writes = append(t.writes, write{`INSERT INTO approov_kv (bucket, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value`, []any{string(b), []byte(key), append([]byte{}, value...)}})
+	return nil
 }
 
+// Delete queues the write (see pgTx).
 func (t *pgTx) Delete(b store.Bucket, key string) error {
 	if err := checkBucket(b); err != nil {
 		return err
 	}
-	ctx, cancel := t.bounded()
-	defer cancel()
-	_, err := t.tx.Exec(ctx, `DELETE FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key))
-	return t.fail(err)
+	t.writes = append(t.writes, write{`DELETE FROM approov_kv WHERE bucket = $1 AND key = $2`, []any{string(b), []byte(key)}})
+	return nil
 }
 
 // Scan reads the range in pages (16 keys, growing to 1024), each read
@@ -145,21 +249,22 @@ func (t *pgTx) page(b store.Bucket, from []byte, after bool, end string, limit i
 		args = append(args, nil)
 	}
 	args[2] = limit
-	q = q + ` ORDER BY key LIMIT $3`
-	ctx, cancel := t.bounded()
-	defer cancel()
-	rows, err := t.tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, t.fail(err)
-	}
-	page, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (kv, error) {
-		var p kv
-		err := r.Scan(&p.key, &p.value)
-		if p.value == nil {
-			p.value = []byte{}
-		}
-		return p, err
-	})
+	sql := q + ` ORDER BY key LIMIT $3`
+	var page []kv
+	err := t.send(func(q *pgx.Batch) {
+		q.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+			var err error
+			page, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (kv, error) {
+				var p kv
+				err := r.Scan(&p.key, &p.value)
+				if p.value == nil {
+					p.value = []byte{}
+				}
+				return p, err
+			})
+			return err
+		})
+	}, false)
 	if err != nil {
 		return nil, t.fail(err)
 	}
