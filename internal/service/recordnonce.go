@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"hash/fnv"
+	"sync"
 	"time"
 
 	"github.com/approov-cli/approov/internal/auth"
@@ -81,20 +82,25 @@ func orElse(err, otherwise error) error {
 // tidyNonces purges credential's entries and counts of past slots, with
 // their index entries, and returns its live count as committed. Only
 // whole past slots are purged, so no count needs a decrement: the count
-// of the current slot keeps its expired entries until the slot ends, and
-// purges are rare (a slot's first requests; the others find nothing).
+// of the current slot keeps its expired entries until the slot ends. A
+// credential's purge is needed once a slot: the instance skips it after
+// one that purged all there was (those statements were most of a
+// request's database time).
 func (s *Service) tidyNonces(tx recorderTx, credential string, now time.Time) (int, error) {
 	start, end := store.Prefix(credential + "|")
 	slot := slotOf(now)
-	purge := []store.Range{
-		{Bucket: store.Nonces, Start: start, End: nonceKey(credential, time.Unix(slot*nonceSlot, 0), "")},
-		{Bucket: store.NonceCounts, Start: start, End: slotKey(credential, slot)},
+	var purge []store.Range
+	if !s.tidied.done(slot, credential) {
+		purge = []store.Range{
+			{Bucket: store.Nonces, Start: start, End: nonceKey(credential, time.Unix(slot*nonceSlot, 0), "")},
+			{Bucket: store.NonceCounts, Start: start, End: slotKey(credential, slot)},
+		}
 	}
 	live := 0
 	count := func(_ string, v []byte) error { return s.countLive(&live, v) }
 	dead, err := tx.Tidy(purge, maxSweep, store.Range{Bucket: store.NonceCounts, Start: slotKey(credential, slot), End: end}, count)
-	if err != nil {
-		return 0, err
+	if err != nil || len(dead) == 0 {
+		return max(live, 0), err
 	}
 	index := make([]string, 0, len(dead[0])+len(dead[1]))
 	for _, k := range dead[0] {
@@ -103,7 +109,41 @@ func (s *Service) tidyNonces(tx recorderTx, credential string, now time.Time) (i
 	for _, k := range dead[1] {
 		index = append(index, expiryKey(slotEnd(time.Unix(keyTime(k, credential).Unix()*nonceSlot, 0)), store.NonceCounts, k))
 	}
-	return max(live, 0), tx.PurgeKeys(store.Expiry, index)
+	if err := tx.PurgeKeys(store.Expiry, index); err != nil {
+		return 0, err
+	}
+	if len(dead[0]) < maxSweep && len(dead[1]) < maxSweep {
+		s.tidied.add(slot, credential)
+	}
+	return max(live, 0), nil
+}
+
+// tidyMemo holds the credentials purged in one slot, at most maxTidied
+// (past it, purges just run again).
+type tidyMemo struct {
+	mu   sync.Mutex
+	slot int64
+	set  map[string]struct{}
+}
+
+const maxTidied = 100_000
+
+func (m *tidyMemo) done(slot int64, credential string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.set[credential]
+	return ok && m.slot == slot
+}
+
+func (m *tidyMemo) add(slot int64, credential string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.slot != slot || m.set == nil {
+		m.slot, m.set = slot, map[string]struct{}{}
+	}
+	if len(m.set) < maxTidied {
+		m.set[credential] = struct{}{}
+	}
 }
 
 // addShard adds d to nonce's shard of credential's slot, indexing a new

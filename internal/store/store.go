@@ -19,7 +19,9 @@
 //     records by account, credential or time, so that transactions of
 //     different accounts and sessions never touch the same row. The one
 //     range they share, the head of the Expiry index, is swept by logins
-//     only, which are rare beside requests.
+//     only, which are rare beside requests. Rows every request of one
+//     credential would read and write (its replay record) go through a
+//     Recorder where the store has one (PostgreSQL).
 //   - A store is made only by its Create function and opened only once
 //     recognised as one (the bbolt store: its marker and format version,
 //     checked before anything is written), so a path from a hostile code
@@ -43,7 +45,8 @@ const (
 	Codes    Bucket = "codes"    // code id → code record
 	Sessions Bucket = "sessions" // session id → session record
 	Nonces   Bucket = "nonces"   // credential|expiry|nonce → nothing
-	// NonceCounts: credential|minute → how many of its nonces expire then.
+	// NonceCounts: credential|minute → how many of its nonces expire then
+	// (on a Recorder, credential|minute|shard: a part of that count).
 	NonceCounts Bucket = "nonce_counts"
 	Expiry      Bucket = "expiry" // expiry time\x00bucket\x00key → nothing: what to delete when
 	Audit       Bucket = "audit"  // account\x00time\x00seq → event; account\x00seq → last seq
