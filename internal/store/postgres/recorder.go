@@ -67,13 +67,26 @@ func ignoreNoRows(err error) error {
 
 // side sends queue's statements on the side pool, bounded by
 // client_timeout. Its connections default to READ COMMITTED (connect),
-// so each statement is a transaction of its own, committed at once.
+// so each statement is a transaction of its own, committed at once. A
+// batch that fails on a connection the server closed (a restart: every
+// pooled one is dead then) is sent once more after the pool is reset, as
+// a transaction's first batch is (tx.go): reads and purges of garbage may
+// run twice (a key the first run purged is then not returned, and its
+// index entry is left to the Expiry sweep).
 func (t *pgTx) side(queue func(*pgx.Batch)) error {
-	ctx, cancel := context.WithTimeout(t.ctx, t.s.wait)
-	defer cancel()
-	b := &pgx.Batch{}
-	queue(b)
-	if err := t.s.side.SendBatch(ctx, b).Close(); err != nil {
+	send := func() error {
+		ctx, cancel := context.WithTimeout(t.ctx, t.s.wait)
+		defer cancel()
+		b := &pgx.Batch{}
+		queue(b)
+		return t.s.side.SendBatch(ctx, b).Close()
+	}
+	err := send()
+	if err != nil && brokenConn(err) && t.ctx.Err() == nil {
+		t.s.side.Reset()
+		err = send()
+	}
+	if err != nil {
 		return dbError(t.s.where, err)
 	}
 	return nil
