@@ -102,20 +102,26 @@ func (s *Service) tidyNonces(tx recorderTx, credential string, now time.Time) (i
 	if err != nil || len(dead) == 0 {
 		return max(live, 0), err
 	}
-	index := make([]string, 0, len(dead[0])+len(dead[1]))
-	for _, k := range dead[0] {
-		index = append(index, expiryKey(keyTime(k, credential), store.Nonces, k))
-	}
-	for _, k := range dead[1] {
-		index = append(index, expiryKey(slotEnd(time.Unix(keyTime(k, credential).Unix()*nonceSlot, 0)), store.NonceCounts, k))
-	}
-	if err := tx.PurgeKeys(store.Expiry, index); err != nil {
+	if err := tx.PurgeKeys(store.Expiry, purgedIndex(credential, dead[0], dead[1])); err != nil {
 		return 0, err
 	}
 	if len(dead[0]) < maxSweep && len(dead[1]) < maxSweep {
 		s.tidied.add(slot, credential)
 	}
 	return max(live, 0), nil
+}
+
+// purgedIndex is the Expiry entries of credential's purged entries and
+// counts.
+func purgedIndex(credential string, entries, counts []string) []string {
+	index := make([]string, 0, len(entries)+len(counts))
+	for _, k := range entries {
+		index = append(index, expiryKey(keyTime(k, credential), store.Nonces, k))
+	}
+	for _, k := range counts {
+		index = append(index, expiryKey(slotEnd(time.Unix(keyTime(k, credential).Unix()*nonceSlot, 0)), store.NonceCounts, k))
+	}
+	return index
 }
 
 // tidyMemo holds the credentials purged in one slot, at most maxTidied
