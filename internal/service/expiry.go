@@ -91,7 +91,12 @@ func keyTime(k, credential string) time.Time {
 // remember records nonce of credential until expiry, failing on a
 // duplicate or when the credential's live entries reach the bound (fail
 // closed), after deleting the credential's expired entries and counts.
+// A store whose transactions are a store.Recorder records it without
+// reading the credential's rows into the transaction (recordNonce).
 func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Time) error {
+	if r, ok := tx.(recorderTx); ok {
+		return s.recordNonce(r, credential, nonce, expiry)
+	}
 	now := s.now()
 	key := nonceKey(credential, expiry, nonce)
 	if _, err := tx.Get(store.Nonces, key); err == nil {
@@ -102,7 +107,7 @@ func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Ti
 	}
 	if live, err := s.liveNonces(tx, credential, now); err != nil || live >= s.opt.MaxNonces {
 		if err == nil {
-			err = fault.New(fault.Auth, "too many requests in the replay window; retry in a few minutes")
+			err = tooManyNonces()
 		}
 		return err
 	}
@@ -113,6 +118,10 @@ func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Ti
 		return err
 	}
 	return countNonce(tx, credential, expiry)
+}
+
+func tooManyNonces() error {
+	return fault.New(fault.Auth, "too many requests in the replay window; retry in a few minutes")
 }
 
 // pruneNonces deletes credential's expired entries, taking those of the
@@ -167,15 +176,21 @@ func (s *Service) liveNonces(tx store.Tx, credential string, now time.Time) (int
 	live := 0
 	_, end := store.Prefix(credential + "|")
 	err := tx.Scan(store.NonceCounts, slotKey(credential, slotOf(now)), end, func(_ string, v []byte) error {
-		if len(v) == 8 {
-			live += int(min(binary.BigEndian.Uint64(v), uint64(s.opt.MaxNonces)))
-		}
-		if live >= s.opt.MaxNonces {
-			return store.ErrStop
-		}
-		return nil
+		return s.countLive(&live, v)
 	})
-	return live, err
+	return max(live, 0), err
+}
+
+// countLive adds count v to live, stopping at the bound. A count is
+// signed, so one below 0 cannot pass for a huge one.
+func (s *Service) countLive(live *int, v []byte) error {
+	if len(v) == 8 {
+		*live += int(min(int64(binary.BigEndian.Uint64(v)), int64(s.opt.MaxNonces)))
+	}
+	if *live >= s.opt.MaxNonces {
+		return store.ErrStop
+	}
+	return nil
 }
 
 // countNonce adds one to the count of expiry's slot.

@@ -26,6 +26,7 @@ type harness struct {
 	svc   *service.Service
 	b     *backend.Client
 	code  auth.Code
+	fp    auth.Fingerprint // the service key's
 }
 
 type handlerTransport struct{ svc *service.Service }
@@ -59,6 +60,7 @@ func newHarnessOn(t testing.TB, st store.Store, loc string, mod func(*service.Op
 		t.Fatal(err)
 	}
 	h.code, _ = auth.ParseCode(created.Invitation.Code)
+	h.fp = created.Fingerprint
 	h.b = backend.NewClient(handlerTransport{h.svc}, backend.ClientOptions{Account: "acme", Fingerprint: created.Fingerprint, Now: h.clock.Now})
 	return h
 }

@@ -116,6 +116,9 @@ type Service struct {
 	// dec keeps the decodings of the records every signed request reads
 	// (decoded.go), checked against the stored bytes on every read.
 	dec *decoded
+	// tidied is which credentials' past slots this instance has purged
+	// in the current slot (recordnonce.go).
+	tidied tidyMemo
 }
 
 // maxKeys bounds Service.keys; past it the cache starts again.

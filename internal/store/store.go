@@ -19,7 +19,9 @@
 //     records by account, credential or time, so that transactions of
 //     different accounts and sessions never touch the same row. The one
 //     range they share, the head of the Expiry index, is swept by logins
-//     only, which are rare beside requests.
+//     only, which are rare beside requests. Rows every request of one
+//     credential would read and write (its replay record) go through a
+//     Recorder where the store has one (PostgreSQL).
 //   - A store is made only by its Create function and opened only once
 //     recognised as one (the bbolt store: its marker and format version,
 //     checked before anything is written), so a path from a hostile code
@@ -43,7 +45,8 @@ const (
 	Codes    Bucket = "codes"    // code id → code record
 	Sessions Bucket = "sessions" // session id → session record
 	Nonces   Bucket = "nonces"   // credential|expiry|nonce → nothing
-	// NonceCounts: credential|minute → how many of its nonces expire then.
+	// NonceCounts: credential|minute → how many of its nonces expire then
+	// (on a Recorder, credential|minute|shard: a part of that count).
 	NonceCounts Bucket = "nonce_counts"
 	Expiry      Bucket = "expiry" // expiry time\x00bucket\x00key → nothing: what to delete when
 	Audit       Bucket = "audit"  // account\x00time\x00seq → event; account\x00seq → last seq
@@ -123,6 +126,39 @@ type Tx interface {
 	// (end "": no upper bound). fn must not modify the bucket; it may
 	// return ErrStop.
 	Scan(b Bucket, start, end string, fn func(key string, value []byte) error) error
+}
+
+// Recorder is implemented by the transactions of stores that find
+// conflicts by what a transaction read (PostgreSQL's SERIALIZABLE, whose
+// predicate locks cover whole index pages), so that concurrent requests of
+// one credential can add their replay entries without refusing one
+// another. The service falls back on Get, Put and Scan for a Tx that is
+// not one (bbolt runs one Update at a time: nothing to refuse).
+type Recorder interface {
+	// Insert writes key unless b holds it, telling whether it did, and
+	// reads nothing into the transaction's conflict checks: of two
+	// transactions inserting one key, at most one commits having done so.
+	Insert(b Bucket, key string, value []byte) (bool, error)
+	// Add adds d to the signed count at key (8 bytes big-endian; a
+	// missing key counts 0), telling whether it created the key, without
+	// reading the count into the transaction's conflict checks.
+	Add(b Bucket, key string, d int64) (created bool, err error)
+	// Tidy runs outside the transaction and its checks, in one go:
+	// first it deletes up to limit keys of each of purge's ranges,
+	// committed whatever becomes of the transaction, returning the keys
+	// of each; then it calls fn for each pair of read as committed then
+	// (transactions in flight are not in it), as Scan does. Purges are
+	// for records nothing needs any more (expired ones), which concurrent
+	// transactions may purge too: each key is deleted, and returned, once.
+	Tidy(purge []Range, limit int, read Range, fn func(key string, value []byte) error) ([][]string, error)
+	// PurgeKeys deletes keys of b as Tidy purges.
+	PurgeKeys(b Bucket, keys []string) error
+}
+
+// Range is the keys of Bucket from Start up to End (as Scan's).
+type Range struct {
+	Bucket     Bucket
+	Start, End string
 }
 
 // Prefix returns the Scan range of the keys starting with p.

@@ -32,6 +32,7 @@ import (
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool      *pgxpool.Pool
+	side      *pgxpool.Pool // statements outside Update's transactions (recorder.go)
 	where     string        // the URL without password or query, for messages
 	wait      time.Duration // client_timeout: the longest round trip
 	conflicts atomic.Int32  // injected commit failures still to come
@@ -119,16 +120,24 @@ func connect(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	side := cfg.pool.Copy() // statements outside Update's transactions (recorder.go)
+	side.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg.pool)
 	if err != nil {
 		return nil, dbError(cfg.where, err)
 	}
-	return &Store{pool: pool, where: cfg.where, wait: cfg.client}, nil
+	sidePool, err := pgxpool.NewWithConfig(ctx, side)
+	if err != nil {
+		pool.Close()
+		return nil, dbError(cfg.where, err)
+	}
+	return &Store{pool: pool, side: sidePool, where: cfg.where, wait: cfg.client}, nil
 }
 
 // Close implements store.Store.
 func (s *Store) Close() error {
 	s.pool.Close()
+	s.side.Close()
 	return nil
 }
 

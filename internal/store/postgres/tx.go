@@ -239,34 +239,37 @@ type kv struct{ key, value []byte }
 
 // page reads up to limit pairs from (after: past) from, below end.
 func (t *pgTx) page(b store.Bucket, from []byte, after bool, end string, limit int) ([]kv, error) {
-	q, args := `SELECT key, value FROM approov_kv WHERE bucket = $1 AND key >= $2`, []any{string(b), from}
-	if after {
-		q = `SELECT key, value FROM approov_kv WHERE bucket = $1 AND key > $2`
-	}
-	if end != "" {
-		q, args = q+` AND key < $4`, append(args, nil, []byte(end))
-	} else {
-		args = append(args, nil)
-	}
-	args[2] = limit
-	sql := q + ` ORDER BY key LIMIT $3`
+	sql, args := pageQuery(b, "key, value", from, after, end, limit)
 	var page []kv
 	err := t.send(func(q *pgx.Batch) {
-		q.Queue(sql, args...).Query(func(rows pgx.Rows) error {
-			var err error
-			page, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (kv, error) {
-				var p kv
-				err := r.Scan(&p.key, &p.value)
-				if p.value == nil {
-					p.value = []byte{}
-				}
-				return p, err
-			})
-			return err
-		})
+		q.Queue(sql, args...).Query(func(rows pgx.Rows) (err error) { page, err = collect(rows); return err })
 	}, false)
 	if err != nil {
 		return nil, t.fail(err)
 	}
 	return page, nil
+}
+
+// pageQuery selects columns of up to limit rows of b from (after: past)
+// from, below end ("": no bound), in key order.
+func pageQuery(b store.Bucket, columns string, from []byte, after bool, end string, limit int) (string, []any) {
+	q, args := `SELECT `+columns+` FROM approov_kv WHERE bucket = $1 AND key >= $2`, []any{string(b), from, limit}
+	if after {
+		q = `SELECT ` + columns + ` FROM approov_kv WHERE bucket = $1 AND key > $2`
+	}
+	if end != "" {
+		q, args = q+` AND key < $4`, append(args, []byte(end))
+	}
+	return q + ` ORDER BY key LIMIT $3`, args
+}
+
+func collect(rows pgx.Rows) ([]kv, error) {
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (kv, error) {
+		var p kv
+		err := r.Scan(&p.key, &p.value)
+		if p.value == nil {
+			p.value = []byte{}
+		}
+		return p, err
+	})
 }
