@@ -9,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -33,11 +35,16 @@ func run() error {
 	requests := flag.Int("requests", 20000, "requests per run (at most 500000)")
 	rate := flag.Float64("rate", 0, "requests per second (0: as fast as possible)")
 	duration := flag.Duration("duration", 30*time.Second, "stop a run after this long (at most 10m)")
+	profile := flag.String("cpuprofile", "", "write the load generator's CPU profile of the run (not the onboarding) to this file")
 	http1 := flag.Bool("http1", false, "speak HTTP/1.1, a connection per worker (default: HTTP/2, as the CLI)")
 	var spread []string
 	flag.Func("url", "send through this instance too (https://host:port of an approovd on the same store and certificate; repeatable: the workers take them in turn)",
 		func(u string) error { spread = append(spread, u); return nil })
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		// As approovd serve: a small live heap, all else garbage at once.
+		debug.SetGCPercent(400)
+	}
 	raw, err := os.ReadFile(*codeFile)
 	if err != nil {
 		return err
@@ -64,15 +71,36 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
 	cpu := cpuTime()
 	res := loadgen.Run(ctx, loadgen.Config{Backend: b, Spread: others, Callers: callers, Workers: *workers, Requests: *requests, Rate: *rate, Duration: *duration})
 	cpu = cpuTime() - cpu
+	stopProfile()
 	fmt.Printf("signed reads (whoami), %d workers over %d instance(s), %s, rate %s: %s\n", *workers, max(len(others), 1), protoText(*http1), rateText(*rate), res)
 	fmt.Printf("  load generator CPU: %.0f us per request (signing, verifying, HTTP)\n", float64(cpu.Microseconds())/float64(max(res.Requests, 1)))
 	if res.FirstError != nil {
 		fmt.Printf("first error: %v\n", res.FirstError)
 	}
 	return nil
+}
+
+// startProfile starts a CPU profile to path ("": none) and returns its stop.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // cpuTime is the process's user and system CPU time so far.

@@ -117,7 +117,7 @@ func schedule(ctx context.Context, cfg Config) <-chan time.Time {
 		defer close(out)
 		start := time.Now()
 		for i := range cfg.Requests {
-			due := time.Now()
+			var due time.Time // unpaced: latency counts from the call
 			if cfg.Rate > 0 {
 				due = start.Add(time.Duration(float64(i) / cfg.Rate * float64(time.Second)))
 				time.Sleep(time.Until(due))
@@ -133,6 +133,9 @@ func schedule(ctx context.Context, cfg Config) <-chan time.Time {
 }
 
 func call(ctx context.Context, b backend.Backend, who backend.Caller, due time.Time, errs *atomic.Int64, first *atomic.Value) time.Duration {
+	if due.IsZero() {
+		due = time.Now()
+	}
 	if _, err := b.WhoAmI(ctx, who); err != nil && ctx.Err() == nil { // not cut off by the run's end
 		if errs.Add(1) == 1 {
 			first.Store(err)
