@@ -3,7 +3,7 @@
 # the load average beside it (the machine may be shared):
 #   1. signed reads (whoami) with the repo's load generator, which signs like
 #      the CLI (a fresh nonce and an Ed25519 signature per request, every
-#      answer verified): unpaced from 16 and from 64 workers (throughput),
+#      answer verified): unpaced from 16 and from 128 workers (throughput),
 #      then paced at 1,000 req/s (p50, p99: an open loop, so queueing shows),
 #      over HTTP/2 (as the CLI) and again over HTTP/1.1 (--http1: a
 #      connection per worker, which costs approovd less CPU per request);
@@ -65,10 +65,10 @@ echo "approovd on $addr, pid $pid; $(load)"
 
 echo "== signed reads"
 signed --code "$(code unpaced16)" --workers 16 --requests "$requests"; load
-signed --code "$(code unpaced64)" --workers 64 --sessions 16 --requests "$requests"; load
+signed --code "$(code unpaced128)" --workers 128 --sessions 16 --requests "$requests"; load
 signed --code "$(code paced)" --workers 32 --requests "$requests" --rate 1000; load
 signed --http1 --code "$(code unpaced16h1)" --workers 16 --requests "$requests"; load
-signed --http1 --code "$(code unpaced64h1)" --workers 64 --sessions 16 --requests "$requests"; load
+signed --http1 --code "$(code unpaced128h1)" --workers 128 --sessions 16 --requests "$requests"; load
 signed --http1 --code "$(code pacedh1)" --workers 32 --requests "$requests" --rate 1000; load
 
 echo "== public configuration endpoint (wrk, 2 threads, 64 connections, 10 s)"

@@ -25,14 +25,10 @@ func deny(reason string, err error) *authFailure { return &authFailure{reason, e
 // (bbolt runs a batch's functions one after another); the write
 // transaction then holds only the replay record and, on a failure, the
 // audit record. A session revoked in between still loses: every handler
-// re-checks it in its own transaction (live).
+// re-checks it in its own transaction (live). Serve has usually checked
+// already, in the read that found the account (c.pre).
 func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error) {
-	var sess *sessionRec
-	var checked *authFailure
-	err := s.view(ctx, func(tx store.Tx) error {
-		sess, checked = s.checkSession(tx, c)
-		return nil
-	})
+	sess, checked, err := s.sessionVerdict(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +59,20 @@ func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error)
 		return nil, fail.err
 	}
 	return sess, nil
+}
+
+// sessionVerdict is c.pre, or checkSession in a read transaction of its own.
+func (s *Service) sessionVerdict(ctx context.Context, c *call) (*sessionRec, *authFailure, error) {
+	if c.pre != nil {
+		return c.pre.sess, c.pre.fail, nil
+	}
+	var sess *sessionRec
+	var checked *authFailure
+	err := s.view(ctx, func(tx store.Tx) error {
+		sess, checked = s.checkSession(tx, c)
+		return nil
+	})
+	return sess, checked, err
 }
 
 // checkSession finds the request's session, verifies its signature and

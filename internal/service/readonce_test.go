@@ -1,0 +1,35 @@
+package service_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/approov-cli/approov/internal/role"
+)
+
+// TestSessionRequestReadsOnceBeforeItsWrite: a session-signed request
+// finds its account and checks its session in one read transaction, then
+// writes its replay record, then runs its handler (which re-checks the
+// session in its own transaction). On PostgreSQL each transaction costs
+// round trips, so the first read must not be split in two.
+func TestSessionRequestReadsOnceBeforeItsWrite(t *testing.T) {
+	h := newHarness(t, nil)
+	h.enrol()
+	admin, err := h.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.st.take()
+	if _, err := h.b.WhoAmI(h.ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	var txs []string
+	for _, e := range h.st.take() {
+		if e == "view" || e == "update" {
+			txs = append(txs, e)
+		}
+	}
+	if want := []string{"view", "update", "view"}; !slices.Equal(txs, want) {
+		t.Fatalf("whoami ran transactions %q, want %q", txs, want)
+	}
+}
