@@ -28,6 +28,9 @@ func main() {
 	}
 }
 
+// maxClients bounds --clients: each holds connections of its own.
+const maxClients = 1024
+
 func run() error {
 	codeFile := flag.String("code", "", "file holding a fresh account's first onboarding code")
 	workers := flag.Int("workers", 16, "concurrent callers")
@@ -37,10 +40,14 @@ func run() error {
 	duration := flag.Duration("duration", 30*time.Second, "stop a run after this long (at most 10m)")
 	profile := flag.String("cpuprofile", "", "write the load generator's CPU profile of the run (not the onboarding) to this file")
 	http1 := flag.Bool("http1", false, "speak HTTP/1.1, a connection per worker (default: HTTP/2, as the CLI)")
+	clients := flag.Int("clients", 0, "separate clients, each with its own connections (as that many CLI processes), the workers taking them in turn; 0: one client per instance, shared by its workers")
 	var spread []string
 	flag.Func("url", "send through this instance too (https://host:port of an approovd on the same store and certificate; repeatable: the workers take them in turn)",
 		func(u string) error { spread = append(spread, u); return nil })
 	flag.Parse()
+	if *clients < 0 || *clients > maxClients {
+		return fmt.Errorf("--clients must be 0 to %d", maxClients)
+	}
 	if os.Getenv("GOGC") == "" {
 		// As approovd serve: a small live heap, all else garbage at once.
 		debug.SetGCPercent(400)
@@ -67,7 +74,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	others, err := spreadBackends(code, spread, remote.Options{MaxConns: *workers, HTTP1: *http1})
+	instances := max(len(spread), 1)
+	others, err := spreadBackends(code, clientURLs(code, spread, *clients), remote.Options{MaxConns: *workers, HTTP1: *http1})
 	if err != nil {
 		return err
 	}
@@ -79,7 +87,7 @@ func run() error {
 	res := loadgen.Run(ctx, loadgen.Config{Backend: b, Spread: others, Callers: callers, Workers: *workers, Requests: *requests, Rate: *rate, Duration: *duration})
 	cpu = cpuTime() - cpu
 	stopProfile()
-	fmt.Printf("signed reads (whoami), %d workers over %d instance(s), %s, rate %s: %s\n", *workers, max(len(others), 1), protoText(*http1), rateText(*rate), res)
+	fmt.Printf("signed reads (whoami), %d workers over %d instance(s)%s, %s, rate %s: %s\n", *workers, instances, clientsText(*clients), protoText(*http1), rateText(*rate), res)
 	fmt.Printf("  load generator CPU: %.0f us per request (signing, verifying, HTTP)\n", float64(cpu.Microseconds())/float64(max(res.Requests, 1)))
 	if res.FirstError != nil {
 		fmt.Printf("first error: %v\n", res.FirstError)
@@ -124,6 +132,31 @@ func protoText(http1 bool) string {
 		return "HTTP/1.1"
 	}
 	return "HTTP/2"
+}
+
+// clientURLs is the location of each separate client: n of them over
+// the instances (the --url ones, else the code's first) in turn; none for
+// n = 0, so that urls alone decide.
+func clientURLs(code auth.Code, urls []string, n int) []string {
+	if n <= 0 {
+		return urls
+	}
+	if len(urls) == 0 {
+		base, _, _ := auth.SplitPin(code.Backend[0])
+		urls = []string{base}
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = urls[i%len(urls)]
+	}
+	return out
+}
+
+func clientsText(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" from %d clients", n)
 }
 
 // spreadBackends opens the account at each of urls with opts, trusting
