@@ -26,8 +26,8 @@ type call struct {
 
 // sessionCheck is checkSession's verdict, reached in Serve's first read
 // transaction (with the account), so that a session-signed request reads
-// once before its write: on PostgreSQL each read transaction is two more
-// round trips (BEGIN, COMMIT).
+// once before its write: on PostgreSQL each read transaction costs a
+// round trip more (its COMMIT; BEGIN rides with the first read).
 type sessionCheck struct {
 	sess *sessionRec
 	fail *authFailure
