@@ -25,20 +25,17 @@ func deny(reason string, err error) *authFailure { return &authFailure{reason, e
 // (bbolt runs a batch's functions one after another); the write
 // transaction then holds only the replay record and, on a failure, the
 // audit record. A session revoked in between still loses: every handler
-// re-checks it in its own transaction (live). Serve has usually checked
-// already, in the read that found the account (c.pre).
+// re-checks it in its own transaction (live). The read checks ran in
+// Serve, in the read transaction that found the account (c.pre).
 func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error) {
-	sess, checked, err := s.sessionVerdict(ctx, c)
-	if err != nil {
-		return nil, err
-	}
+	sess, checked := c.pre.sess, c.pre.fail
 	if checked == nil && s.opt.InProcess && c.op.Idempotent {
 		if err := authorizeSession(c.op, sess.Role); err == nil {
 			return sess, nil // no replay record to write (InProcess)
 		}
 	}
 	var fail *authFailure
-	err = s.update(ctx, func(tx store.Tx) error {
+	err := s.update(ctx, func(tx store.Tx) error {
 		fail = checked // a re-run starts again from the read checks
 		if fail == nil {
 			fail = s.admitSession(tx, c, sess)
@@ -59,20 +56,6 @@ func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error)
 		return nil, fail.err
 	}
 	return sess, nil
-}
-
-// sessionVerdict is c.pre, or checkSession in a read transaction of its own.
-func (s *Service) sessionVerdict(ctx context.Context, c *call) (*sessionRec, *authFailure, error) {
-	if c.pre != nil {
-		return c.pre.sess, c.pre.fail, nil
-	}
-	var sess *sessionRec
-	var checked *authFailure
-	err := s.view(ctx, func(tx store.Tx) error {
-		sess, checked = s.checkSession(tx, c)
-		return nil
-	})
-	return sess, checked, err
 }
 
 // checkSession finds the request's session, verifies its signature and

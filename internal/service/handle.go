@@ -19,9 +19,12 @@ type call struct {
 	acct *accountRec
 	req  *auth.Request
 	op   api.Operation
-	sess *sessionRec // CredSession
-	code *codeRec    // CredCode
-	pre  *sessionCheck
+	sess *sessionRec  // CredSession
+	code *codeRec     // CredCode
+	pre  sessionCheck // CredSession: Serve's check
+	// stale is the time window's verdict, reached once (Serve), so the
+	// session check and the refusal agree on it.
+	stale error
 }
 
 // sessionCheck is checkSession's verdict, reached in Serve's first read
@@ -41,13 +44,12 @@ func (s *Service) Serve(ctx context.Context, req *auth.Request) *auth.Response {
 	if err != nil {
 		return unsigned(req.Nonce, err)
 	}
-	c := &call{req: req, op: op}
+	c := &call{req: req, op: op, stale: s.checkFresh(op, req)}
 	err = s.view(ctx, func(tx store.Tx) (err error) {
 		if c.acct, err = s.loadAccount(tx, req.Account); err != nil {
 			return err
 		}
-		if op.Cred == api.CredSession && s.checkFresh(op, req) == nil {
-			c.pre = &sessionCheck{}
+		if op.Cred == api.CredSession && c.stale == nil {
 			c.pre.sess, c.pre.fail = s.checkSession(tx, c)
 		}
 		return nil
@@ -85,9 +87,9 @@ func (s *Service) route(req *auth.Request) (api.Operation, error) {
 // dispatch authenticates c (its account found) and runs its handler.
 func (s *Service) dispatch(ctx context.Context, c *call) ([]byte, error) {
 	op, req := c.op, c.req
-	if err := s.checkFresh(op, req); err != nil {
+	if c.stale != nil {
 		s.recordAlone(ctx, c.acct.ID, event{op: op.Name, target: req.KeyID, outcome: "stale-request"})
-		return nil, err
+		return nil, c.stale
 	}
 	var err error
 	switch op.Cred {

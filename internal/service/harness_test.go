@@ -97,6 +97,16 @@ func (h *harness) login(user string, r role.Role, pw string) (backend.Caller, er
 	return c, err
 }
 
+// mustLogin logs the enrolled owner in to role r (password "pw-<role>").
+func (h *harness) mustLogin(r role.Role) backend.Caller {
+	h.t.Helper()
+	c, err := h.login("owner@example.com", r, "pw-"+string(r))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
 // tracingStore records the kind and bucket of every store operation, to
 // compare the work two requests cause.
 type tracingStore struct {

@@ -15,10 +15,7 @@ import (
 func TestSessionRequestReadsOnceBeforeItsWrite(t *testing.T) {
 	h := newHarness(t, nil)
 	h.enrol()
-	admin, err := h.login("owner@example.com", role.Admin, "pw-admin")
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := h.mustLogin(role.Admin)
 	h.st.take()
 	if _, err := h.b.WhoAmI(h.ctx, admin); err != nil {
 		t.Fatal(err)

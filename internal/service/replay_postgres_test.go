@@ -124,15 +124,6 @@ func TestReplayRecordConcurrentPostgres(t *testing.T) {
 	}
 }
 
-func (h *harness) mustLogin(r role.Role) backend.Caller {
-	h.t.Helper()
-	c, err := h.login("owner@example.com", r, "pw-"+string(r))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return c
-}
-
 // entries counts the replay entries of credential.
 func entries(t *testing.T, st store.Store, credential string) int {
 	t.Helper()
