@@ -16,10 +16,14 @@ import (
 	"github.com/approov-cli/approov/internal/appsig/zipsafe"
 )
 
-// corpusDir finds ../shared/fixtures/apksig beside the repository (or beside
-// the directory holding this worktree).
+// corpusDir is the apksig corpus: APPROOV_APKSIG_CORPUS, else
+// shared/fixtures/apksig beside the repository (or beside its parent, for
+// a worktree). .ci/run finds it the same way before any test runs.
 func corpusDir(t *testing.T) string {
 	t.Helper()
+	if p := os.Getenv("APPROOV_APKSIG_CORPUS"); p != "" {
+		return p // named explicitly: a missing corpus is then an error, not a skip
+	}
 	root, _ := filepath.Abs("../..")
 	for _, d := range []string{filepath.Join(root, "..", "shared"), filepath.Join(root, "..", "..", "shared")} {
 		p := filepath.Join(d, "fixtures", "apksig")
@@ -28,9 +32,9 @@ func corpusDir(t *testing.T) string {
 		}
 	}
 	if os.Getenv("CI") == "" {
-		t.Skip("apksig corpus (../shared/fixtures/apksig) not found")
+		t.Skip("apksig corpus not found: set APPROOV_APKSIG_CORPUS or put shared/fixtures/apksig beside the clone")
 	}
-	t.Fatal("apksig corpus (../shared/fixtures/apksig) is required in CI")
+	t.Fatal("apksig corpus is required in CI: set APPROOV_APKSIG_CORPUS or put shared/fixtures/apksig beside the clone")
 	return ""
 }
 
