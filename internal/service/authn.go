@@ -34,6 +34,9 @@ func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error)
 			return sess, nil // no replay record to write (InProcess)
 		}
 	}
+	if a, ok := s.st.(store.Admitter); ok && checked == nil {
+		return s.authAdmitted(ctx, c, a, sess)
+	}
 	var fail *authFailure
 	err := s.update(ctx, func(tx store.Tx) error {
 		fail = checked // a re-run starts again from the read checks
@@ -58,23 +61,44 @@ func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error)
 	return sess, nil
 }
 
+// authAdmitted is authSession's write on a store.Admitter: the replay
+// record goes with other requests' (admitNonce); only a refusal takes a
+// transaction of its own, for its audit record.
+func (s *Service) authAdmitted(ctx context.Context, c *call, a store.Admitter, sess *sessionRec) (*sessionRec, error) {
+	var fail *authFailure
+	if err := s.admitNonce(ctx, a, c.req.KeyID, c.req.Nonce, c.req.Expiry()); err != nil {
+		if fault.KindOf(err) != fault.Auth {
+			return nil, err // the store failed: nothing was decided
+		}
+		fail = deny("replayed", err)
+	} else if err := authorizeSession(c.op, sess.Role); err != nil {
+		fail = deny("denied", err)
+	}
+	if fail == nil {
+		return sess, nil
+	}
+	ev := event{user: sess.User, role: sess.Role, op: c.op.Name, target: c.req.KeyID, outcome: fail.reason}
+	if err := s.update(ctx, func(tx store.Tx) error { return s.record(tx, c.acct.ID, ev) }); err != nil {
+		return nil, err
+	}
+	return nil, fail.err
+}
+
 // checkSession finds the request's session, verifies its signature and
 // that the session is live.
-func (s *Service) checkSession(tx store.Tx, c *call) (*sessionRec, *authFailure) {
+func (s *Service) checkSession(tx store.Tx, c *call) sessionCheck {
 	sess, err := s.dec.sessions.load(tx, store.Sessions, c.req.KeyID)
 	if err != nil {
-		return nil, deny("error", err)
+		return sessionCheck{fail: deny("error", err)}
 	}
 	if sess == nil || sess.Account != c.acct.ID {
-		return nil, deny("unknown-session", noSession("no such session"))
+		return sessionCheck{fail: deny("unknown-session", noSession("no such session"))}
 	}
 	if err := c.req.Verify(sess.PublicKey); err != nil {
-		return sess, deny("bad-signature", err)
+		return sessionCheck{sess: sess, fail: deny("bad-signature", err)}
 	}
-	if _, _, fail := s.liveSession(tx, sess); fail != nil {
-		return sess, fail
-	}
-	return sess, nil
+	u, rr, fail := s.liveSession(tx, sess)
+	return sessionCheck{sess: sess, user: u, role: rr, fail: fail}
 }
 
 // admitSession records the verified request's nonce (refusing a replay)

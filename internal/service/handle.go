@@ -33,6 +33,8 @@ type call struct {
 // round trip more (its COMMIT; BEGIN rides with the first read).
 type sessionCheck struct {
 	sess *sessionRec
+	user *userRec  // the session's user and role as that check found them
+	role *roleRec  // (live), for a handler that only reads them (whoami)
 	fail *authFailure
 }
 
@@ -45,12 +47,15 @@ func (s *Service) Serve(ctx context.Context, req *auth.Request) *auth.Response {
 		return unsigned(req.Nonce, err)
 	}
 	c := &call{req: req, op: op, stale: s.checkFresh(op, req)}
-	err = s.view(ctx, func(tx store.Tx) (err error) {
+	err = store.Peek(ctx, s.st, func(tx store.Tx) (err error) {
+		if op.Cred == api.CredSession && c.stale == nil {
+			store.Prefetch(tx, store.Key{Bucket: store.Sessions, Key: req.KeyID})
+		}
 		if c.acct, err = s.loadAccount(tx, req.Account); err != nil {
 			return err
 		}
 		if op.Cred == api.CredSession && c.stale == nil {
-			c.pre.sess, c.pre.fail = s.checkSession(tx, c)
+			c.pre = s.checkSession(tx, c)
 		}
 		return nil
 	})

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
 	"sync"
@@ -161,4 +162,80 @@ func addShard(tx recorderTx, credential string, slot int64, nonce string, d int6
 		return err
 	}
 	return expireAt(tx, slotEnd(time.Unix(slot*nonceSlot, 0)), store.NonceCounts, k)
+}
+
+// The replay record on a store.Admitter (PostgreSQL): the same entries,
+// index and counts as recordNonce, but written for many requests at once,
+// outside any transaction (store.Admission), the request's own commit
+// being the group's. The credential's purge of past slots runs first, once
+// a slot (tidyNonces); a request refused by the bound takes its entry and
+// its count back.
+
+// admitNonce records nonce of credential until expiry through a.
+func (s *Service) admitNonce(ctx context.Context, a store.Admitter, credential, nonce string, expiry time.Time) error {
+	now := s.now()
+	if err := s.purgeNonces(ctx, credential, now); err != nil {
+		return err
+	}
+	adm := nonceAdmission(credential, nonce, expiry, now)
+	got, err := a.Admit(ctx, adm)
+	switch {
+	case err != nil:
+		return err
+	case !got.Inserted:
+		return auth.ErrReplay
+	case got.Live >= int64(s.opt.MaxNonces):
+		return orElse(s.withdrawNonce(ctx, adm), tooManyNonces())
+	}
+	return nil
+}
+
+// nonceAdmission is the entry, index and count recordNonce writes.
+func nonceAdmission(credential, nonce string, expiry, now time.Time) store.Admission {
+	key := nonceKey(credential, expiry, nonce)
+	slot := slotOf(expiry)
+	count := shardKey(credential, slot, nonce)
+	_, end := store.Prefix(credential + "|")
+	return store.Admission{
+		Insert: store.Key{Bucket: store.Nonces, Key: key},
+		Index: []store.Key{
+			{Bucket: store.Expiry, Key: expiryKey(expiry, store.Nonces, key)},
+			{Bucket: store.Expiry, Key: expiryKey(slotEnd(time.Unix(slot*nonceSlot, 0)), store.NonceCounts, count)},
+		},
+		Count: store.Key{Bucket: store.NonceCounts, Key: count},
+		Live:  store.Range{Bucket: store.NonceCounts, Start: slotKey(credential, slotOf(now)), End: end},
+	}
+}
+
+// purgeNonces runs the credential's purge of past slots unless this
+// instance ran it this slot: a transaction that writes nothing of its own
+// (Tidy works outside it), so no round trip opens or closes it.
+func (s *Service) purgeNonces(ctx context.Context, credential string, now time.Time) error {
+	if s.tidied.done(slotOf(now), credential) {
+		return nil
+	}
+	return s.update(ctx, func(tx store.Tx) error {
+		r, ok := tx.(recorderTx)
+		if !ok {
+			return fmt.Errorf("service: the store admits requests but its transactions are no store.Recorder")
+		}
+		_, err := s.tidyNonces(r, credential, now)
+		return err
+	})
+}
+
+// withdrawNonce takes back an admitted entry and its count: the request
+// was refused, and a refused request leaves neither (as in recordNonce).
+func (s *Service) withdrawNonce(ctx context.Context, a store.Admission) error {
+	return s.update(ctx, func(tx store.Tx) error {
+		r, ok := tx.(recorderTx)
+		if !ok {
+			return fmt.Errorf("service: the store admits requests but its transactions are no store.Recorder")
+		}
+		if err := r.Delete(a.Insert.Bucket, a.Insert.Key); err != nil {
+			return err
+		}
+		_, err := r.Add(a.Count.Bucket, a.Count.Key, -1)
+		return err
+	})
 }

@@ -44,18 +44,23 @@ var sessionOps = []endpoint{
 	serve(api.OpPassword, (*Service).changePassword),
 }
 
+// whoami answers from what authenticated the request (Serve's check): it
+// only reads the session, its user and role, and reading them again would
+// cost a read transaction for the same answer (the request takes effect
+// when that check ran, before its replay record was written).
 func (s *Service) whoami(ctx context.Context, c *call, _ api.Empty) (api.Identity, error) {
-	var id api.Identity
-	err := s.view(ctx, func(tx store.Tx) error {
-		u, rr, err := s.live(tx, c)
-		if err != nil {
+	u, rr := c.pre.user, c.pre.role
+	if u == nil || rr == nil {
+		err := s.view(ctx, func(tx store.Tx) (err error) {
+			u, rr, err = s.live(tx, c)
 			return err
+		})
+		if err != nil {
+			return api.Identity{}, err
 		}
-		id = api.Identity{Account: c.acct.ID, User: u.Email, Role: c.sess.Role, Session: c.sess.ID,
-			SessionExpiresAt: c.sess.ExpiresAt, RoleExpiresAt: rr.ExpiresAt, Roles: u.grants(s.now())}
-		return nil
-	})
-	return id, err
+	}
+	return api.Identity{Account: c.acct.ID, User: u.Email, Role: c.sess.Role, Session: c.sess.ID,
+		SessionExpiresAt: c.sess.ExpiresAt, RoleExpiresAt: rr.ExpiresAt, Roles: u.grants(s.now())}, nil
 }
 
 func (s *Service) logout(ctx context.Context, c *call, _ api.Empty) (api.Empty, error) {

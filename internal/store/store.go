@@ -206,3 +206,76 @@ func Retry(ctx context.Context, attempt func() error) error {
 	return fault.WithHint(fault.New(fault.Conflict, "%w: concurrent changes to the same records won %d times", err, MaxAttempts),
 		"run the command again")
 }
+
+// Key is one key of one bucket.
+type Key struct {
+	Bucket Bucket
+	Key    string
+}
+
+// Prefetcher is implemented by transactions whose reads each cost a round
+// trip (PostgreSQL): Prefetch sends the reads of keys with the
+// transaction's next statement, and later Gets of those keys answer from
+// what came back (a Put or Delete of one in between is read as written).
+type Prefetcher interface {
+	Prefetch(keys ...Key)
+}
+
+// Prefetch tells tx which keys it is about to Get, where that saves round
+// trips (a Prefetcher); elsewhere it does nothing.
+func Prefetch(tx Tx, keys ...Key) {
+	if p, ok := tx.(Prefetcher); ok {
+		p.Prefetch(keys...)
+	}
+}
+
+// Peeker is implemented by stores whose View costs round trips of its own
+// to open and close a snapshot (PostgreSQL). Peek runs fn with a Tx whose
+// reads each see what is committed when they run, sharing no snapshot,
+// and which refuses writes: for checks that only grow stricter with what
+// a later read sees (a session's liveness: once revoked, revoked).
+type Peeker interface {
+	Peek(ctx context.Context, fn func(Tx) error) error
+}
+
+// Peek runs fn on st's Peek where it has one, else in a View.
+func Peek(ctx context.Context, st Store, fn func(Tx) error) error {
+	if p, ok := st.(Peeker); ok {
+		return p.Peek(ctx, fn)
+	}
+	return st.View(ctx, fn)
+}
+
+// Admitter is implemented by stores that record the replay entries of
+// many concurrent requests in one round trip and one commit, outside any
+// transaction (PostgreSQL, where a transaction of its own for each
+// request's entry was most of a signed read's database work). Admit
+// returns once a is committed, or was refused as a replay.
+type Admitter interface {
+	Admit(ctx context.Context, a Admission) (Admitted, error)
+}
+
+// Admission is one request's replay entry.
+type Admission struct {
+	// Insert is written (with an empty value) unless it is there: of any
+	// number of admissions of one key, on any instance, one inserts it.
+	Insert Key
+	// Index keys are written with it, empty, whether or not it was
+	// inserted: they must be keys a replay shares (an expiry index).
+	Index []Key
+	// Count is the signed 8-byte big-endian count (as Recorder.Add) that
+	// 1 is added to when Insert is inserted.
+	Count Key
+	// Live is the range of counts whose sum Admitted reports; it must
+	// have an End.
+	Live Range
+}
+
+// Admitted is an Admission's outcome.
+type Admitted struct {
+	Inserted bool
+	// Live is the sum of the Live range's counts as committed before the
+	// admission, plus the admissions of that range inserted before this
+	// one in the same commit.
+	Live int64
+}

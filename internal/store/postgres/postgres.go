@@ -36,12 +36,15 @@ type Store struct {
 	where     string        // the URL without password or query, for messages
 	wait      time.Duration // client_timeout: the longest round trip
 	conflicts atomic.Int32  // injected commit failures still to come
+	admits    admitQueue    // admissions waiting for their round trip (admit.go)
 }
 
 var (
 	_ store.Store            = (*Store)(nil)
 	_ store.ConflictInjector = (*Store)(nil)
 	_ store.WriteChecker     = (*Store)(nil)
+	_ store.Peeker           = (*Store)(nil)
+	_ store.Admitter         = (*Store)(nil)
 )
 
 // Create makes a new store in the database url names, which must hold no
@@ -152,6 +155,17 @@ func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
 		return err
 	}
 	return t.commit()
+}
+
+// Peek implements store.Peeker: fn's reads go on the side pool (READ
+// COMMITTED) with no BEGIN and no COMMIT, each batch a transaction of its
+// own, which saves a View's closing round trip.
+func (s *Store) Peek(ctx context.Context, fn func(store.Tx) error) error {
+	t := &pgTx{ctx: ctx, s: s, pool: s.side, end: (*pgxpool.Conn).Release, retry: true, peek: true}
+	defer t.rollback()
+	err := fn(t)
+	t.done = true // nothing is open: rollback only gives the connection back
+	return err
 }
 
 // Update implements store.Store: fn runs in a SERIALIZABLE transaction,

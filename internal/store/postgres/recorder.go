@@ -26,6 +26,9 @@ func (t *pgTx) Insert(b store.Bucket, key string, value []byte) (bool, error) {
 	if err := checkBucket(b); err != nil {
 		return false, err
 	}
+	if err := t.forget(b, key); err != nil {
+		return false, err
+	}
 	inserted := false
 	err := t.send(func(q *pgx.Batch) {
 		q.Queue(`INSERT INTO approov_kv (bucket, key, value) VALUES ($1, $2, $3)
@@ -42,6 +45,9 @@ func (t *pgTx) Insert(b store.Bucket, key string, value []byte) (bool, error) {
 // inserted.
 func (t *pgTx) Add(b store.Bucket, key string, d int64) (bool, error) {
 	if err := checkBucket(b); err != nil {
+		return false, err
+	}
+	if err := t.forget(b, key); err != nil {
 		return false, err
 	}
 	created := false

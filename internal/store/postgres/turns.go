@@ -52,7 +52,7 @@ func (s *Store) beginWrite(ctx context.Context, n int) (*pgTx, error) {
 		discard(c) // it may hold the lock: never back to the pool
 		return nil, dbError(s.where, err)
 	}
-	return &pgTx{ctx: ctx, s: s, conn: c, begin: []string{"BEGIN ISOLATION LEVEL SERIALIZABLE"}, end: unlock}, nil
+	return &pgTx{ctx: ctx, s: s, pool: s.pool, conn: c, begin: []string{"BEGIN ISOLATION LEVEL SERIALIZABLE"}, end: unlock}, nil
 }
 
 // unlock releases writersLock and the connection; a connection that could

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 type pgTx struct {
 	ctx      context.Context
 	s        *Store
+	pool     *pgxpool.Pool       // where conn comes from
 	conn     *pgxpool.Conn       // nil until the first batch (or a turn's own)
 	begin    []string            // what opens the transaction, until sent
 	writes   []write             // queued writes, until sent
@@ -31,7 +33,16 @@ type pgTx struct {
 	retry    bool                // a first batch on a dead pooled connection is sent again
 	begun    bool                // BEGIN was sent: end with COMMIT or ROLLBACK
 	done     bool                // committed
+	peek     bool                // a Peek: no transaction, no writes
 	conflict error
+	prefetch []store.Key               // keys to read with the next batch
+	fetched  map[store.Key]fetchResult // what prefetched reads found
+}
+
+// fetchResult is a prefetched read: the value, or found false.
+type fetchResult struct {
+	value []byte
+	found bool
 }
 
 type write struct {
@@ -41,7 +52,7 @@ type write struct {
 
 // newTx is a transaction that begin opens on a pooled connection.
 func (s *Store) newTx(ctx context.Context, begin ...string) *pgTx {
-	return &pgTx{ctx: ctx, s: s, begin: begin, end: (*pgxpool.Conn).Release, retry: true}
+	return &pgTx{ctx: ctx, s: s, pool: s.pool, begin: begin, end: (*pgxpool.Conn).Release, retry: true}
 }
 
 // bounded is t's context for one round trip: a database that stopped
@@ -83,7 +94,7 @@ func (t *pgTx) send(queue func(*pgx.Batch), final bool) error {
 			discard(t.conn)
 			t.conn = nil
 		}
-		t.s.pool.Reset()
+		t.pool.Reset()
 		err = t.batch(build())
 	}
 	return err
@@ -93,7 +104,7 @@ func (t *pgTx) batch(b *pgx.Batch) error {
 	ctx, cancel := t.bounded()
 	defer cancel()
 	if t.conn == nil {
-		c, err := t.s.pool.Acquire(ctx)
+		c, err := t.pool.Acquire(ctx)
 		if err != nil {
 			return err
 		}
@@ -159,37 +170,78 @@ func checkBucket(b store.Bucket) error {
 	return nil
 }
 
+// Get reads key, with any prefetched keys (Prefetch) in the same round
+// trip, or answers from what a prefetch found.
 func (t *pgTx) Get(b store.Bucket, key string) ([]byte, error) {
 	if err := checkBucket(b); err != nil {
 		return nil, err
 	}
-	var v []byte // pgx copies bytea into a new slice
-	found := false
-	err := t.send(func(q *pgx.Batch) {
-		q.Queue(`SELECT value FROM approov_kv WHERE bucket = $1 AND key = $2`, string(b), []byte(key)).QueryRow(func(r pgx.Row) error {
+	k := store.Key{Bucket: b, Key: key}
+	if _, ok := t.fetched[k]; !ok {
+		keys := append([]store.Key{k}, t.prefetch...)
+		t.prefetch = nil
+		if err := t.send(func(q *pgx.Batch) { t.queueGets(q, keys) }, false); err != nil {
+			return nil, t.fail(err)
+		}
+	}
+	r := t.fetched[k]
+	switch {
+	case !r.found:
+		return nil, store.ErrNotFound
+	case r.value == nil:
+		return []byte{}, nil
+	}
+	return bytes.Clone(r.value), nil
+}
+
+// queueGets queues the reads of keys, each found value kept in t.fetched.
+func (t *pgTx) queueGets(q *pgx.Batch, keys []store.Key) {
+	if t.fetched == nil {
+		t.fetched = map[store.Key]fetchResult{}
+	}
+	for _, k := range keys {
+		q.Queue(`SELECT value FROM approov_kv WHERE bucket = $1 AND key = $2`, string(k.Bucket), []byte(k.Key)).QueryRow(func(r pgx.Row) error {
+			var v []byte // pgx copies bytea into a new slice
 			err := r.Scan(&v)
-			found = err == nil
 			if errors.Is(err, pgx.ErrNoRows) {
+				t.fetched[k] = fetchResult{}
 				return nil
 			}
+			t.fetched[k] = fetchResult{value: v, found: err == nil}
 			return err
 		})
-	}, false)
-	switch {
-	case err != nil:
-		return nil, t.fail(err)
-	case !found:
-		return nil, store.ErrNotFound
-	case v == nil:
-		v = []byte{}
 	}
-	return v, nil
 }
+
+// Prefetch implements store.Prefetcher: keys of a known bucket not read
+// yet go with the next batch.
+func (t *pgTx) Prefetch(keys ...store.Key) {
+	for _, k := range keys {
+		if _, done := t.fetched[k]; !done && checkBucket(k.Bucket) == nil {
+			t.prefetch = append(t.prefetch, k)
+		}
+	}
+}
+
+// forget drops what a read found of a key the transaction writes, so a
+// later Get reads the write.
+func (t *pgTx) forget(b store.Bucket, key string) error {
+	if t.peek {
+		return errPeekWrite
+	}
+	delete(t.fetched, store.Key{Bucket: b, Key: key})
+	return nil
+}
+
+var errPeekWrite = errors.New("store: a Peek cannot write")
 
 // Put queues the write (see pgTx); the value is copied, the caller's
 // slice being its own again.
 func (t *pgTx) Put(b store.Bucket, key string, value []byte) error {
 	if err := checkBucket(b); err != nil {
+		return err
+	}
+	if err := t.forget(b, key); err != nil {
 		return err
 	}
 	t.writes = append(t.writes, write{`INSERT INTO approov_kv (bucket, key, value) VALUES ($1, $2, $3)
@@ -200,6 +252,9 @@ func (t *pgTx) Put(b store.Bucket, key string, value []byte) error {
 // Delete queues the write (see pgTx).
 func (t *pgTx) Delete(b store.Bucket, key string) error {
 	if err := checkBucket(b); err != nil {
+		return err
+	}
+	if err := t.forget(b, key); err != nil {
 		return err
 	}
 	t.writes = append(t.writes, write{`DELETE FROM approov_kv WHERE bucket = $1 AND key = $2`, []any{string(b), []byte(key)}})
