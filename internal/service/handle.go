@@ -33,8 +33,8 @@ type call struct {
 // round trip more (its COMMIT; BEGIN rides with the first read).
 type sessionCheck struct {
 	sess *sessionRec
-	user *userRec  // the session's user and role as that check found them
-	role *roleRec  // (live), for a handler that only reads them (whoami)
+	user *userRec // the session's user and role as that check found them
+	role *roleRec // (live), for a handler that only reads them (whoami)
 	fail *authFailure
 }
 

@@ -167,8 +167,8 @@ func countOf(v string) string {
 // distinct live ranges read, and what came back.
 type admitGroup struct {
 	calls    []*admitCall
-	first    []int             // per call: the index of its key in keys, -1 for a repeat
-	keys     []*admitCall      // the call that sends each distinct key
+	first    []int        // per call: the index of its key in keys, -1 for a repeat
+	keys     []*admitCall // the call that sends each distinct key
 	ranges   map[store.Range]int
 	index    []store.Key
 	inserted []bool  // per distinct key
