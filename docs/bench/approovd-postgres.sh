@@ -82,7 +82,7 @@ statements() { # -> statements and round trips (simple-protocol strings) so far
 code1=$(account reads1)
 [ -n "$pgss" ] && s0=$(statements)
 d0=$(ticks "${pids[@]}") p0=$(pgticks)
-"$work/approov-load" --code "$code1" "${spread[@]}" --workers 32 --sessions "${SESSIONS:-8}" --requests "$requests" >"$work/unpaced"
+"$work/approov-load" --code "$code1" "${spread[@]}" --workers "${READERS:-64}" --sessions "${SESSIONS:-8}" --requests "$requests" >"$work/unpaced"
 cat "$work/unpaced"
 d1=$(ticks "${pids[@]}") p1=$(pgticks)
 done_n=$(grep -o '[0-9]\+ requests in' "$work/unpaced" | head -1 | cut -d' ' -f1)

@@ -69,6 +69,18 @@ func (c *decodedCache[T]) hit(id string, raw []byte) *T {
 	return c.clone(e.v)
 }
 
+// recall is a copy of the last decoding of key of b, if any: a hint of
+// what the store holds (it may have changed since), never an answer.
+func (c *decodedCache[T]) recall(b store.Bucket, key string) *T {
+	c.mu.Lock()
+	e, ok := c.m[string(b)+"\x00"+key]
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return c.clone(e.v)
+}
+
 // keep caches v as the decoding of raw (copied: bbolt's bytes are valid
 // only during the transaction).
 func (c *decodedCache[T]) keep(id string, raw []byte, v *T) {

@@ -49,7 +49,7 @@ func (s *Service) Serve(ctx context.Context, req *auth.Request) *auth.Response {
 	c := &call{req: req, op: op, stale: s.checkFresh(op, req)}
 	err = store.Peek(ctx, s.st, func(tx store.Tx) (err error) {
 		if op.Cred == api.CredSession && c.stale == nil {
-			store.Prefetch(tx, store.Key{Bucket: store.Sessions, Key: req.KeyID})
+			store.Prefetch(tx, s.sessionReads(req)...)
 		}
 		if c.acct, err = s.loadAccount(tx, req.Account); err != nil {
 			return err
@@ -64,6 +64,19 @@ func (s *Service) Serve(ctx context.Context, req *auth.Request) *auth.Response {
 	}
 	body, err := s.dispatch(ctx, c)
 	return answer(s.signingKey(c.acct), req.Nonce, s.now(), body, err)
+}
+
+// sessionReads are the keys checkSession reads, so that a store whose
+// reads cost round trips reads them with the account (store.Prefetch):
+// the session, and its user as the session's last decoding names it (a
+// session's user never changes; the user itself is read afresh, and a
+// guess that missed only costs the read it would have cost anyway).
+func (s *Service) sessionReads(req *auth.Request) []store.Key {
+	keys := []store.Key{{Bucket: store.Sessions, Key: req.KeyID}}
+	if last := s.dec.sessions.recall(store.Sessions, req.KeyID); last != nil {
+		keys = append(keys, store.Key{Bucket: store.Users, Key: userKey(last.Account, last.User)})
+	}
+	return keys
 }
 
 // route finds the operation and checks the request's shape against it

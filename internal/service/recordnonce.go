@@ -42,12 +42,17 @@ type recorderTx interface {
 	store.Recorder
 }
 
-// shardKey is the count row of credential's slot that nonce adds to:
-// "<credential>|<slot, 20 digits>|<shard, 2 digits>", in the slot's range.
+// shardKey is the count row of credential's slot that nonce adds to.
 func shardKey(credential string, slot int64, nonce string) string {
 	h := fnv.New32a()
 	h.Write([]byte(nonce))
-	return fmt.Sprintf("%s|%02d", slotKey(credential, slot), h.Sum32()%nonceShards)
+	return shardRow(credential, slot, h.Sum32())
+}
+
+// shardRow is count row shard of credential's slot:
+// "<credential>|<slot, 20 digits>|<shard, 2 digits>", in the slot's range.
+func shardRow(credential string, slot int64, shard uint32) string {
+	return fmt.Sprintf("%s|%02d", slotKey(credential, slot), shard%nonceShards)
 }
 
 // recordNonce is remember on a Recorder: a denied request (replay, bound)
@@ -169,7 +174,9 @@ func addShard(tx recorderTx, credential string, slot int64, nonce string, d int6
 // outside any transaction (store.Admission), the request's own commit
 // being the group's. The credential's purge of past slots runs first, once
 // a slot (tidyNonces); a request refused by the bound takes its entry and
-// its count back.
+// its count back. Requests admitted together add to one count row, and
+// each instance to its own (Service.shard): the rows an admission sums
+// are a few per slot, not nonceShards.
 
 // admitNonce records nonce of credential until expiry through a.
 func (s *Service) admitNonce(ctx context.Context, a store.Admitter, credential, nonce string, expiry time.Time) error {
@@ -177,7 +184,7 @@ func (s *Service) admitNonce(ctx context.Context, a store.Admitter, credential, 
 	if err := s.purgeNonces(ctx, credential, now); err != nil {
 		return err
 	}
-	adm := nonceAdmission(credential, nonce, expiry, now)
+	adm := nonceAdmission(credential, nonce, expiry, now, s.shard)
 	got, err := a.Admit(ctx, adm)
 	switch {
 	case err != nil:
@@ -191,10 +198,10 @@ func (s *Service) admitNonce(ctx context.Context, a store.Admitter, credential, 
 }
 
 // nonceAdmission is the entry, index and count recordNonce writes.
-func nonceAdmission(credential, nonce string, expiry, now time.Time) store.Admission {
+func nonceAdmission(credential, nonce string, expiry, now time.Time, shard uint32) store.Admission {
 	key := nonceKey(credential, expiry, nonce)
 	slot := slotOf(expiry)
-	count := shardKey(credential, slot, nonce)
+	count := shardRow(credential, slot, shard)
 	_, end := store.Prefix(credential + "|")
 	return store.Admission{
 		Insert: store.Key{Bucket: store.Nonces, Key: key},

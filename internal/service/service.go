@@ -10,6 +10,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 
@@ -119,6 +120,9 @@ type Service struct {
 	// tidied is which credentials' past slots this instance has purged
 	// in the current slot (recordnonce.go).
 	tidied tidyMemo
+	// shard is the count row this instance adds its admitted requests to
+	// (recordnonce.go), picked at random so that instances rarely share one.
+	shard uint32
 }
 
 // maxKeys bounds Service.keys; past it the cache starts again.
@@ -144,7 +148,7 @@ func (s *Service) signingKey(acct *accountRec) ed25519.PrivateKey {
 // New returns a Service on st.
 func New(st store.Store, opt Options) *Service {
 	opt.defaults()
-	return &Service{st: st, opt: opt, dec: newDecoded()}
+	return &Service{st: st, opt: opt, dec: newDecoded(), shard: mrand.Uint32N(nonceShards)}
 }
 
 func (s *Service) now() time.Time { return s.opt.Now().UTC() }
