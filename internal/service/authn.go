@@ -25,8 +25,10 @@ func deny(reason string, err error) *authFailure { return &authFailure{reason, e
 // (bbolt runs a batch's functions one after another); the write
 // transaction then holds only the replay record and, on a failure, the
 // audit record. A session revoked in between still loses: every handler
-// re-checks it in its own transaction (live). The read checks ran in
-// Serve, in the read transaction that found the account (c.pre).
+// re-checks it in its own transaction (live), or answers as of the check
+// (whoami). The read checks ran in Serve, in the read that found the
+// account (c.pre). On a store.Admitter the replay record goes with other
+// requests' (authAdmitted).
 func (s *Service) authSession(ctx context.Context, c *call) (*sessionRec, error) {
 	sess, checked := c.pre.sess, c.pre.fail
 	if checked == nil && s.opt.InProcess && c.op.Idempotent {

@@ -27,10 +27,13 @@ type call struct {
 	stale error
 }
 
-// sessionCheck is checkSession's verdict, reached in Serve's first read
-// transaction (with the account), so that a session-signed request reads
-// once before its write: on PostgreSQL each read transaction costs a
-// round trip more (its COMMIT; BEGIN rides with the first read).
+// sessionCheck is checkSession's verdict, reached in Serve's one read
+// (with the account), so that a session-signed request reads once before
+// its write. That read is a store.Peek: its reads need no shared snapshot,
+// each refusal only growing more certain with a later read, and on
+// PostgreSQL it saves a transaction's BEGIN and COMMIT; the session and
+// its user are prefetched with the account (sessionReads), so there it is
+// one round trip.
 type sessionCheck struct {
 	sess *sessionRec
 	user *userRec // the session's user and role as that check found them

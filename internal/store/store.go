@@ -21,7 +21,8 @@
 //     range they share, the head of the Expiry index, is swept by logins
 //     only, which are rare beside requests. Rows every request of one
 //     credential would read and write (its replay record) go through a
-//     Recorder where the store has one (PostgreSQL).
+//     Recorder where the store has one (PostgreSQL), and a session's
+//     through an Admitter, which commits many requests' entries at once.
 //   - A store is made only by its Create function and opened only once
 //     recognised as one (the bbolt store: its marker and format version,
 //     checked before anything is written), so a path from a hostile code
