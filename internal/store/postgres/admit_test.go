@@ -138,13 +138,21 @@ func TestAdmitRefusesBadAdmissions(t *testing.T) {
 // included, and a write in between is read back.
 func TestPrefetch(t *testing.T) {
 	s, _ := newStore(t)
-	err := s.Update(ctx, func(tx store.Tx) error { return tx.Put(store.Accounts, "a", []byte("one")) })
+	err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Put(store.Accounts, "empty", nil); err != nil {
+			return err
+		}
+		return tx.Put(store.Accounts, "a", []byte("one"))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []store.Key{{Bucket: store.Accounts, Key: "a"}, {Bucket: store.Accounts, Key: "missing"}}
+	keys := []store.Key{{Bucket: store.Accounts, Key: "a"}, {Bucket: store.Accounts, Key: "missing"}, {Bucket: store.Accounts, Key: "empty"}}
 	err = s.Update(ctx, func(tx store.Tx) error {
 		store.Prefetch(tx, keys...)
+		if v, err := tx.Get(store.Accounts, "empty"); err != nil || v == nil || len(v) != 0 {
+			return fmt.Errorf("prefetched empty value: %q, %v", v, err)
+		}
 		if v, err := tx.Get(store.Accounts, "a"); err != nil || string(v) != "one" {
 			return fmt.Errorf("prefetched a: %q, %v", v, err)
 		}
