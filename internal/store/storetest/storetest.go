@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		"ValuesAreCopies":   testCopies,
 		"SerialisedUpdates": testSerialised,
 		"UnknownBucket":     testUnknownBucket,
+		"PrefetchAndPeek":   testPrefetchAndPeek,
 	}
 	for name, fn := range cases {
 		t.Run(name, func(t *testing.T) { fn(t, newStore(t)) })
@@ -270,4 +271,39 @@ func testErrorNotRetried(t *testing.T, s store.Store) {
 	if err := s.Update(ctx, func(store.Tx) error { runs++; return boom }); !errors.Is(err, boom) || runs != 1 {
 		t.Fatalf("Update = %v after %d runs, want boom after 1", err, runs)
 	}
+}
+
+// testPrefetchAndPeek: reads after store.Prefetch answer as plain Gets
+// (a value, an empty value, a missing key, a write in between), and
+// store.Peek reads what is committed, in a View where the store has no
+// Peek of its own.
+func testPrefetchAndPeek(t *testing.T, s store.Store) {
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		must(t, tx.Put(store.Users, "a", []byte("one")))
+		return tx.Put(store.Users, "empty", nil)
+	}))
+	keys := []store.Key{{Bucket: store.Users, Key: "a"}, {Bucket: store.Users, Key: "empty"}, {Bucket: store.Users, Key: "missing"}}
+	check := func(tx store.Tx, a string) {
+		if v, err := tx.Get(store.Users, "a"); err != nil || string(v) != a {
+			t.Errorf("a: %q, %v, want %q", v, err, a)
+		}
+		if v, err := tx.Get(store.Users, "empty"); err != nil || v == nil || len(v) != 0 {
+			t.Errorf("empty value: %q (nil %v), %v", v, v == nil, err)
+		}
+		if _, err := tx.Get(store.Users, "missing"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("missing key: %v, want ErrNotFound", err)
+		}
+	}
+	must(t, s.Update(ctx, func(tx store.Tx) error {
+		store.Prefetch(tx, keys...)
+		check(tx, "one")
+		must(t, tx.Put(store.Users, "a", []byte("two")))
+		check(tx, "two")
+		return nil
+	}))
+	must(t, store.Peek(ctx, s, func(tx store.Tx) error {
+		store.Prefetch(tx, keys...)
+		check(tx, "two")
+		return nil
+	}))
 }
