@@ -222,11 +222,10 @@ func (s *Service) purgeNonces(ctx context.Context, credential string, now time.T
 		return nil
 	}
 	return s.update(ctx, func(tx store.Tx) error {
-		r, ok := tx.(recorderTx)
-		if !ok {
-			return fmt.Errorf("service: the store admits requests but its transactions are no store.Recorder")
+		r, err := asRecorder(tx)
+		if err == nil {
+			_, err = s.tidyNonces(r, credential, now)
 		}
-		_, err := s.tidyNonces(r, credential, now)
 		return err
 	})
 }
@@ -235,14 +234,22 @@ func (s *Service) purgeNonces(ctx context.Context, credential string, now time.T
 // was refused, and a refused request leaves neither (as in recordNonce).
 func (s *Service) withdrawNonce(ctx context.Context, a store.Admission) error {
 	return s.update(ctx, func(tx store.Tx) error {
-		r, ok := tx.(recorderTx)
-		if !ok {
-			return fmt.Errorf("service: the store admits requests but its transactions are no store.Recorder")
+		r, err := asRecorder(tx)
+		if err == nil {
+			err = r.Delete(a.Insert.Bucket, a.Insert.Key)
 		}
-		if err := r.Delete(a.Insert.Bucket, a.Insert.Key); err != nil {
-			return err
+		if err == nil {
+			_, err = r.Add(a.Count.Bucket, a.Count.Key, -1)
 		}
-		_, err := r.Add(a.Count.Bucket, a.Count.Key, -1)
 		return err
 	})
+}
+
+// asRecorder is an Admitter's transaction as the Recorder it must be.
+func asRecorder(tx store.Tx) (recorderTx, error) {
+	r, ok := tx.(recorderTx)
+	if !ok {
+		return nil, fmt.Errorf("service: the store admits requests but its transactions are no store.Recorder")
+	}
+	return r, nil
 }
