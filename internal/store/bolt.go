@@ -39,9 +39,9 @@ var (
 // instead of failing or corrupting the file.
 type Bolt struct {
 	db        *bolt.DB
-	conflicts atomic.Int32 // injected commit failures still to come
-	batch     atomic.Bool  // group concurrent updates (SetGroupCommit)
-	group     group
+	conflicts atomic.Int32      // injected commit failures still to come
+	batch     atomic.Bool       // group concurrent updates (SetGroupCommit)
+	group     Gather[groupCall] // updates waiting for the committer (group.go)
 }
 
 // SetGroupCommit makes concurrent Updates share commits (and their
@@ -86,7 +86,7 @@ func CreateBolt(path string, timeout time.Duration) (*Bolt, error) {
 		db.Close()
 		return nil, fault.New(fault.Internal, "prepare store %s: %w", path, err)
 	}
-	return &Bolt{db: db}, nil
+	return &Bolt{db: db, group: Gather[groupCall]{Max: maxGroup}}, nil
 }
 
 // OpenBolt opens the existing store at path, waiting up to timeout (0:
@@ -117,7 +117,7 @@ func OpenBolt(path string, timeout time.Duration) (*Bolt, error) {
 		db.Close()
 		return nil, fault.Wrap(fault.Internal, err)
 	}
-	return &Bolt{db: db}, nil
+	return &Bolt{db: db, group: Gather[groupCall]{Max: maxGroup}}, nil
 }
 
 // openExisting opens name for bbolt without following a symbolic link and

@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -30,46 +29,14 @@ type groupCall struct {
 	done chan error
 }
 
-// group holds the updates waiting for the committer.
-type group struct {
-	mu      sync.Mutex
-	pending []groupCall
-	running bool
-}
-
 // groupUpdate runs fn in a transaction shared with other waiting updates.
 func (s *Bolt) groupUpdate(fn func(*bolt.Tx) error) error {
 	done := make(chan error, 1)
-	g := &s.group
-	g.mu.Lock()
-	g.pending = append(g.pending, groupCall{fn: fn, done: done})
-	if !g.running {
-		g.running = true
-		go s.commitLoop()
-	}
-	g.mu.Unlock()
+	s.group.Add(groupCall{fn: fn, done: done}, s.commitGroup)
 	if err := <-done; !errors.Is(err, errAlone) {
 		return err
 	}
 	return s.db.Update(fn)
-}
-
-// commitLoop commits the waiting updates group after group, until none wait.
-func (s *Bolt) commitLoop() {
-	g := &s.group
-	for {
-		g.mu.Lock()
-		n := min(len(g.pending), maxGroup)
-		calls := g.pending[:n:n]
-		g.pending = g.pending[n:]
-		if n == 0 {
-			g.pending, g.running = nil, false
-			g.mu.Unlock()
-			return
-		}
-		g.mu.Unlock()
-		s.commitGroup(calls)
-	}
 }
 
 // commitGroup runs calls in one transaction. A call whose function fails

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +11,7 @@ import (
 )
 
 // Admissions (store.Admitter) go in groups, as the bbolt store's updates
-// do (store/group.go): one flusher at a time takes every admission
+// do (store.Gather): one flusher at a time takes every admission
 // waiting, sends them as one statement on the side pool (READ COMMITTED,
 // a transaction of its own: one commit, one WAL flush), and meanwhile the
 // next group gathers. An idle store sends a lone admission at once.
@@ -38,13 +37,6 @@ type admitResult struct {
 	err error
 }
 
-// admitQueue holds the admissions waiting for the flusher.
-type admitQueue struct {
-	mu      sync.Mutex
-	pending []*admitCall
-	running bool
-}
-
 // Admit implements store.Admitter. A caller whose context ends stops
 // waiting; its admission may still be committed.
 func (s *Store) Admit(ctx context.Context, a store.Admission) (store.Admitted, error) {
@@ -52,14 +44,7 @@ func (s *Store) Admit(ctx context.Context, a store.Admission) (store.Admitted, e
 		return store.Admitted{}, err
 	}
 	c := &admitCall{a: a, done: make(chan admitResult, 1)}
-	q := &s.admits
-	q.mu.Lock()
-	q.pending = append(q.pending, c)
-	if !q.running {
-		q.running = true
-		go s.flushAdmits()
-	}
-	q.mu.Unlock()
+	s.admits.Add(c, s.flushAdmits)
 	select {
 	case r := <-c.done:
 		return r.got, r.err
@@ -81,24 +66,11 @@ func checkAdmission(a store.Admission) error {
 	return nil
 }
 
-// flushAdmits sends the waiting admissions group after group, until none wait.
-func (s *Store) flushAdmits() {
-	q := &s.admits
-	for {
-		q.mu.Lock()
-		n := min(len(q.pending), maxAdmitGroup)
-		calls := q.pending[:n:n]
-		q.pending = q.pending[n:]
-		if n == 0 {
-			q.pending, q.running = nil, false
-			q.mu.Unlock()
-			return
-		}
-		q.mu.Unlock()
-		got, err := s.admitGroup(calls)
-		for i, c := range calls {
-			c.done <- admitResult{got: got[i], err: err}
-		}
+// flushAdmits sends one group of admissions and tells each its outcome.
+func (s *Store) flushAdmits(calls []*admitCall) {
+	got, err := s.admitGroup(calls)
+	for i, c := range calls {
+		c.done <- admitResult{got: got[i], err: err}
 	}
 }
 

@@ -32,11 +32,11 @@ import (
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool      *pgxpool.Pool
-	side      *pgxpool.Pool // statements outside Update's transactions (recorder.go)
-	where     string        // the URL without password or query, for messages
-	wait      time.Duration // client_timeout: the longest round trip
-	conflicts atomic.Int32  // injected commit failures still to come
-	admits    admitQueue    // admissions waiting for their round trip (admit.go)
+	side      *pgxpool.Pool            // statements outside Update's transactions (recorder.go)
+	where     string                   // the URL without password or query, for messages
+	wait      time.Duration            // client_timeout: the longest round trip
+	conflicts atomic.Int32             // injected commit failures still to come
+	admits    store.Gather[*admitCall] // admissions waiting for their round trip (admit.go)
 }
 
 var (
@@ -134,7 +134,8 @@ func connect(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, dbError(cfg.where, err)
 	}
-	return &Store{pool: pool, side: sidePool, where: cfg.where, wait: cfg.client}, nil
+	return &Store{pool: pool, side: sidePool, where: cfg.where, wait: cfg.client,
+		admits: store.Gather[*admitCall]{Max: maxAdmitGroup}}, nil
 }
 
 // Close implements store.Store.
