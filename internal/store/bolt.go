@@ -86,7 +86,7 @@ func CreateBolt(path string, timeout time.Duration) (*Bolt, error) {
 		db.Close()
 		return nil, fault.New(fault.Internal, "prepare store %s: %w", path, err)
 	}
-	return &Bolt{db: db, group: Gather[groupCall]{Max: maxGroup}}, nil
+	return newBolt(db), nil
 }
 
 // OpenBolt opens the existing store at path, waiting up to timeout (0:
@@ -117,7 +117,7 @@ func OpenBolt(path string, timeout time.Duration) (*Bolt, error) {
 		db.Close()
 		return nil, fault.Wrap(fault.Internal, err)
 	}
-	return &Bolt{db: db, group: Gather[groupCall]{Max: maxGroup}}, nil
+	return newBolt(db), nil
 }
 
 // openExisting opens name for bbolt without following a symbolic link and
@@ -223,6 +223,13 @@ func recognise(db *bolt.DB, path string) error {
 			"use the approov version that made it")
 	}
 	return nil
+}
+
+// newBolt is the store on db, its group commit ready.
+func newBolt(db *bolt.DB) *Bolt {
+	b := &Bolt{db: db}
+	b.group.Max, b.group.Flush = maxGroup, b.commitGroup
+	return b
 }
 
 // tighten removes group and other access from a recognised store.

@@ -6,28 +6,29 @@ import "sync"
 // PostgreSQL store's admissions): items wait while one flusher at a time
 // takes every item waiting, up to Max, and hands them to its flush
 // function; meanwhile the next group gathers. An idle queue flushes a lone
-// item at once, so the wait is at most one flush. The zero value is ready
-// once Max is set.
+// item at once, so the wait is at most one flush. Set Max and Flush before
+// the first Add.
 type Gather[T any] struct {
-	Max     int // items of one flush
+	Max     int             // items of one flush
+	Flush   func(items []T) // runs on the flusher, one group at a time
 	mu      sync.Mutex
 	pending []T
 	running bool
 }
 
-// Add queues item, starting a flusher running flush unless one runs.
-func (g *Gather[T]) Add(item T, flush func([]T)) {
+// Add queues item, starting a flusher unless one runs.
+func (g *Gather[T]) Add(item T) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	g.pending = append(g.pending, item)
 	if !g.running {
 		g.running = true
-		go g.drain(flush)
+		go g.drain()
 	}
+	g.mu.Unlock()
 }
 
 // drain flushes the waiting items group after group, until none wait.
-func (g *Gather[T]) drain(flush func([]T)) {
+func (g *Gather[T]) drain() {
 	for {
 		g.mu.Lock()
 		n := min(len(g.pending), max(g.Max, 1))
@@ -39,6 +40,6 @@ func (g *Gather[T]) drain(flush func([]T)) {
 			return
 		}
 		g.mu.Unlock()
-		flush(items)
+		g.Flush(items)
 	}
 }

@@ -9,7 +9,6 @@ import (
 // TestGather: items added from many goroutines are each flushed once, in
 // groups of at most Max, by one flusher at a time.
 func TestGather(t *testing.T) {
-	g := Gather[int]{Max: 7}
 	var running, overlaps atomic.Int32
 	var mu sync.Mutex
 	seen := map[int]int{}
@@ -19,8 +18,8 @@ func TestGather(t *testing.T) {
 			overlaps.Add(1)
 		}
 		defer running.Add(-1)
-		if len(items) > g.Max {
-			t.Errorf("a group of %d, Max %d", len(items), g.Max)
+		if len(items) > 7 {
+			t.Errorf("a group of %d, Max 7", len(items))
 		}
 		mu.Lock()
 		for _, i := range items {
@@ -29,11 +28,12 @@ func TestGather(t *testing.T) {
 		mu.Unlock()
 		flushed.Add(-len(items))
 	}
+	g := &Gather[int]{Max: 7, Flush: flush}
 	const n = 2000
 	flushed.Add(n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { g.Add(i, flush) })
+		wg.Go(func() { g.Add(i) })
 	}
 	wg.Wait()
 	flushed.Wait()

@@ -32,7 +32,7 @@ type groupCall struct {
 // groupUpdate runs fn in a transaction shared with other waiting updates.
 func (s *Bolt) groupUpdate(fn func(*bolt.Tx) error) error {
 	done := make(chan error, 1)
-	s.group.Add(groupCall{fn: fn, done: done}, s.commitGroup)
+	s.group.Add(groupCall{fn: fn, done: done})
 	if err := <-done; !errors.Is(err, errAlone) {
 		return err
 	}

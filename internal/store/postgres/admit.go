@@ -44,7 +44,7 @@ func (s *Store) Admit(ctx context.Context, a store.Admission) (store.Admitted, e
 		return store.Admitted{}, err
 	}
 	c := &admitCall{a: a, done: make(chan admitResult, 1)}
-	s.admits.Add(c, s.flushAdmits)
+	s.admits.Add(c)
 	select {
 	case r := <-c.done:
 		return r.got, r.err

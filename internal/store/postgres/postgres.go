@@ -134,8 +134,9 @@ func connect(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, dbError(cfg.where, err)
 	}
-	return &Store{pool: pool, side: sidePool, where: cfg.where, wait: cfg.client,
-		admits: store.Gather[*admitCall]{Max: maxAdmitGroup}}, nil
+	s := &Store{pool: pool, side: sidePool, where: cfg.where, wait: cfg.client}
+	s.admits.Max, s.admits.Flush = maxAdmitGroup, s.flushAdmits
+	return s, nil
 }
 
 // Close implements store.Store.
