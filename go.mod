@@ -29,7 +29,7 @@ require (
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
-require github.com/cloudflare/circl v1.6.5
+require github.com/oasisprotocol/curve25519-voi v0.0.0-20230904125328-1f23a7beb09a
 
 require (
 	codeberg.org/go-fonts/liberation v0.5.0 // indirect

@@ -93,10 +93,21 @@ func (e *SkewError) Unwrap() error { return e.Err }
 // Verify checks the signature against pub.
 func (r *Request) Verify(pub ed25519.PublicKey) error {
 	if len(pub) != ed25519.PublicKeySize || !verify(pub, r.bytes(), r.Signature) {
-		return fault.New(fault.Auth, "request signature does not verify")
+		return errBadRequestSignature()
 	}
 	return nil
 }
+
+// VerifyWith is Verify under a prepared key (a session's, verified again
+// with every request it signs).
+func (r *Request) VerifyWith(k *VerifyKey) error {
+	if !k.verify(r.bytes(), r.Signature) {
+		return errBadRequestSignature()
+	}
+	return nil
+}
+
+func errBadRequestSignature() error { return fault.New(fault.Auth, "request signature does not verify") }
 
 // ReplayKey is the key under which the nonce is remembered, and Expiry how
 // long it must be: until the request can no longer pass CheckFresh.

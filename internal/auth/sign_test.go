@@ -92,7 +92,7 @@ func TestVerifyAcceptsNothingTheStandardLibraryRefuses(t *testing.T) {
 			for _, s := range edgeScalars {
 				sig, _ := hex.DecodeString(r + s)
 				for _, msg := range []string{"", "x", "approov"} {
-					ours, std := verify(pub, []byte(msg), sig), ed25519.Verify(pub, []byte(msg), sig)
+					ours, std := verifyBoth(t, pub, []byte(msg), sig), ed25519.Verify(pub, []byte(msg), sig)
 					if ours && !std {
 						t.Fatalf("key %s, signature %s%s, message %q: accepted, crypto/ed25519 refuses", a, r, s, msg)
 					}
@@ -118,18 +118,32 @@ func TestVerifyAgreesOnRealSignatures(t *testing.T) {
 		key := KeyFromSeed(seed)
 		pub := key.Public().(ed25519.PublicKey)
 		sig := sign(key, msg)
-		if !verify(pub, msg, sig) {
+		if !verifyBoth(t, pub, msg, sig) {
 			t.Fatal("a valid signature is refused")
 		}
 		bad := bytes.Clone(sig)
 		bad[i%len(bad)] ^= 1 << (i % 8)
-		if verify(pub, msg, bad) || ed25519.Verify(pub, msg, bad) {
+		if verifyBoth(t, pub, msg, bad) || ed25519.Verify(pub, msg, bad) {
 			t.Fatalf("a signature with bit %d flipped is accepted", i%(8*len(bad)))
 		}
 	}
-	if verify(make([]byte, 31), msg, make([]byte, 64)) || verify(nil, nil, nil) {
+	if verifyBoth(t, make([]byte, 31), msg, make([]byte, 64)) || verifyBoth(t, nil, nil, nil) {
 		t.Fatal("a key of the wrong length is accepted")
 	}
+	var none *VerifyKey
+	if none.verify(nil, nil) {
+		t.Fatal("a nil VerifyKey verifies")
+	}
+}
+
+// verifyBoth is verify, which must give the same verdict under a VerifyKey.
+func verifyBoth(t *testing.T, pub, msg, sig []byte) bool {
+	t.Helper()
+	plain, prepared := verify(pub, msg, sig), NewVerifyKey(pub).verify(msg, sig)
+	if plain != prepared {
+		t.Fatalf("key %x, signature %x: verify says %v, under a VerifyKey %v", pub, sig, plain, prepared)
+	}
+	return plain
 }
 
 func FuzzVerifyNoLooserThanStandardLibrary(f *testing.F) {
@@ -138,7 +152,7 @@ func FuzzVerifyNoLooserThanStandardLibrary(f *testing.F) {
 	key := KeyFromSeed(make([]byte, ed25519.SeedSize))
 	f.Add([]byte(key.Public().(ed25519.PublicKey)), []byte("m"), sign(key, []byte("m")))
 	f.Fuzz(func(t *testing.T, pub, msg, sig []byte) {
-		if verify(pub, msg, sig) && !(len(pub) == ed25519.PublicKeySize && ed25519.Verify(pub, msg, sig)) {
+		if verifyBoth(t, pub, msg, sig) && !(len(pub) == ed25519.PublicKeySize && ed25519.Verify(pub, msg, sig)) {
 			t.Fatalf("accepted what crypto/ed25519 refuses: key %x signature %x", pub, sig)
 		}
 	})

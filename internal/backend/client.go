@@ -33,8 +33,8 @@ type Client struct {
 	opts ClientOptions
 
 	mu   sync.Mutex
-	key  ed25519.PublicKey
-	skew time.Duration // service clock minus local clock
+	key  *auth.VerifyKey // the pinned service key, prepared: every answer is verified under it
+	skew time.Duration   // service clock minus local clock
 }
 
 var _ Backend = (*Client)(nil)
@@ -44,7 +44,11 @@ func NewClient(t Transport, opts ClientOptions) *Client {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Client{t: t, opts: opts, key: opts.ServiceKey}
+	c := &Client{t: t, opts: opts}
+	if opts.ServiceKey != nil {
+		c.key = auth.NewVerifyKey(opts.ServiceKey)
+	}
+	return c
 }
 
 // ServiceKey returns the pinned service key, fetching and checking it
@@ -88,6 +92,13 @@ func (c *Client) Info(ctx context.Context) (api.ServiceInfo, error) {
 }
 
 func (c *Client) pinned() ed25519.PublicKey {
+	if k := c.pinnedKey(); k != nil {
+		return k.Public()
+	}
+	return nil
+}
+
+func (c *Client) pinnedKey() *auth.VerifyKey {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.key
@@ -98,10 +109,10 @@ func (c *Client) pin(key ed25519.PublicKey) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
-	case c.key != nil && key.Equal(c.key):
+	case c.key != nil && key.Equal(c.key.Public()):
 		return nil
 	case c.key == nil && c.opts.Fingerprint.Matches(key):
-		c.key = key
+		c.key = auth.NewVerifyKey(key)
 		return nil
 	}
 	return fault.WithHint(fault.New(fault.Network, "the service's signing key does not match the pinned fingerprint %s", c.opts.Fingerprint),
@@ -117,12 +128,12 @@ func (c *Client) Send(ctx context.Context, op api.Operation, who Caller, query s
 	if op.Cred != api.CredNone && who.Key == nil {
 		return nil, fault.New(fault.Internal, "operation %s needs a %s credential", op.Name, op.Cred)
 	}
-	pub, err := c.ServiceKey(ctx)
-	if err != nil {
+	if _, err := c.ServiceKey(ctx); err != nil {
 		return nil, err
 	}
+	key := c.pinnedKey()
 	for attempt := 0; ; attempt++ {
-		resp, err := c.once(ctx, pub, op, c.envelope(op, query, body), who)
+		resp, err := c.once(ctx, key, op, c.envelope(op, query, body), who)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +152,7 @@ func (c *Client) Send(ctx context.Context, op api.Operation, who Caller, query s
 // A transport that sends it again (to another URL) re-stamps it through
 // Resign first, so no retry is refused as a replay; the answer must
 // answer the last stamp.
-func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, op api.Operation, req *auth.Request, who Caller) (*auth.Response, error) {
+func (c *Client) once(ctx context.Context, key *auth.VerifyKey, op api.Operation, req *auth.Request, who Caller) (*auth.Response, error) {
 	stamp := func() {
 		now := c.now()
 		if op.Cred != api.CredNone {
@@ -158,7 +169,7 @@ func (c *Client) once(ctx context.Context, pub ed25519.PublicKey, op api.Operati
 	if err != nil {
 		return nil, err
 	}
-	if err := resp.Verify(pub, req.Nonce); err != nil {
+	if err := resp.VerifyWith(key, req.Nonce); err != nil {
 		return nil, unverified(resp, err)
 	}
 	return resp, nil

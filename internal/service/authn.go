@@ -96,7 +96,7 @@ func (s *Service) checkSession(tx store.Tx, c *call) sessionCheck {
 	if sess == nil || sess.Account != c.acct.ID {
 		return sessionCheck{fail: deny("unknown-session", noSession("no such session"))}
 	}
-	if err := c.req.Verify(sess.PublicKey); err != nil {
+	if err := c.req.VerifyWith(sess.verifyKey()); err != nil {
 		return sessionCheck{sess: sess, fail: deny("bad-signature", err)}
 	}
 	u, rr, fail := s.liveSession(tx, sess)

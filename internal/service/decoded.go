@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/approov-cli/approov/internal/auth"
 	"github.com/approov-cli/approov/internal/role"
 	"github.com/approov-cli/approov/internal/store"
 )
@@ -27,7 +28,8 @@ const maxDecoded = 4096
 
 // decodedCache holds decoded records of one type, keyed by bucket and key.
 type decodedCache[T any] struct {
-	clone func(*T) *T // a copy sharing nothing a caller may change
+	clone   func(*T) *T // a copy sharing nothing a caller may change
+	prepare func(*T)    // when set, derives what each use would derive again (kept with the decoding)
 	mu    sync.Mutex
 	m     map[string]decodedRec[T]
 }
@@ -53,6 +55,9 @@ func (c *decodedCache[T]) load(tx store.Tx, b store.Bucket, key string) (*T, err
 	v := new(T)
 	if err := decodeJSON(b, key, raw, v); err != nil {
 		return nil, err
+	}
+	if c.prepare != nil {
+		c.prepare(v)
 	}
 	c.keep(id, raw, c.clone(v))
 	return v, nil
@@ -102,7 +107,7 @@ type decoded struct {
 func newDecoded() *decoded {
 	return &decoded{
 		accounts: decodedCache[accountRec]{clone: cloneAccount},
-		sessions: decodedCache[sessionRec]{clone: cloneSession},
+		sessions: decodedCache[sessionRec]{clone: cloneSession, prepare: prepareSession},
 		users:    decodedCache[userRec]{clone: cloneUser},
 	}
 }
@@ -121,6 +126,10 @@ func cloneSession(s *sessionRec) *sessionRec {
 	c := *s
 	return &c
 }
+
+// prepareSession prepares the session key once per decoding: every
+// request the session signs is verified under it.
+func prepareSession(s *sessionRec) { s.verifier = auth.NewVerifyKey(s.PublicKey) }
 
 func cloneUser(u *userRec) *userRec {
 	c := *u

@@ -134,6 +134,17 @@ type sessionRec struct {
 	Gen       string            `json:"gen,omitempty"` // the user record's generation
 	Created   time.Time         `json:"created"`
 	ExpiresAt time.Time         `json:"expires_at"`
+
+	verifier *auth.VerifyKey // PublicKey prepared (prepareSession), when decoded through the cache
+}
+
+// verifyKey is the session key prepared for verification: the decoded
+// cache's when it is this key, else prepared now.
+func (s *sessionRec) verifyKey() *auth.VerifyKey {
+	if s.verifier == nil || !s.verifier.Public().Equal(s.PublicKey) {
+		return auth.NewVerifyKey(s.PublicKey)
+	}
+	return s.verifier
 }
 
 func userKey(account, email string) string { return account + "\x00" + email }
