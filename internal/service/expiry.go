@@ -90,9 +90,10 @@ func keyTime(k, credential string) time.Time {
 
 // remember records nonce of credential until expiry, failing on a
 // duplicate or when the credential's live entries reach the bound (fail
-// closed), after deleting the credential's expired entries and counts.
-// A store whose transactions are a store.Recorder records it without
-// reading the credential's rows into the transaction (recordNonce).
+// closed), after deleting the credential's expired entries and counts
+// (at most once a second: prune). A store whose transactions are a
+// store.Recorder records it without reading the credential's rows into
+// the transaction (recordNonce).
 func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Time) error {
 	if r, ok := tx.(recorderTx); ok {
 		return s.recordNonce(r, credential, nonce, expiry)
@@ -102,7 +103,7 @@ func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Ti
 	if _, err := tx.Get(store.Nonces, key); err == nil {
 		return auth.ErrReplay
 	}
-	if err := pruneNonces(tx, credential, now); err != nil {
+	if err := s.prune(tx, credential, now); err != nil {
 		return err
 	}
 	if live, err := s.liveNonces(tx, credential, now); err != nil || live >= s.opt.MaxNonces {
@@ -122,6 +123,25 @@ func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Ti
 
 func tooManyNonces() error {
 	return fault.New(fault.Auth, "too many requests in the replay window; retry in a few minutes")
+}
+
+// prune runs pruneNonces once a second per credential (Service.pruned).
+// Each prune dirties the page at the head of the credential's range, so
+// pruning with every request cost each group commit a page per busy
+// credential; once a second it costs one a second, and the live count may
+// include at most a second's expired entries (the bound fails closed that
+// much earlier, never later). A replay is refused by the entry itself,
+// whether or not its neighbours were pruned.
+func (s *Service) prune(tx store.Tx, credential string, now time.Time) error {
+	sec := now.Unix()
+	if s.pruned.done(sec, credential) {
+		return nil
+	}
+	if err := pruneNonces(tx, credential, now); err != nil {
+		return err
+	}
+	s.pruned.add(sec, credential)
+	return nil
 }
 
 // pruneNonces deletes credential's expired entries, taking those of the
