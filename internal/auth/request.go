@@ -107,7 +107,9 @@ func (r *Request) VerifyWith(k *VerifyKey) error {
 	return nil
 }
 
-func errBadRequestSignature() error { return fault.New(fault.Auth, "request signature does not verify") }
+func errBadRequestSignature() error {
+	return fault.New(fault.Auth, "request signature does not verify")
+}
 
 // ReplayKey is the key under which the nonce is remembered, and Expiry how
 // long it must be: until the request can no longer pass CheckFresh.

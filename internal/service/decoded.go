@@ -30,8 +30,8 @@ const maxDecoded = 4096
 type decodedCache[T any] struct {
 	clone   func(*T) *T // a copy sharing nothing a caller may change
 	prepare func(*T)    // when set, derives what each use would derive again (kept with the decoding)
-	mu    sync.Mutex
-	m     map[string]decodedRec[T]
+	mu      sync.Mutex
+	m       map[string]decodedRec[T]
 }
 
 type decodedRec[T any] struct {
