@@ -51,10 +51,69 @@ func sweep(tx store.Tx, now time.Time) error {
 
 func dropExpired(tx store.Tx, indexKey string) error {
 	parts := strings.SplitN(indexKey, "\x00", 3)
+	if len(parts) == 3 && store.Bucket(parts[1]) == store.NonceCounts {
+		if done, err := sweepSlotNonces(tx, parts[2]); err != nil || !done {
+			return err // the rest at the next sweep: the index entry stays
+		}
+	}
 	if err := tx.Delete(store.Expiry, indexKey); err != nil || len(parts) != 3 {
 		return err
 	}
 	return tx.Delete(store.Bucket(parts[1]), parts[2])
+}
+
+// sweepSlotNonces deletes the entries of the expired count row countKey
+// (all of its credential's entries expiring before the slot's end, at
+// most maxSweep) and reports whether none is left. The entries remember
+// writes have no index entries of their own: each would be one more page
+// per busy credential in every group commit (a credential's entries
+// within a second are adjacent in the index, but apart from other
+// credentials'), so the count row's entry stands for them.
+func sweepSlotNonces(tx store.Tx, countKey string) (bool, error) {
+	credential, slot, ok := countRow(countKey)
+	if !ok {
+		return true, nil
+	}
+	start, _ := store.Prefix(credential + "|")
+	var dead []string
+	err := tx.Scan(store.Nonces, start, nonceKey(credential, slotEnd(time.Unix(slot*nonceSlot, 0)), ""), func(k string, _ []byte) error {
+		if len(dead) == maxSweep {
+			return store.ErrStop
+		}
+		dead = append(dead, k)
+		return nil
+	})
+	for _, k := range dead {
+		if err != nil {
+			break
+		}
+		err = tx.Delete(store.Nonces, k)
+	}
+	return err == nil && len(dead) < maxSweep, err
+}
+
+// countRow splits a count row's key, "<credential>|<slot, 20 digits>"
+// with "|<shard, 2 digits>" after it on an Admitter, into credential and
+// slot.
+func countRow(k string) (string, int64, bool) {
+	if n := len(k); n > 24 && k[n-3] == '|' && digits(k[n-2:]) {
+		k = k[:n-3]
+	}
+	i := len(k) - 21
+	if i < 0 || k[i] != '|' || !digits(k[i+1:]) {
+		return "", 0, false
+	}
+	slot, err := strconv.ParseInt(k[i+1:], 10, 64)
+	return k[:i], slot, err == nil
+}
+
+func digits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // The replay cache. Nonces maps "<credential>|<expiry, 20 digits>|<nonce>"
@@ -115,10 +174,7 @@ func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Ti
 	if err := tx.Put(store.Nonces, key, nil); err != nil {
 		return err
 	}
-	if err := expireAt(tx, expiry, store.Nonces, key); err != nil {
-		return err
-	}
-	return countNonce(tx, credential, expiry)
+	return countNonce(tx, credential, expiry) // its index entry stands for key's (sweepSlotNonces)
 }
 
 func tooManyNonces() error {

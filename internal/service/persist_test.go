@@ -107,20 +107,22 @@ func TestExpiryThroughIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The new session, its login's nonce and that minute's count, and their
-	// three index entries.
-	want := map[store.Bucket]int{store.Sessions: 1, store.Codes: 0, store.Nonces: 1, store.NonceCounts: 1, store.Expiry: 3}
+	// The new session, its login's nonce and that minute's count, and the
+	// index entries of the session and the count (the count's stands for
+	// the nonce's).
+	want := map[store.Bucket]int{store.Sessions: 1, store.Codes: 0, store.Nonces: 1, store.NonceCounts: 1, store.Expiry: 2}
 	for b, n := range want {
 		if left[b] != n {
 			t.Errorf("%s: %d records left after the sweep, want %d", b, left[b], n)
 		}
 	}
 	// 5 sessions, 1 code, 5 request nonces and the 5 sessions' counts, 2
-	// code nonces and their count, the init's idempotency record; the 5
-	// expired login nonces and their count went first, with the login's
-	// own replay range.
-	if n := scanned(trace, store.Expiry); n != 20 {
-		t.Errorf("the sweep read %d index entries for 20 expired records", n)
+	// code nonces and their count, the init's idempotency record: 20
+	// records under 13 index entries, each count's standing for its
+	// nonces; the 5 expired login nonces and their count went first, with
+	// the login's own replay range.
+	if n := scanned(trace, store.Expiry); n != 13 {
+		t.Errorf("the sweep read %d index entries for 20 expired records, want 13", n)
 	}
 }
 
@@ -154,10 +156,10 @@ func TestReadOnlyRequestsShareNoRow(t *testing.T) {
 			t.Errorf("both sessions' read-only requests wrote %s (all writes: %v and %v)", k, writes[0], writes[1])
 		}
 	}
-	// Each request: its replay record, its index entry and its minute's
-	// count; the first also indexes the new count.
-	if len(writes[0]) != 7 {
-		t.Errorf("two read-only requests wrote %v, want 7 keys", writes[0])
+	// Each request: its replay record and its minute's count (whose index
+	// entry stands for the records'); the first also indexes the new count.
+	if len(writes[0]) != 5 {
+		t.Errorf("two read-only requests wrote %v, want 5 keys", writes[0])
 	}
 }
 
@@ -244,5 +246,67 @@ func TestReplayCheckCostIsConstant(t *testing.T) {
 	trace := h.st.take()
 	if n := scanned(trace, store.Nonces) + scanned(trace, store.NonceCounts); n > 2 {
 		t.Fatalf("the replay check after 300 requests read %d keys: %v", n, trace)
+	}
+}
+
+// TestSweepDeletesNoncesThroughTheirCount: a session's replay records have
+// no index entries of their own; once their minute's count expires, logins
+// sweep them, at most maxSweep (500) at a time, the count's index entry
+// staying until the last is gone.
+func TestSweepDeletesNoncesThroughTheirCount(t *testing.T) {
+	h := newHarness(t, nil)
+	h.enrol()
+	c, err := h.login("owner@example.com", role.Admin, "pw-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 700 {
+		if _, err := h.b.WhoAmI(h.ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sessionNonces := func() (n int) {
+		err := h.st.Store.View(context.Background(), func(tx store.Tx) error {
+			return tx.Scan(store.Nonces, "ses_", "ses`", func(string, []byte) error { n++; return nil })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := sessionNonces(); n != 700 {
+		t.Fatalf("%d replay records for 700 requests", n)
+	}
+	h.clock.Advance(7 * time.Minute) // past the window and the count's minute
+	for i, want := range []int{200, 0, 0} {
+		if _, err := h.login("owner@example.com", role.Dev, "pw-dev"); err != nil {
+			t.Fatal(err)
+		}
+		if n := sessionNonces(); n != want {
+			t.Fatalf("after sweep %d: %d of the session's replay records left, want %d", i+1, n, want)
+		}
+	}
+}
+
+func TestCountRow(t *testing.T) {
+	for _, tt := range []struct {
+		key, credential string
+		slot            int64
+		ok              bool
+	}{
+		{"ses_a|00000000000029922365", "ses_a", 29922365, true},
+		{"ses_a|00000000000029922365|07", "ses_a", 29922365, true},
+		{"login\x00acct\x00a|b@example.com\x00admin|00000000000000000001", "login\x00acct\x00a|b@example.com\x00admin", 1, true},
+		{"attest\x00acct\x00m12|00000000000000000002|99", "attest\x00acct\x00m12", 2, true},
+		{"|00000000000000000003", "", 3, true},
+		{"ses_a|0000000000002992236x", "", 0, false},
+		{"ses_a00000000000029922365", "", 0, false},
+		{"00000000000029922365", "", 0, false},
+		{"", "", 0, false},
+	} {
+		credential, slot, ok := service.CountRow(tt.key)
+		if credential != tt.credential || slot != tt.slot || ok != tt.ok {
+			t.Errorf("countRow(%q) = %q, %d, %v; want %q, %d, %v", tt.key, credential, slot, ok, tt.credential, tt.slot, tt.ok)
+		}
 	}
 }

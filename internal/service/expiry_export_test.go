@@ -1,0 +1,4 @@
+package service
+
+// CountRow is countRow, for the tests of package service_test.
+var CountRow = countRow
