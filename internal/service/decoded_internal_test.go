@@ -1,7 +1,9 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -16,13 +18,8 @@ import (
 // bytes it came from: a changed record is decoded afresh, a deleted one
 // is missing, and a caller changing its copy changes nothing cached.
 func TestDecodedCacheFollowsTheStore(t *testing.T) {
-	st, err := store.CreateBolt(filepath.Join(t.TempDir(), "s.db"), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st, s := boltService(t)
 	ctx := context.Background()
-	s := New(st, Options{})
 	put := func(u *userRec) {
 		t.Helper()
 		if err := st.Update(ctx, func(tx store.Tx) error { return saveUser(tx, "acme", u) }); err != nil {
@@ -90,4 +87,49 @@ func BenchmarkLoadUser(b *testing.B) {
 			st.View(ctx, func(tx store.Tx) error { _, err := s.loadUser(tx, "acme", u.Email); return err })
 		}
 	})
+}
+
+// TestSessionKeyPreparedOnce: a session decoded through the cache carries
+// its key prepared, shared by every copy; a copy whose key was changed
+// verifies under the new key, never the cached one.
+func TestSessionKeyPreparedOnce(t *testing.T) {
+	st, s := boltService(t)
+	ctx := context.Background()
+	key := auth.KeyFromSeed(make([]byte, 32))
+	rec := sessionRec{ID: "ses_1", Account: "acme", PublicKey: key.Public().(ed25519.PublicKey)}
+	if err := st.Update(ctx, func(tx store.Tx) error { return putJSON(tx, store.Sessions, rec.ID, rec) }); err != nil {
+		t.Fatal(err)
+	}
+	load := func() *sessionRec {
+		t.Helper()
+		var sess *sessionRec
+		if err := st.View(ctx, func(tx store.Tx) (err error) { sess, err = s.dec.sessions.load(tx, store.Sessions, rec.ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return sess
+	}
+	first, second := load(), load()
+	if first.verifier == nil || first.verifyKey() != second.verifyKey() {
+		t.Fatal("the cached session's key is prepared again for each request")
+	}
+	req := &auth.Request{Account: "acme", Method: "GET", Path: "/v1/accounts/acme/whoami"}
+	req.Sign(rec.ID, key, time.Unix(1e9, 0))
+	if err := req.VerifyWith(first.verifyKey()); err != nil {
+		t.Fatalf("the prepared key refuses its session's signature: %v", err)
+	}
+	other := auth.KeyFromSeed(bytes.Repeat([]byte{1}, 32))
+	second.PublicKey = other.Public().(ed25519.PublicKey)
+	if err := req.VerifyWith(second.verifyKey()); err == nil {
+		t.Fatal("a session whose key changed verified under the cached key")
+	}
+}
+
+// boltService is a Service on a new bbolt store of t's.
+func boltService(t testing.TB) (*store.Bolt, *Service) {
+	st, err := store.CreateBolt(filepath.Join(t.TempDir(), "s.db"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, New(st, Options{})
 }

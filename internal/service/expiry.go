@@ -40,44 +40,66 @@ func sweep(tx store.Tx, now time.Time) error {
 		}
 		return nil
 	})
-	for _, k := range dead {
-		if err != nil {
-			break
-		}
-		err = dropExpired(tx, k)
+	if err == nil {
+		err = dropAll(tx, dead)
 	}
 	return err
 }
 
-func dropExpired(tx store.Tx, indexKey string) error {
-	parts := strings.SplitN(indexKey, "\x00", 3)
-	if len(parts) == 3 && store.Bucket(parts[1]) == store.NonceCounts {
-		if done, err := sweepSlotNonces(tx, parts[2]); err != nil || !done {
-			return err // the rest at the next sweep: the index entry stays
+// dropAll drops the expired records of indexKeys, at most maxSweep in all
+// (a count row's replay records included).
+func dropAll(tx store.Tx, indexKeys []string) error {
+	left := maxSweep
+	for _, k := range indexKeys {
+		if left <= 0 {
+			return nil
 		}
+		n, err := dropExpired(tx, k, left)
+		if err != nil {
+			return err
+		}
+		left -= n
 	}
-	if err := tx.Delete(store.Expiry, indexKey); err != nil || len(parts) != 3 {
-		return err
-	}
-	return tx.Delete(store.Bucket(parts[1]), parts[2])
+	return nil
 }
 
-// sweepSlotNonces deletes the entries of the expired count row countKey
-// (all of its credential's entries expiring before the slot's end, at
-// most maxSweep) and reports whether none is left. The entries remember
-// writes have no index entries of their own: each would be one more page
-// per busy credential in every group commit (a credential's entries
-// within a second are adjacent in the index, but apart from other
-// credentials'), so the count row's entry stands for them.
-func sweepSlotNonces(tx store.Tx, countKey string) (bool, error) {
+// dropExpired deletes the record of indexKey and the entry, and returns
+// how many records it deleted: for a count row, up to budget of its
+// replay records first (sweepSlotNonces), the row and the entry staying
+// while any is left.
+func dropExpired(tx store.Tx, indexKey string, budget int) (int, error) {
+	parts := strings.SplitN(indexKey, "\x00", 3)
+	if len(parts) == 3 && store.Bucket(parts[1]) == store.NonceCounts {
+		n, done, err := sweepSlotNonces(tx, parts[2], budget)
+		if err != nil || !done {
+			return n, err // the rest at the next sweep
+		}
+		budget = n
+	} else {
+		budget = 0
+	}
+	if err := tx.Delete(store.Expiry, indexKey); err != nil || len(parts) != 3 {
+		return budget, err
+	}
+	return budget + 1, tx.Delete(store.Bucket(parts[1]), parts[2])
+}
+
+// sweepSlotNonces deletes up to max entries of the expired count row
+// countKey (its credential's entries expiring before the slot's end) and
+// reports how many, and whether none is left. The entries remember writes
+// have no index entries of their own: each would be one more page per
+// busy credential in every group commit (a credential's entries within a
+// second are adjacent in the index, but apart from other credentials'),
+// so the count row's entry stands for them.
+func sweepSlotNonces(tx store.Tx, countKey string, max int) (int, bool, error) {
 	credential, slot, ok := countRow(countKey)
 	if !ok {
-		return true, nil
+		return 0, true, nil
 	}
 	start, _ := store.Prefix(credential + "|")
 	var dead []string
 	err := tx.Scan(store.Nonces, start, nonceKey(credential, slotEnd(time.Unix(slot*nonceSlot, 0)), ""), func(k string, _ []byte) error {
-		if len(dead) == maxSweep {
+		if len(dead) == max {
 			return store.ErrStop
 		}
 		dead = append(dead, k)
@@ -89,16 +111,16 @@ func sweepSlotNonces(tx store.Tx, countKey string) (bool, error) {
 		}
 		err = tx.Delete(store.Nonces, k)
 	}
-	return err == nil && len(dead) < maxSweep, err
+	return len(dead), err == nil && len(dead) < max, err
 }
 
-// countRow splits a count row's key, "<credential>|<slot, 20 digits>"
-// with "|<shard, 2 digits>" after it on an Admitter, into credential and
-// slot.
+// countRow splits a count row's key, "<credential>|<slot, 20 digits>",
+// into credential and slot. The shard rows of a store.Recorder (with
+// "|<shard, 2 digits>" after the slot) are not count rows here: the
+// records recordNonce and admitNonce write have index entries of their
+// own (one statement writes them all), and a scan of the range would only
+// widen a serializable sweep's reads.
 func countRow(k string) (string, int64, bool) {
-	if n := len(k); n > 24 && k[n-3] == '|' && digits(k[n-2:]) {
-		k = k[:n-3]
-	}
 	i := len(k) - 21
 	if i < 0 || k[i] != '|' || !digits(k[i+1:]) {
 		return "", 0, false
@@ -149,10 +171,9 @@ func keyTime(k, credential string) time.Time {
 
 // remember records nonce of credential until expiry, failing on a
 // duplicate or when the credential's live entries reach the bound (fail
-// closed), after deleting the credential's expired entries and counts
-// (at most once a second: prune). A store whose transactions are a
-// store.Recorder records it without reading the credential's rows into
-// the transaction (recordNonce).
+// closed), after deleting the credential's expired entries and counts.
+// A store whose transactions are a store.Recorder records it without
+// reading the credential's rows into the transaction (recordNonce).
 func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Time) error {
 	if r, ok := tx.(recorderTx); ok {
 		return s.recordNonce(r, credential, nonce, expiry)
@@ -162,7 +183,7 @@ func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Ti
 	if _, err := tx.Get(store.Nonces, key); err == nil {
 		return auth.ErrReplay
 	}
-	if err := s.prune(tx, credential, now); err != nil {
+	if err := pruneNonces(tx, credential, now); err != nil {
 		return err
 	}
 	if live, err := s.liveNonces(tx, credential, now); err != nil || live >= s.opt.MaxNonces {
@@ -179,25 +200,6 @@ func (s *Service) remember(tx store.Tx, credential, nonce string, expiry time.Ti
 
 func tooManyNonces() error {
 	return fault.New(fault.Auth, "too many requests in the replay window; retry in a few minutes")
-}
-
-// prune runs pruneNonces once a second per credential (Service.pruned).
-// Each prune dirties the page at the head of the credential's range, so
-// pruning with every request cost each group commit a page per busy
-// credential; once a second it costs one a second, and the live count may
-// include at most a second's expired entries (the bound fails closed that
-// much earlier, never later). A replay is refused by the entry itself,
-// whether or not its neighbours were pruned.
-func (s *Service) prune(tx store.Tx, credential string, now time.Time) error {
-	sec := now.Unix()
-	if s.pruned.done(sec, credential) {
-		return nil
-	}
-	if err := pruneNonces(tx, credential, now); err != nil {
-		return err
-	}
-	s.pruned.add(sec, credential)
-	return nil
 }
 
 // pruneNonces deletes credential's expired entries, taking those of the
@@ -237,11 +239,8 @@ func pruneRange(tx store.Tx, b store.Bucket, start, end string, at func(string) 
 		}
 		return nil
 	})
-	for _, k := range dead {
-		if err != nil {
-			break
-		}
-		err = dropExpired(tx, k)
+	if err == nil {
+		err = dropAll(tx, dead)
 	}
 	return err
 }

@@ -120,10 +120,6 @@ type Service struct {
 	// tidied is which credentials' past slots this instance has purged
 	// in the current slot (recordnonce.go).
 	tidied tidyMemo
-	// pruned is which credentials' expired nonces this instance has
-	// pruned in the current second (expiry.go: prune), the memo's slot
-	// being the Unix second.
-	pruned tidyMemo
 	// shard is the count row this instance adds its admitted requests to
 	// (recordnonce.go), picked at random so that instances rarely share one.
 	shard uint32
