@@ -1,16 +1,24 @@
 package store
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Gather is the queue of a group commit (this package's bbolt store, the
 // PostgreSQL store's admissions): items wait while one flusher at a time
 // takes every item waiting, up to Max, and hands them to its flush
 // function; meanwhile the next group gathers. An idle queue flushes a lone
-// item at once, so the wait is at most one flush. Set Max and Flush before
-// the first Add.
+// item at once, so the wait is at most one flush (plus Linger when busy).
+// Set the fields before the first Add.
 type Gather[T any] struct {
-	Max     int             // items of one flush
-	Flush   func(items []T) // runs on the flusher, one group at a time
+	Max   int             // items of one flush
+	Flush func(items []T) // runs on the flusher, one group at a time
+	// Linger, when set, is how long the flusher waits for more items
+	// after a flush of at least Busy: a queue that busy is saturated,
+	// and the next flush costs about the same however many it carries.
+	Linger  time.Duration
+	Busy    int
 	mu      sync.Mutex
 	pending []T
 	running bool
@@ -29,7 +37,11 @@ func (g *Gather[T]) Add(item T) {
 
 // drain flushes the waiting items group after group, until none wait.
 func (g *Gather[T]) drain() {
+	last := 0 // the items of the last flush
 	for {
+		if g.Linger > 0 && last >= max(g.Busy, 1) {
+			time.Sleep(g.Linger)
+		}
 		g.mu.Lock()
 		n := min(len(g.pending), max(g.Max, 1))
 		items := g.pending[:n:n]
@@ -40,6 +52,7 @@ func (g *Gather[T]) drain() {
 			return
 		}
 		g.mu.Unlock()
+		last = n
 		g.Flush(items)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestGather: items added from many goroutines are each flushed once, in
@@ -44,5 +45,42 @@ func TestGather(t *testing.T) {
 		if seen[i] != 1 {
 			t.Fatalf("item %d flushed %d times", i, seen[i])
 		}
+	}
+}
+
+// TestGatherLingersOnlyWhenBusy: a lone item on an idle queue is flushed at
+// once, however long Linger is; after a flush of Busy items or more the
+// flusher waits Linger before taking the next group.
+func TestGatherLingersOnlyWhenBusy(t *testing.T) {
+	flushed := make(chan []int, 10)
+	g := &Gather[int]{Max: 100, Flush: func(items []int) { flushed <- items }, Linger: time.Hour, Busy: 3}
+	g.Add(1)
+	select {
+	case <-flushed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a lone item on an idle queue waited for the linger")
+	}
+
+	const linger = 150 * time.Millisecond
+	started, block := make(chan struct{}), make(chan struct{})
+	done := make(chan time.Time, 10)
+	g = &Gather[int]{Max: 100, Linger: linger, Busy: 3, Flush: func(items []int) {
+		if items[0] == 0 {
+			close(started)
+			<-block // the first flush holds the queue while a busy group gathers
+		}
+		done <- time.Now()
+	}}
+	g.Add(0)
+	<-started
+	for i := 1; i <= 3; i++ {
+		g.Add(i)
+	}
+	close(block)
+	<-done
+	busyDone := <-done // the group of 3: busy
+	g.Add(4)
+	if waited := (<-done).Sub(busyDone); waited < linger {
+		t.Fatalf("the flush after a busy one came %v after it, want at least %v", waited, linger)
 	}
 }

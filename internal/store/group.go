@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -19,6 +20,18 @@ import (
 
 // maxGroup bounds the updates of one commit (one transaction's memory).
 const maxGroup = 1000
+
+// After a commit of groupBusy updates or more the committer waits
+// groupLinger for more before the next. A commit's cost is mostly fixed
+// (two fdatasyncs, the meta and freelist pages, the branch pages above
+// each leaf) and a queue that busy is saturated, so a fuller commit costs
+// the requests less CPU each: 8–10 % of approovd's per signed read under
+// 128 workers (docs/bench/README.md, perf14). A quieter store (at 1,000
+// signed reads a second commits carry one or two) commits at once.
+const (
+	groupBusy   = 8
+	groupLinger = 2 * time.Millisecond
+)
 
 // errAlone tells a grouped update to run in a transaction of its own: its
 // function failed, which failed the whole group's transaction.
