@@ -229,7 +229,7 @@ func recognise(db *bolt.DB, path string) error {
 func newBolt(db *bolt.DB) *Bolt {
 	b := &Bolt{db: db}
 	b.group.Max, b.group.Flush = maxGroup, b.commitGroup
-	b.group.Linger, b.group.Busy = groupLinger, groupBusy
+	b.group.Linger, b.group.BusyRate = groupLinger, groupBusyRate
 	return b
 }
 

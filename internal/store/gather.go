@@ -15,11 +15,14 @@ type Gather[T any] struct {
 	Max   int             // items of one flush
 	Flush func(items []T) // runs on the flusher, one group at a time
 	// Linger, when set, is how long the flusher waits for more items
-	// after a flush of at least Busy: a queue that busy is saturated,
-	// and the next flush costs about the same however many it carries.
-	Linger  time.Duration
-	Busy    int
-	mu      sync.Mutex
+	// after a group that arrived at BusyRate items a second or more (its
+	// items over the time since the group before was taken): a queue that
+	// busy is saturated, and the next flush costs about the same however
+	// many it carries. A slow flush at a modest rate gathers a large group
+	// too, but a low rate: it does not linger.
+	Linger   time.Duration
+	BusyRate float64
+	mu       sync.Mutex
 	pending []T
 	running bool
 }
@@ -37,9 +40,10 @@ func (g *Gather[T]) Add(item T) {
 
 // drain flushes the waiting items group after group, until none wait.
 func (g *Gather[T]) drain() {
-	last := 0 // the items of the last flush
+	var took time.Time // when the last group was taken
+	rate := 0.0        // the items a second it held
 	for {
-		if g.Linger > 0 && last >= max(g.Busy, 1) {
+		if g.Linger > 0 && rate >= g.BusyRate {
 			time.Sleep(g.Linger)
 		}
 		g.mu.Lock()
@@ -52,7 +56,11 @@ func (g *Gather[T]) drain() {
 			return
 		}
 		g.mu.Unlock()
-		last = n
+		now := time.Now()
+		if !took.IsZero() {
+			rate = float64(n) / max(now.Sub(took).Seconds(), 1e-9)
+		}
+		took = now
 		g.Flush(items)
 	}
 }

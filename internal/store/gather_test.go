@@ -48,26 +48,38 @@ func TestGather(t *testing.T) {
 	}
 }
 
-// TestGatherLingersOnlyWhenBusy: a lone item on an idle queue is flushed at
-// once, however long Linger is; after a flush of Busy items or more the
-// flusher waits Linger before taking the next group.
+// TestGatherLingersOnlyWhenBusy: a lone item on an idle queue is flushed
+// at once, however long Linger is; after a group that arrived at BusyRate
+// or more the flusher waits Linger before taking the next, and below that
+// rate it does not wait.
 func TestGatherLingersOnlyWhenBusy(t *testing.T) {
 	flushed := make(chan []int, 10)
-	g := &Gather[int]{Max: 100, Flush: func(items []int) { flushed <- items }, Linger: time.Hour, Busy: 3}
+	g := &Gather[int]{Max: 100, Flush: func(items []int) { flushed <- items }, Linger: time.Hour, BusyRate: 1}
 	g.Add(1)
 	select {
 	case <-flushed:
 	case <-time.After(10 * time.Second):
 		t.Fatal("a lone item on an idle queue waited for the linger")
 	}
-
 	const linger = 150 * time.Millisecond
+	if waited := afterBusyGroup(t, linger, 10); waited < linger {
+		t.Fatalf("the flush after a busy group came %v after it, want at least %v", waited, linger)
+	}
+	if waited := afterBusyGroup(t, time.Hour, 1e12); waited > 10*time.Second {
+		t.Fatalf("the flush after a group below BusyRate waited %v", waited)
+	}
+}
+
+// afterBusyGroup flushes one item while three gather, then adds a fifth
+// once the three are flushed, and returns how long after it was flushed.
+func afterBusyGroup(t *testing.T, linger time.Duration, busyRate float64) time.Duration {
+	t.Helper()
 	started, block := make(chan struct{}), make(chan struct{})
 	done := make(chan time.Time, 10)
-	g = &Gather[int]{Max: 100, Linger: linger, Busy: 3, Flush: func(items []int) {
+	g := &Gather[int]{Max: 100, Linger: linger, BusyRate: busyRate, Flush: func(items []int) {
 		if items[0] == 0 {
 			close(started)
-			<-block // the first flush holds the queue while a busy group gathers
+			<-block // the first flush holds the queue while a group gathers
 		}
 		done <- time.Now()
 	}}
@@ -78,9 +90,12 @@ func TestGatherLingersOnlyWhenBusy(t *testing.T) {
 	}
 	close(block)
 	<-done
-	busyDone := <-done // the group of 3: busy
+	groupDone := <-done
 	g.Add(4)
-	if waited := (<-done).Sub(busyDone); waited < linger {
-		t.Fatalf("the flush after a busy one came %v after it, want at least %v", waited, linger)
+	select {
+	case last := <-done:
+		return last.Sub(groupDone)
+	case <-time.After(20 * time.Second):
+		return 20 * time.Second
 	}
 }

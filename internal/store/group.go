@@ -21,16 +21,18 @@ import (
 // maxGroup bounds the updates of one commit (one transaction's memory).
 const maxGroup = 1000
 
-// After a commit of groupBusy updates or more the committer waits
-// groupLinger for more before the next. A commit's cost is mostly fixed
-// (two fdatasyncs, the meta and freelist pages, the branch pages above
-// each leaf) and a queue that busy is saturated, so a fuller commit costs
-// the requests less CPU each: 8–10 % of approovd's per signed read under
-// 128 workers (docs/bench/README.md, perf14). A quieter store (at 1,000
-// signed reads a second commits carry one or two) commits at once.
+// While updates arrive at groupBusyRate a second or more the committer
+// waits groupLinger after each commit for more before the next. A
+// commit's cost is mostly fixed (two fdatasyncs, the meta and freelist
+// pages, the branch pages above each leaf), so a fuller commit costs each
+// request less CPU: 8–10 % of approovd's per signed read under 128 workers
+// (docs/bench/README.md, perf14). A quieter store commits at once, however
+// large a group a slow disk let gather: at 1,000 signed reads a second a
+// linger after every group of 8 or more (the stalls of a shared machine)
+// doubled p99.
 const (
-	groupBusy   = 8
-	groupLinger = 2 * time.Millisecond
+	groupBusyRate = 2500
+	groupLinger   = 2 * time.Millisecond
 )
 
 // errAlone tells a grouped update to run in a transaction of its own: its
