@@ -23,8 +23,8 @@ type Gather[T any] struct {
 	Linger   time.Duration
 	BusyRate float64
 	mu       sync.Mutex
-	pending []T
-	running bool
+	pending  []T
+	running  bool
 }
 
 // Add queues item, starting a flusher unless one runs.
