@@ -13,9 +13,10 @@ import (
 	"github.com/approov-cli/approov/internal/store"
 )
 
-// Records that expire (sessions, codes, nonces) each have an entry in the
-// Expiry bucket, "<unix seconds, 20 digits>\x00<bucket>\x00<key>", so that
-// finding what has expired reads only that, oldest first.
+// Records that expire (sessions, codes, nonce counts) each have an entry in
+// the Expiry bucket, "<unix seconds, 20 digits>\x00<bucket>\x00<key>", so
+// that finding what has expired reads only that, oldest first. A nonce's
+// count row's entry stands for the nonces of its minute (sweepSlotNonces).
 
 // maxSweep bounds the expired records one sweep deletes.
 const maxSweep = 500
