@@ -163,5 +163,21 @@ func printCreated(opts *AccountCreateOptions, c service.CreatedAccount, urls []s
 	fmt.Fprintf(errOut, "  servers:     %s\n", strings.Join(urls, ", "))
 	fmt.Fprintf(errOut, "Onboarding code for %s (admin, dev), valid until %s; run: approov init <file holding it>\n",
 		c.Invitation.User, c.Invitation.ExpiresAt.UTC().Format(time.RFC3339))
+	if u := unpinnedLoopback(urls); u != "" {
+		fmt.Fprintf(errOut, "note: %s carries no certificate pin (no --dev certificate beside the store): approov init checks\n"+
+			"  the server's certificate against the system roots or --ca-file. A --dev server writes its certificate as it starts:\n"+
+			"  if one is starting, create the code again once it prints \"listening\".\n", u)
+	}
 	fmt.Fprintln(opts.F.IO.Out, c.Invitation.Code)
+}
+
+// unpinnedLoopback is the first loopback URL of urls that carries no pin:
+// creation pins them all when a --dev certificate is beside the store.
+func unpinnedLoopback(urls []string) string {
+	for _, u := range urls {
+		if isLoopbackURL(u) && !strings.Contains(u, "#") {
+			return u
+		}
+	}
+	return ""
 }

@@ -71,6 +71,9 @@ func TestAccountCreateOnStore(t *testing.T) {
 	if strings.Contains(errOut, out) {
 		t.Fatal("the code went to stderr too")
 	}
+	if strings.Contains(errOut, "carries no certificate pin") {
+		t.Fatalf("a note of a missing pin beside a dev certificate: %s", errOut)
+	}
 	if code, _, errOut := run(t, env, "account", "create", "--name", "acme", "--url", "https://127.0.0.1:8443"); code != 3 {
 		t.Fatalf("second acme: exit %d, %s", code, errOut)
 	}
@@ -79,6 +82,24 @@ func TestAccountCreateOnStore(t *testing.T) {
 	}
 	if code, _, _ := run(t, env, "account", "create", "--name", "c", "--url", "http://127.0.0.1:1"); code != 2 {
 		t.Fatalf("http URL: exit %d", code)
+	}
+}
+
+// Without a dev certificate beside the store (a --dev server still
+// starting, or one with a certificate of its own), a loopback URL carries
+// no pin, and account create says so.
+func TestAccountCreateNotesAnUnpinnedLoopbackURL(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"APPROOVD_STORE": "bolt://" + filepath.Join(dir, "approovd.db")}
+	code, out, errOut := run(t, env, "account", "create", "--name", "acme", "--url", "https://127.0.0.1:8443")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "note: https://127.0.0.1:8443 carries no certificate pin") || strings.Contains(errOut, "pin-sha256=") {
+		t.Fatalf("stderr %q: want the note of a missing pin", errOut)
+	}
+	if c, err := auth.ParseCode(strings.TrimSpace(out)); err != nil || strings.Contains(c.Backend[0], "#") {
+		t.Fatalf("code %v, %v: want the URL unpinned", c, err)
 	}
 }
 
