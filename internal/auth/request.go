@@ -91,24 +91,15 @@ func (e *SkewError) Error() string { return e.Err.Error() }
 func (e *SkewError) Unwrap() error { return e.Err }
 
 // Verify checks the signature against pub.
-func (r *Request) Verify(pub ed25519.PublicKey) error {
-	if len(pub) != ed25519.PublicKeySize || !verify(pub, r.bytes(), r.Signature) {
-		return errBadRequestSignature()
-	}
-	return nil
-}
+func (r *Request) Verify(pub ed25519.PublicKey) error { return r.VerifyWith(NewVerifyKey(pub)) }
 
 // VerifyWith is Verify under a prepared key (a session's, verified again
 // with every request it signs).
 func (r *Request) VerifyWith(k *VerifyKey) error {
 	if !k.verify(r.bytes(), r.Signature) {
-		return errBadRequestSignature()
+		return fault.New(fault.Auth, "request signature does not verify")
 	}
 	return nil
-}
-
-func errBadRequestSignature() error {
-	return fault.New(fault.Auth, "request signature does not verify")
 }
 
 // ReplayKey is the key under which the nonce is remembered, and Expiry how

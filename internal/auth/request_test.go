@@ -20,7 +20,7 @@ func signedRequest(t *testing.T) (*Request, ed25519.PublicKey) {
 
 func TestRequestSignVerify(t *testing.T) {
 	r, pub := signedRequest(t)
-	if err := verifyRequest(t, r, pub); err != nil {
+	if err := r.Verify(pub); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.CheckFresh(t0); err != nil {
@@ -41,34 +41,14 @@ func TestRequestSignVerify(t *testing.T) {
 	for name, fn := range tamper {
 		c := *r
 		fn(&c)
-		if err := verifyRequest(t, &c, pub); fault.KindOf(err) != fault.Auth {
+		if err := c.Verify(pub); fault.KindOf(err) != fault.Auth {
 			t.Errorf("tampered %s: %v, want auth error", name, err)
 		}
 	}
 	other, _, _ := ed25519.GenerateKey(nil)
-	if err := verifyRequest(t, r, other); err == nil {
+	if err := r.Verify(other); err == nil {
 		t.Error("verified under another key")
 	}
-}
-
-// verifyRequest is r.Verify(pub), which must say the same as r.VerifyWith.
-func verifyRequest(t *testing.T, r *Request, pub ed25519.PublicKey) error {
-	t.Helper()
-	err, with := r.Verify(pub), r.VerifyWith(NewVerifyKey(pub))
-	if (err == nil) != (with == nil) || fault.KindOf(err) != fault.KindOf(with) {
-		t.Fatalf("Verify says %v, VerifyWith %v", err, with)
-	}
-	return err
-}
-
-// verifyResponse is r.Verify(pub, nonce), which must say the same as r.VerifyWith.
-func verifyResponse(t *testing.T, r *Response, pub ed25519.PublicKey, nonce string) error {
-	t.Helper()
-	err, with := r.Verify(pub, nonce), r.VerifyWith(NewVerifyKey(pub), nonce)
-	if (err == nil) != (with == nil) || fault.KindOf(err) != fault.KindOf(with) {
-		t.Fatalf("Verify says %v, VerifyWith %v", err, with)
-	}
-	return err
 }
 
 func TestRequestWindow(t *testing.T) {
@@ -104,7 +84,7 @@ func TestResponseSignVerify(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	r := &Response{Nonce: "n1", Status: 200, Body: []byte(`{"user":"a"}`)}
 	r.Sign(priv)
-	if err := verifyResponse(t, r, pub, "n1"); err != nil {
+	if err := r.Verify(pub, "n1"); err != nil {
 		t.Fatal(err)
 	}
 	bad := []func(r *Response){
@@ -116,15 +96,15 @@ func TestResponseSignVerify(t *testing.T) {
 	for i, fn := range bad {
 		c := *r
 		fn(&c)
-		if err := verifyResponse(t, &c, pub, "n1"); fault.KindOf(err) != fault.Network {
+		if err := c.Verify(pub, "n1"); fault.KindOf(err) != fault.Network {
 			t.Errorf("forgery %d: %v, want network error", i, err)
 		}
 	}
-	if err := verifyResponse(t, r, pub, "n2"); err == nil {
+	if err := r.Verify(pub, "n2"); err == nil {
 		t.Error("an answer to another request verified")
 	}
 	other, _, _ := ed25519.GenerateKey(nil)
-	if err := verifyResponse(t, r, other, "n1"); err == nil {
+	if err := r.Verify(other, "n1"); err == nil {
 		t.Error("verified under another key")
 	}
 }

@@ -35,22 +35,15 @@ func (r *Response) Sign(serviceKey ed25519.PrivateKey) {
 // Verify checks that r answers the request with nonce and was signed by
 // the pinned service key. A failure means a forged or altered answer.
 func (r *Response) Verify(serviceKey ed25519.PublicKey, nonce string) error {
-	if r.Nonce != nonce || len(serviceKey) != ed25519.PublicKeySize || !verify(serviceKey, r.bytes(), r.Signature) {
-		return errUnsignedAnswer()
-	}
-	return nil
+	return r.VerifyWith(NewVerifyKey(serviceKey), nonce)
 }
 
 // VerifyWith is Verify under the prepared service key (a client verifies
 // every answer under the same key).
 func (r *Response) VerifyWith(serviceKey *VerifyKey, nonce string) error {
 	if r.Nonce != nonce || !serviceKey.verify(r.bytes(), r.Signature) {
-		return errUnsignedAnswer()
+		return fault.WithHint(fault.New(fault.Network, "the service's answer is not signed by the pinned service key"),
+			"someone may be intercepting the connection; do not retry blindly")
 	}
 	return nil
-}
-
-func errUnsignedAnswer() error {
-	return fault.WithHint(fault.New(fault.Network, "the service's answer is not signed by the pinned service key"),
-		"someone may be intercepting the connection; do not retry blindly")
 }

@@ -70,19 +70,18 @@ func dropAll(tx store.Tx, indexKeys []string) error {
 // while any is left.
 func dropExpired(tx store.Tx, indexKey string, budget int) (int, error) {
 	parts := strings.SplitN(indexKey, "\x00", 3)
+	nonces := 0
 	if len(parts) == 3 && store.Bucket(parts[1]) == store.NonceCounts {
 		n, done, err := sweepSlotNonces(tx, parts[2], budget)
 		if err != nil || !done {
 			return n, err // the rest at the next sweep
 		}
-		budget = n
-	} else {
-		budget = 0
+		nonces = n
 	}
 	if err := tx.Delete(store.Expiry, indexKey); err != nil || len(parts) != 3 {
-		return budget, err
+		return nonces, err
 	}
-	return budget + 1, tx.Delete(store.Bucket(parts[1]), parts[2])
+	return nonces + 1, tx.Delete(store.Bucket(parts[1]), parts[2])
 }
 
 // sweepSlotNonces deletes up to max entries of the expired count row
